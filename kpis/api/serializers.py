@@ -1,0 +1,89 @@
+from rest_framework import serializers
+
+from kpis.models import KPI, Granularity, Measurement
+from products.api.serializers import ScopedPrimaryKeyField
+from products.selectors import product_list_for_user
+
+
+class KPISerializer(serializers.ModelSerializer):
+    product = ScopedPrimaryKeyField(product_list_for_user)
+    health = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = KPI
+        fields = [
+            "id",
+            "product",
+            "key",
+            "name",
+            "unit",
+            "direction",
+            "aggregation",
+            "target",
+            "target_granularity",
+            "tolerance_pct",
+            "headline",
+            "health",
+            "latest_value",
+            "latest_period_start",
+            "created_at",
+        ]
+        read_only_fields = ["latest_value", "latest_period_start", "created_at"]
+        # The (product, key) uniqueness is checked by the service, with a field-level message.
+        validators = []
+
+    def validate(self, attrs):
+        if self.instance and "product" in attrs and attrs["product"].id != self.instance.product_id:
+            raise serializers.ValidationError({"product": "A KPI cannot move to another product."})
+        return attrs
+
+
+class MeasurementSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Measurement
+        fields = ["id", "observed_at", "value", "external_id", "recorded_at"]
+
+
+class MeasurementInput(serializers.Serializer):
+    """One measurement; POST a list of up to 10,000 of these to import in bulk."""
+
+    observed_at = serializers.CharField(help_text="ISO date (that day in the portfolio's time zone) or datetime with offset.")
+    value = serializers.DecimalField(max_digits=20, decimal_places=6)
+    external_id = serializers.CharField(required=False, allow_null=True, max_length=200)
+
+
+class IngestResult(serializers.Serializer):
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+
+
+class RollupQuery(serializers.Serializer):
+    granularity = serializers.ChoiceField(choices=Granularity.choices, default=Granularity.DAY)
+    # "from" is a Python keyword: the field is renamed in to_internal_value below.
+    to = serializers.DateField(required=False)
+
+    def to_internal_value(self, data):
+        values = super().to_internal_value(data)
+        raw = data.get("from")
+        if raw:
+            values["from"] = serializers.DateField().run_validation(raw) if raw else None
+        return values
+
+    def validate(self, attrs):
+        if attrs.get("from") and attrs.get("to") and attrs["from"] > attrs["to"]:
+            raise serializers.ValidationError({"to": "Must not be before from."})
+        return attrs
+
+
+class CombinedRollupQuery(RollupQuery):
+    key = serializers.SlugField()
+    portfolio = serializers.IntegerField(required=False)
+    product_line = serializers.IntegerField(required=False)
+
+
+class RollupRowSerializer(serializers.Serializer):
+    period_start = serializers.DateField()
+    value = serializers.DecimalField(max_digits=28, decimal_places=6)
+    count = serializers.IntegerField()
+    target = serializers.DecimalField(max_digits=28, decimal_places=6, allow_null=True)
+    health = serializers.CharField()

@@ -1,0 +1,5 @@
+from kpis.api import views
+
+
+def register(router) -> None:
+    router.register("kpis", views.KPIViewSet, basename="kpi")

@@ -1,0 +1,141 @@
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import permissions, serializers, status, views
+from rest_framework.decorators import action
+from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
+from rest_framework.response import Response
+from rest_framework_csv.renderers import CSVRenderer
+
+from kpis import services
+from kpis.api.serializers import (
+    CombinedRollupQuery,
+    IngestResult,
+    KPISerializer,
+    MeasurementInput,
+    MeasurementSerializer,
+    RollupQuery,
+    RollupRowSerializer,
+)
+from kpis.models import KPI
+from kpis.selectors import kpi_for_user, kpi_list_for_user, measurement_list, rollup_series, rollups_combined
+from pmflow.api import PortfolioScopedViewSet
+from pmflow.pagination import MeasurementCursorPagination
+from products.selectors import product_for_user
+
+import django_filters
+
+
+class RollupCSVRenderer(CSVRenderer):
+    header = ["period_start", "value", "count", "target", "health"]
+
+    def render(self, data, media_type=None, renderer_context=None, writer_opts=None):
+        if isinstance(data, dict):  # an error body: keep it readable as one row
+            return super().render([data], media_type, renderer_context or {}, writer_opts)
+        return super().render(data, media_type, renderer_context or {}, writer_opts)
+
+
+ROLLUP_RENDERERS = [JSONRenderer, BrowsableAPIRenderer, RollupCSVRenderer]
+ROLLUP_PARAMETERS = [
+    OpenApiParameter("granularity", str, enum=["day", "week", "month", "quarter", "year"]),
+    OpenApiParameter("from", OpenApiTypes.DATE),
+    OpenApiParameter("to", OpenApiTypes.DATE),
+    OpenApiParameter("format", str, enum=["json", "csv"]),
+]
+
+
+def _csv_download(response: Response, request, filename: str) -> Response:
+    if getattr(request, "accepted_renderer", None) and request.accepted_renderer.format == "csv":
+        response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
+    return response
+
+
+class KPIFilter(django_filters.FilterSet):
+    portfolio = django_filters.NumberFilter(field_name="product__portfolio")
+    product_line = django_filters.NumberFilter(field_name="product__product_line")
+
+    class Meta:
+        model = KPI
+        fields = ["product", "key", "health", "aggregation", "direction", "headline"]
+
+
+class KPIViewSet(PortfolioScopedViewSet):
+    serializer_class = KPISerializer
+    filterset_class = KPIFilter
+    search_fields = ["name", "key"]
+    ordering_fields = ["name", "key", "id", "created_at", "health"]
+
+    def get_queryset(self):
+        return kpi_list_for_user(self.request.user)
+
+    def get_object(self):
+        return kpi_for_user(self.request.user, self.kwargs["pk"], write=self.request.method not in permissions.SAFE_METHODS)
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        product = product_for_user(self.request.user, data.pop("product").id, write=True, kind="kpi")
+        serializer.instance = services.kpi_save(product=product, **data)
+
+    def perform_update(self, serializer):
+        data = dict(serializer.validated_data)
+        data.pop("product", None)
+        serializer.instance = services.kpi_save(kpi=serializer.instance, **data)
+
+    @extend_schema(
+        methods=["GET"], responses=MeasurementSerializer(many=True), parameters=[OpenApiParameter("page_size", int)]
+    )
+    @extend_schema(methods=["POST"], request=MeasurementInput(many=True), responses={201: IngestResult})
+    @action(detail=True, methods=["get", "post"], pagination_class=MeasurementCursorPagination, filter_backends=[])
+    def measurements(self, request, pk=None):
+        if request.method == "POST":
+            kpi = kpi_for_user(request.user, pk, write=True, kind="measurement")
+            items = request.data if isinstance(request.data, list) else [request.data]
+            result = services.measurements_ingest(kpi_id=kpi.id, items=items)
+            return Response(result, status=status.HTTP_201_CREATED)
+        kpi = kpi_for_user(request.user, pk)
+        page = self.paginate_queryset(measurement_list(kpi))
+        return self.get_paginated_response(MeasurementSerializer(page, many=True).data)
+
+    @extend_schema(parameters=ROLLUP_PARAMETERS, responses=RollupRowSerializer(many=True))
+    @action(detail=True, methods=["get"], renderer_classes=ROLLUP_RENDERERS, pagination_class=None, filter_backends=[])
+    def rollups(self, request, pk=None):
+        kpi = kpi_for_user(request.user, pk)
+        query = RollupQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        q = query.validated_data
+        rows = rollup_series(kpi, q["granularity"], q.get("from"), q.get("to"))
+        response = Response(RollupRowSerializer(rows, many=True).data)
+        return _csv_download(response, request, f"{kpi.key}-{kpi.product_id}-{q['granularity']}")
+
+
+class CombinedRollupsView(views.APIView):
+    """A KPI key combined across the products of a portfolio or product line."""
+
+    renderer_classes = ROLLUP_RENDERERS
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("key", str, required=True),
+            OpenApiParameter("portfolio", int),
+            OpenApiParameter("product_line", int),
+            *ROLLUP_PARAMETERS,
+        ],
+        responses=RollupRowSerializer(many=True),
+    )
+    def get(self, request):
+        query = CombinedRollupQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        q = query.validated_data
+        rows = rollups_combined(
+            request.user,
+            key=q["key"],
+            granularity=q["granularity"],
+            portfolio_id=q.get("portfolio"),
+            product_line_id=q.get("product_line"),
+            first=q.get("from"),
+            last=q.get("to"),
+        )
+        response = Response(RollupRowSerializer(rows, many=True).data)
+        return _csv_download(response, request, f"{q['key']}-{q['granularity']}")
+
+
+__all__ = ["serializers"]

@@ -1,0 +1,156 @@
+"""Demo data: a portfolio with product lines, products across the lifecycle, a year of KPI data and a rule."""
+
+import math
+import random
+from datetime import datetime, time, timedelta
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from kpis.services import kpi_save, measurements_ingest
+from products import services
+from products.models import LifecycleRule, Portfolio, ProductLine, Role, Stage
+
+PORTFOLIO = "Acme Software"
+LINES = {
+    "Analytics": "Dashboards and reporting for operations teams.",
+    "Collaboration": "Tools teams use to plan and share work.",
+    "Mobile": "Field apps for iOS and Android.",
+}
+# name, line, final stage, description, base revenue per day, weekly active users, growth per day
+PRODUCTS = [
+    ("Insight Hub", "Analytics", Stage.GROWTH, "Self-serve analytics for operations managers.", 2400, 5200, 0.0012),
+    ("Pulse Alerts", "Analytics", Stage.LAUNCH, "Real-time alerts when operational KPIs drift.", 600, 1800, 0.004),
+    ("Ledger Classic", "Analytics", Stage.DECLINE, "The on-premise reporting suite.", 1800, 2500, -0.0015),
+    ("TeamBoard", "Collaboration", Stage.MATURITY, "Kanban boards for cross-functional teams.", 3100, 9100, 0.0002),
+    ("DocFlow", "Collaboration", Stage.DEVELOPMENT, "Document approvals with audit trails.", 0, 0, 0),
+    ("Huddle", "Collaboration", Stage.RESEARCH, "Async stand-ups for remote teams.", 0, 0, 0),
+    ("FieldKit", "Mobile", Stage.PLANNING, "Offline checklists for field technicians.", 0, 0, 0),
+    ("Scout", "Mobile", Stage.IDEATION, "Photo capture of site issues, routed to the right team.", 0, 0, 0),
+]
+REASONS = {
+    Stage.RESEARCH: "Problem confirmed in 12 customer interviews.",
+    Stage.PLANNING: "Research readout approved; business case positive.",
+    Stage.DEVELOPMENT: "Roadmap and release plan agreed with engineering.",
+    Stage.LAUNCH: "Release 1.0 shipped; launch plan executing.",
+    Stage.GROWTH: "Adoption ahead of plan for two months.",
+    Stage.MATURITY: "Growth flattened; focus on retention and margin.",
+    Stage.DECLINE: "Revenue falling as customers move to the cloud suite.",
+}
+
+
+class Command(BaseCommand):
+    help = "Load demo data (idempotent) and print the login."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--password", default="pmflow-demo")
+        parser.add_argument("--days", type=int, default=365)
+
+    def handle(self, *args, password, days, **options):
+        User = get_user_model()
+        user, created = User.objects.get_or_create(
+            username="demo", defaults={"is_staff": True, "is_superuser": True, "email": "demo@example.com"}
+        )
+        if created:
+            user.set_password(password)
+            user.save()
+        viewer, viewer_created = User.objects.get_or_create(username="viewer")
+        if viewer_created:
+            viewer.set_password(password)
+            viewer.save()
+        if Portfolio.objects.filter(name=PORTFOLIO).exists():
+            self.stdout.write("Demo data already loaded.")
+        else:
+            self._load(user, viewer, days)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"\n  Log in at http://127.0.0.1:8000/ as demo / {password}"
+                f" (admin; 'viewer' / {password} can only read)\n"
+                if created
+                else "\n  Log in at http://127.0.0.1:8000/ as demo (password as set before)\n"
+            )
+        )
+
+    def _load(self, user, viewer, days):
+        rng = random.Random(42)
+        portfolio = services.portfolio_create(name=PORTFOLIO, timezone_name="Europe/Berlin", creator=user)
+        services.membership_set(portfolio=portfolio, username=viewer.username, role=Role.VIEWER)
+        lines = {
+            name: ProductLine.objects.create(portfolio=portfolio, name=name, description=text)
+            for name, text in LINES.items()
+        }
+        zone = portfolio.zone
+        today = timezone.now().astimezone(zone).date()
+        start = today - timedelta(days=days)
+        for index, (name, line, stage, description, revenue, wau, growth) in enumerate(PRODUCTS):
+            steps = Stage.values[: Stage.order(stage) + 1]
+            began = timezone.now() - timedelta(days=days + 200 - index * 10)
+            product = services.product_create(
+                portfolio=portfolio, product_line=lines[line], name=name, description=description, actor=user, at=began
+            )
+            if revenue:
+                kpi_save(
+                    product=product, key="revenue", name="Revenue", unit="EUR", aggregation="sum",
+                    target=round(revenue * 30.4 * 1.05, -2), target_granularity="month", headline=True,
+                )
+                kpi_save(
+                    product=product, key="weekly_active_users", name="Weekly active users", unit="users",
+                    aggregation="last", target=round(wau * 1.1, -2), target_granularity="week",
+                )
+                kpi_save(
+                    product=product, key="conversion_rate", name="Trial conversion", unit="%",
+                    aggregation="avg", target=12, target_granularity="month",
+                )
+            elif Stage.order(stage) >= Stage.order(Stage.PLANNING):
+                kpi_save(product=product, key="interviews", name="Customer interviews", unit="interviews",
+                         aggregation="sum", target=8, target_granularity="month", headline=True)
+            for step_index, step in enumerate(steps[1:], start=1):
+                at = began + timedelta(days=step_index * (days + 150) / len(steps))
+                services.product_transition(
+                    product_id=product.id, to_stage=step, reason=REASONS[step], actor=user, at=at
+                )
+            self._measure(product, start, days, revenue, wau, growth, rng)
+        LifecycleRule.objects.create(
+            portfolio=portfolio,
+            name="Launch → Growth when weekly active users hold above 1,500",
+            from_stage=Stage.LAUNCH,
+            to_stage=Stage.GROWTH,
+            condition_type="kpi_threshold",
+            params={"key": "weekly_active_users", "granularity": "week", "comparator": "gte", "value": 1500, "periods": 4},
+            created_by=user,
+        )
+        LifecycleRule.objects.create(
+            portfolio=portfolio,
+            name="Decline → Retired when monthly revenue stays below 20,000",
+            from_stage=Stage.DECLINE,
+            to_stage=Stage.RETIRED,
+            condition_type="kpi_threshold",
+            params={"key": "revenue", "granularity": "month", "comparator": "lt", "value": 20000, "periods": 3},
+            created_by=user,
+        )
+        self.stdout.write(f"Loaded {len(PRODUCTS)} products with {days} days of measurements.")
+
+    def _measure(self, product, start, days, revenue, wau, growth, rng):
+        zone = product.portfolio.zone
+        for kpi in product.kpis.all():
+            items = []
+            for offset in range(days):
+                day = start + timedelta(days=offset)
+                trend = math.exp(growth * offset)
+                weekly = 1 + 0.15 * math.sin(offset / 7 * 2 * math.pi)
+                if kpi.key == "revenue":
+                    value = revenue * trend * weekly * rng.uniform(0.85, 1.15)
+                elif kpi.key == "weekly_active_users":
+                    value = wau * trend * rng.uniform(0.97, 1.03)
+                elif kpi.key == "conversion_rate":
+                    value = 11 + 3 * math.tanh(growth * 400) + rng.uniform(-2, 2)
+                else:
+                    if rng.random() > 0.25:
+                        continue
+                    value = rng.randint(1, 3)
+                moment = datetime.combine(day, time(hour=rng.randint(6, 22)), tzinfo=zone)
+                items.append({"observed_at": moment.isoformat(), "value": round(value, 2), "external_id": f"demo-{day}"})
+            with transaction.atomic():
+                measurements_ingest(kpi_id=kpi.id, items=items)

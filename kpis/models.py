@@ -1,0 +1,128 @@
+"""KPIs, their measurements and the rollups derived from them."""
+
+from django.db import models
+from django.db.models import Q
+from simple_history.models import HistoricalRecords
+
+from products.models import Product
+
+
+class Direction(models.TextChoices):
+    HIGHER = "higher_is_better", "Higher is better"
+    LOWER = "lower_is_better", "Lower is better"
+
+
+class Aggregation(models.TextChoices):
+    SUM = "sum", "Sum"
+    AVG = "avg", "Average"
+    LAST = "last", "Last value"
+    MIN = "min", "Minimum"
+    MAX = "max", "Maximum"
+
+
+class Granularity(models.TextChoices):
+    DAY = "day", "Day"
+    WEEK = "week", "Week"
+    MONTH = "month", "Month"
+    QUARTER = "quarter", "Quarter"
+    YEAR = "year", "Year"
+
+
+class Health(models.TextChoices):
+    ON_TRACK = "on_track", "On track"
+    AT_RISK = "at_risk", "At risk"
+    OFF_TRACK = "off_track", "Off track"
+    NO_TARGET = "no_target", "No target"
+    NO_DATA = "no_data", "No data yet"
+
+
+class KPI(models.Model):
+    """A metric of a product. `target` is per `target_granularity` period.
+
+    For `sum` KPIs the target scales with the length of the period it is compared with (a monthly
+    revenue target of 30,000 is about 7,000 a week); for the others it applies to every period as is.
+    """
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="kpis")
+    key = models.SlugField(max_length=64, help_text="Shared across products, e.g. revenue, weekly_active_users.")
+    name = models.CharField(max_length=200)
+    unit = models.CharField(max_length=32, blank=True)
+    direction = models.CharField(max_length=20, choices=Direction.choices, default=Direction.HIGHER)
+    aggregation = models.CharField(max_length=8, choices=Aggregation.choices, default=Aggregation.SUM)
+    target = models.DecimalField(max_digits=20, decimal_places=6, null=True, blank=True)
+    target_granularity = models.CharField(max_length=8, choices=Granularity.choices, default=Granularity.MONTH)
+    tolerance_pct = models.DecimalField(
+        max_digits=5, decimal_places=2, default=10, help_text="How far from target still counts as at risk (%)."
+    )
+    headline = models.BooleanField(default=False, help_text="Shown on the product's dashboard card.")
+    # Health of the latest complete period at target granularity; refreshed after rollups change.
+    health = models.CharField(max_length=10, choices=Health.choices, default=Health.NO_DATA, editable=False)
+    latest_value = models.DecimalField(max_digits=28, decimal_places=6, null=True, editable=False)
+    latest_period_start = models.DateField(null=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords(excluded_fields=["health", "latest_value", "latest_period_start"])
+
+    class Meta:
+        verbose_name = "KPI"
+        ordering = ["product_id", "-headline", "name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["product", "key"], name="kpi_key_unique_per_product"),
+            models.UniqueConstraint(fields=["product"], condition=Q(headline=True), name="kpi_one_headline"),
+            models.CheckConstraint(condition=Q(tolerance_pct__gte=0), name="kpi_tolerance_not_negative"),
+        ]
+        indexes = [models.Index(fields=["key"])]
+
+    def __str__(self):
+        return f"{self.name} ({self.product})"
+
+    @property
+    def portfolio_id(self) -> int:
+        return self.product.portfolio_id
+
+
+class Measurement(models.Model):
+    kpi = models.ForeignKey(KPI, on_delete=models.CASCADE, related_name="measurements")
+    observed_at = models.DateTimeField()
+    value = models.DecimalField(max_digits=20, decimal_places=6)
+    external_id = models.CharField(max_length=200, null=True, blank=True)
+    recorded_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-observed_at", "-id"]
+        constraints = [
+            # NULLs are distinct, so measurements without an external id never collide.
+            models.UniqueConstraint(fields=["kpi", "external_id"], name="measurement_external_id_unique"),
+        ]
+        indexes = [models.Index(fields=["kpi", "observed_at"], name="measurement_kpi_observed")]
+
+    def __str__(self):
+        return f"{self.kpi_id} @ {self.observed_at:%Y-%m-%d %H:%M}: {self.value}"
+
+
+class Rollup(models.Model):
+    """Derived data: a KPI's measurements combined over one period, rebuilt by `kpis.rollups`.
+
+    Day rows come from measurements; coarser rows from day rows. `value` is what the KPI's aggregation
+    makes of the period; `total`, `minimum`, `maximum` and `last_value` let coarser periods and other
+    products combine without going back to the measurements.
+    """
+
+    kpi = models.ForeignKey(KPI, on_delete=models.CASCADE, related_name="rollups")
+    granularity = models.CharField(max_length=8, choices=Granularity.choices)
+    period_start = models.DateField()
+    value = models.DecimalField(max_digits=28, decimal_places=6)
+    count = models.IntegerField()
+    total = models.DecimalField(max_digits=28, decimal_places=6)
+    minimum = models.DecimalField(max_digits=20, decimal_places=6)
+    maximum = models.DecimalField(max_digits=20, decimal_places=6)
+    last_value = models.DecimalField(max_digits=20, decimal_places=6, null=True)  # only for "last" KPIs
+    last_observed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["kpi_id", "granularity", "period_start"]
+        constraints = [
+            models.UniqueConstraint(fields=["kpi", "granularity", "period_start"], name="rollup_one_per_period"),
+        ]
+
+    def __str__(self):
+        return f"{self.kpi_id} {self.granularity} {self.period_start}: {self.value}"

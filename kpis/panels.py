@@ -1,0 +1,71 @@
+"""KPI pieces of the products' pages: dashboard card sparklines and the product page's KPI charts."""
+
+from collections import defaultdict
+from datetime import timedelta
+
+from django.utils import timezone
+
+from kpis.charts import line_chart, period_label, sparkline
+from kpis.health import rollup_row
+from kpis.models import KPI, Granularity, Rollup
+from kpis.periods import period_start
+from products.pages import Panel, register_card_provider, register_product_panel
+
+SPARK_WEEKS = 12
+CHART_PERIODS = {"week": 26, "month": 12, "quarter": 8}
+
+
+def headline_cards(products) -> dict[int, dict]:
+    """Each product's headline KPI (or its first) with health and a 12-week sparkline: two queries."""
+    if not products:
+        return {}
+    headline: dict[int, KPI] = {}
+    for kpi in KPI.objects.filter(product__in=products).order_by("product_id", "-headline", "name", "id"):
+        headline.setdefault(kpi.product_id, kpi)
+    today = timezone.now().date()
+    since = period_start(today, "week") - timedelta(weeks=SPARK_WEEKS)
+    series = defaultdict(list)
+    rows = Rollup.objects.filter(kpi__in=headline.values(), granularity="week", period_start__gte=since)
+    for kpi_id, value in rows.order_by("kpi_id", "period_start").values_list("kpi_id", "value"):
+        series[kpi_id].append(value)
+    return {
+        product_id: {
+            "kpi": kpi,
+            "sparkline": sparkline(series[kpi.id], label=f"{kpi.name}, last {SPARK_WEEKS} weeks"),
+        }
+        for product_id, kpi in headline.items()
+    }
+
+
+def kpi_charts(product, request) -> dict:
+    granularity = request.GET.get("granularity", "month")
+    if granularity not in CHART_PERIODS:
+        granularity = "month"
+    kpis = list(KPI.objects.filter(product=product).order_by("-headline", "name", "id"))
+    keep = CHART_PERIODS[granularity]
+    by_kpi = defaultdict(list)
+    rows = Rollup.objects.filter(kpi__in=kpis, granularity=granularity).order_by("kpi_id", "-period_start")
+    for kpi_id, start, value, count in rows.values_list("kpi_id", "period_start", "value", "count"):
+        if len(by_kpi[kpi_id]) < keep:
+            by_kpi[kpi_id].append((start, value, count))
+    label = period_label(granularity)
+    charts = []
+    for kpi in kpis:
+        series = [rollup_row(kpi, granularity, *row) for row in reversed(by_kpi[kpi.id])]
+        charts.append(
+            {
+                "kpi": kpi,
+                "svg": line_chart(series, title=f"{kpi.name} by {granularity}", unit=kpi.unit, period_label=label),
+                "latest": series[-1] if series else None,
+            }
+        )
+    return {
+        "charts": charts,
+        "granularity": granularity,
+        "granularities": list(CHART_PERIODS),
+        "granularity_label": Granularity(granularity).label.lower(),
+    }
+
+
+register_card_provider(headline_cards)
+register_product_panel(Panel(key="kpis", template="kpis/_product_panel.html", context=kpi_charts))

@@ -1,0 +1,120 @@
+"""KPI reads: access helpers, lists, rollup series for one KPI and combined across products."""
+
+from collections import defaultdict
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import QuerySet
+
+from kpis.health import SIX_PLACES, health_of, rollup_row, target_for
+from kpis.models import KPI, Aggregation, Measurement, Rollup
+from pmflow.errors import InvalidInput, NotFound
+from products.selectors import require_write, role_in, roles_by_portfolio
+
+
+def kpi_list_for_user(user) -> QuerySet[KPI]:
+    return KPI.objects.filter(product__portfolio_id__in=list(roles_by_portfolio(user))).select_related("product")
+
+
+def kpi_for_user(user, kpi_id, *, write: bool = False, kind: str = "kpi") -> KPI:
+    try:
+        kpi = KPI.objects.select_related("product__portfolio", "product__product_line").filter(pk=int(kpi_id)).first()
+    except (TypeError, ValueError):
+        kpi = None
+    if kpi is None or role_in(user, kpi.product.portfolio_id) is None:
+        raise NotFound()
+    if write:
+        require_write(user, kpi.product.portfolio_id, kind)
+    return kpi
+
+
+def measurement_list(kpi: KPI) -> QuerySet[Measurement]:
+    return kpi.measurements.all()
+
+
+def rollup_series(
+    kpi: KPI, granularity: str, first: date | None = None, last: date | None = None, limit: int | None = None
+) -> list[dict]:
+    """The KPI's rollups at `granularity` as API rows, oldest first; `limit` keeps the latest ones."""
+    rows = Rollup.objects.filter(kpi=kpi, granularity=granularity)
+    if first:
+        rows = rows.filter(period_start__gte=first)
+    if last:
+        rows = rows.filter(period_start__lte=last)
+    rows = rows.order_by("-period_start") if limit else rows.order_by("period_start")
+    picked = list(rows.values_list("period_start", "value", "count")[:limit] if limit else rows.values_list(
+        "period_start", "value", "count"
+    ))
+    if limit:
+        picked.reverse()
+    return [rollup_row(kpi, granularity, start, value, count) for start, value, count in picked]
+
+
+def _combine(aggregation: str, rows: list[dict]) -> tuple[Decimal, int]:
+    count = sum(row["count"] for row in rows)
+    if aggregation in (Aggregation.SUM, Aggregation.LAST):
+        # For gauges (last), the portfolio's figure is the sum of each product's last value.
+        value = sum((row["value"] for row in rows), Decimal(0))
+    elif aggregation == Aggregation.AVG:
+        value = (sum((row["total"] for row in rows), Decimal(0)) / count).quantize(SIX_PLACES, ROUND_HALF_UP)
+    elif aggregation == Aggregation.MIN:
+        value = min(row["value"] for row in rows)
+    else:
+        value = max(row["value"] for row in rows)
+    return value, count
+
+
+def rollups_combined(
+    user, *, key: str, granularity: str, portfolio_id=None, product_line_id=None, first=None, last=None
+) -> list[dict]:
+    """A KPI key combined across the products of a portfolio or product line (DESIGN.md §1).
+
+    Raises InvalidInput when the scope is missing or the KPIs disagree on how they aggregate.
+    """
+    kpis = kpi_list_for_user(user).filter(key=key).select_related("product")
+    if product_line_id is not None:
+        kpis = kpis.filter(product__product_line_id=product_line_id)
+    elif portfolio_id is not None:
+        kpis = kpis.filter(product__portfolio_id=portfolio_id)
+    else:
+        raise InvalidInput(fields={"portfolio": "Give a portfolio or a product_line to combine across."})
+    kpis = list(kpis)
+    if not kpis:
+        return []
+    aggregations = {kpi.aggregation for kpi in kpis}
+    if len(aggregations) > 1:
+        raise InvalidInput(
+            fields={"key": f"KPIs with key “{key}” aggregate differently ({', '.join(sorted(aggregations))})."}
+        )
+    aggregation = aggregations.pop()
+    reference = kpis[0]
+    rows = Rollup.objects.filter(kpi__in=kpis, granularity=granularity)
+    if first:
+        rows = rows.filter(period_start__gte=first)
+    if last:
+        rows = rows.filter(period_start__lte=last)
+    by_period: dict[date, list[dict]] = defaultdict(list)
+    for row in rows.values("kpi_id", "period_start", "value", "count", "total"):
+        by_period[row["period_start"]].append(row)
+    targets = [
+        target_for(target=k.target, target_granularity=k.target_granularity, aggregation=k.aggregation, granularity=granularity)
+        for k in kpis
+    ]
+    known = [t for t in targets if t is not None]
+    if len(known) != len(targets) or not known:
+        target = None
+    elif aggregation in (Aggregation.SUM, Aggregation.LAST):
+        target = sum(known, Decimal(0))
+    elif aggregation == Aggregation.AVG:
+        target = (sum(known, Decimal(0)) / len(known)).quantize(SIX_PLACES, ROUND_HALF_UP)
+    else:
+        target = min(known) if aggregation == Aggregation.MIN else max(known)
+    series = []
+    for start in sorted(by_period):
+        value, count = _combine(aggregation, by_period[start])
+        health = health_of(value=value, target=target, direction=reference.direction, tolerance_pct=reference.tolerance_pct)
+        series.append({"period_start": start, "value": value, "count": count, "target": target, "health": health})
+    return series
+
+
+__all__ = ["rollup_row"]

@@ -1,0 +1,279 @@
+"""Writes to KPIs and measurements, and the rollup and health work that follows them."""
+
+import logging
+import math
+from datetime import date, datetime, time
+from decimal import Decimal, InvalidOperation
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+
+from kpis import rollups
+from kpis.health import health_of, target_for
+from kpis.models import KPI, Aggregation, Direction, Granularity, Health, Measurement, Rollup
+from kpis.periods import days_to_ranges, period_start
+from pmflow.errors import InvalidInput
+from products.models import Portfolio, Product
+
+log = logging.getLogger(__name__)
+
+MAX_BATCH = 10_000
+VALUE_LIMIT = Decimal("1e14")
+
+
+class InvalidImport(InvalidInput):
+    """Some measurements are not valid; none were written."""
+
+    code = "invalid_import"
+
+    def __init__(self, errors: list[dict]):
+        super().__init__("Some measurements are not valid; none were written.")
+        self.errors = errors
+
+    def as_dict(self) -> dict:
+        return {"errors": self.errors}
+
+
+# --- KPIs --------------------------------------------------------------------------------------------
+
+KPI_FIELDS = (
+    "key",
+    "name",
+    "unit",
+    "direction",
+    "aggregation",
+    "target",
+    "target_granularity",
+    "tolerance_pct",
+    "headline",
+)
+
+
+def kpi_save(*, kpi: KPI | None = None, product: Product | None = None, **fields) -> KPI:
+    """Create a KPI (give `product`) or change one (give `kpi`); refreshes its health.
+
+    Raises InvalidInput when the key is taken on the product. Making a KPI the headline takes the
+    flag from the product's other KPIs.
+    """
+    unknown = set(fields) - set(KPI_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown KPI fields {unknown}")
+    try:
+        with transaction.atomic():
+            if kpi is None:
+                kpi = KPI(product=product)
+            for name, value in fields.items():
+                setattr(kpi, name, value)
+            if kpi.headline:
+                KPI.objects.filter(product_id=kpi.product_id, headline=True).exclude(pk=kpi.pk).update(headline=False)
+            kpi.save()
+    except IntegrityError as exc:
+        raise InvalidInput(fields={"key": "This product already has a KPI with this key."}) from exc
+    kpi_health_refresh(kpi_id=kpi.id)
+    kpi.refresh_from_db()
+    return kpi
+
+
+def kpi_health_refresh(*, kpi_id: int, today: date | None = None) -> str:
+    """Store the health of the KPI's latest complete period at its target granularity.
+
+    The current period is used only while no complete one exists: a half-finished month would
+    otherwise look off track for a sum KPI.
+    """
+    kpi = KPI.objects.select_related("product__portfolio").get(pk=kpi_id)
+    zone = kpi.product.portfolio.zone
+    today = today or timezone.now().astimezone(zone).date()
+    current = period_start(today, kpi.target_granularity)
+    rows = Rollup.objects.filter(kpi_id=kpi_id, granularity=kpi.target_granularity).order_by("-period_start")
+    row = rows.filter(period_start__lt=current).first() or rows.first()
+    if row is None:
+        kpi.health, kpi.latest_value, kpi.latest_period_start = Health.NO_DATA, None, None
+    else:
+        target = target_for(
+            target=kpi.target,
+            target_granularity=kpi.target_granularity,
+            aggregation=kpi.aggregation,
+            granularity=kpi.target_granularity,
+        )
+        kpi.health = health_of(
+            value=row.value, target=target, direction=kpi.direction, tolerance_pct=kpi.tolerance_pct
+        )
+        kpi.latest_value, kpi.latest_period_start = row.value, row.period_start
+    KPI.objects.filter(pk=kpi_id).update(
+        health=kpi.health, latest_value=kpi.latest_value, latest_period_start=kpi.latest_period_start
+    )
+    return kpi.health
+
+
+# --- measurements --------------------------------------------------------------------------------
+
+
+def parse_observed_at(raw, zone) -> datetime:
+    """An ISO date means that day in the portfolio's time zone; a datetime must carry its offset."""
+    if isinstance(raw, datetime):
+        moment = raw
+    elif isinstance(raw, date):
+        return datetime.combine(raw, time.min, tzinfo=zone)
+    elif isinstance(raw, str) and raw.strip():
+        text = raw.strip()
+        try:
+            day = parse_date(text)
+        except ValueError:
+            day = None
+        if day is not None:
+            return datetime.combine(day, time.min, tzinfo=zone)
+        try:
+            moment = parse_datetime(text.replace("z", "Z"))
+        except ValueError:
+            moment = None
+        if moment is None:
+            raise ValueError("Use an ISO date (2026-03-31) or a datetime with an offset (2026-03-31T09:00:00+02:00).")
+    else:
+        raise ValueError("This field is required.")
+    if moment.tzinfo is None:
+        raise ValueError("A datetime needs a UTC offset (e.g. +00:00 or Z); without one it is ambiguous.")
+    return moment
+
+
+def parse_value(raw) -> Decimal:
+    if isinstance(raw, bool) or raw is None or raw == "":
+        raise ValueError("A number is required.")
+    try:
+        value = Decimal(str(raw))
+    except (InvalidOperation, ValueError):
+        raise ValueError("A number is required.") from None
+    if not value.is_finite() or (isinstance(raw, float) and not math.isfinite(raw)):
+        raise ValueError("A finite number is required.")
+    if abs(value) >= VALUE_LIMIT:
+        raise ValueError("The value is out of range (at most 14 digits before the decimal point).")
+    return value.quantize(Decimal("0.000001"))
+
+
+def _clean_items(items: list, zone) -> tuple[list[dict], list[dict]]:
+    cleaned, errors, seen = [], [], {}
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            errors.append({"index": index, "field": None, "message": "Expected an object."})
+            continue
+        row = {}
+        for field, parse in (("observed_at", lambda v: parse_observed_at(v, zone)), ("value", parse_value)):
+            try:
+                row[field] = parse(item.get(field))
+            except ValueError as exc:
+                errors.append({"index": index, "field": field, "message": str(exc)})
+        external_id = item.get("external_id")
+        if external_id in ("", None):
+            external_id = None
+        elif not isinstance(external_id, str | int) or isinstance(external_id, bool) or len(str(external_id)) > 200:
+            errors.append({"index": index, "field": "external_id", "message": "Use a string of at most 200 characters."})
+        else:
+            external_id = str(external_id)
+            if external_id in seen:
+                errors.append(
+                    {
+                        "index": index,
+                        "field": "external_id",
+                        "message": f"Repeats the external_id of item {seen[external_id]} in this request.",
+                    }
+                )
+            seen.setdefault(external_id, index)
+        unknown = set(item) - {"observed_at", "value", "external_id"}
+        for field in sorted(unknown):
+            errors.append({"index": index, "field": field, "message": "Unknown field."})
+        row["external_id"] = external_id
+        cleaned.append(row)
+    return cleaned, errors
+
+
+def measurements_ingest(*, kpi_id: int, items: list) -> dict:
+    """Write measurements of one KPI, all or nothing; returns {"created", "updated"}.
+
+    A repeated `external_id` updates the stored measurement instead of adding one. Raises
+    InvalidImport with per-item errors (nothing written) for bad items or more than 10,000 of them.
+    Enqueues the rollup recompute for the touched local days after the transaction commits.
+    """
+    if not isinstance(items, list) or not items:
+        raise InvalidImport([{"index": None, "field": None, "message": "Send one measurement or a non-empty list."}])
+    if len(items) > MAX_BATCH:
+        raise InvalidImport(
+            [{"index": None, "field": None, "message": f"At most {MAX_BATCH:,} measurements per request."}]
+        )
+    kpi = KPI.objects.select_related("product__portfolio").get(pk=kpi_id)
+    zone = kpi.product.portfolio.zone
+    cleaned, errors = _clean_items(items, zone)
+    if errors:
+        raise InvalidImport(errors)
+    touched: set[date] = set()
+    with transaction.atomic():
+        # One writer per KPI at a time: two imports with the same external_id cannot both insert it.
+        KPI.objects.select_for_update().filter(pk=kpi_id).first()
+        external_ids = [row["external_id"] for row in cleaned if row["external_id"] is not None]
+        existing = {}
+        for start in range(0, len(external_ids), 1000):
+            chunk = external_ids[start : start + 1000]
+            existing.update(
+                {m.external_id: m for m in Measurement.objects.filter(kpi_id=kpi_id, external_id__in=chunk)}
+            )
+        new, changed = [], []
+        for row in cleaned:
+            touched.add(row["observed_at"].astimezone(zone).date())
+            stored = existing.get(row["external_id"]) if row["external_id"] is not None else None
+            if stored is None:
+                new.append(Measurement(kpi_id=kpi_id, **row))
+            else:
+                touched.add(stored.observed_at.astimezone(zone).date())
+                stored.observed_at, stored.value = row["observed_at"], row["value"]
+                changed.append(stored)
+        Measurement.objects.bulk_create(new, batch_size=2000)
+        Measurement.objects.bulk_update(changed, ["observed_at", "value", "recorded_at"], batch_size=2000)
+        rollups_enqueue(kpi_id=kpi_id, days=touched)
+    return {"created": len(new), "updated": len(changed)}
+
+
+def rollups_enqueue(*, kpi_id: int, days: set[date]) -> None:
+    """After the current transaction commits, recompute the KPI's rollups for these local days."""
+    from kpis.tasks import recompute_rollups
+
+    ranges = [[first.isoformat(), last.isoformat()] for first, last in days_to_ranges(days)]
+    transaction.on_commit(lambda: recompute_rollups.delay(kpi_id, ranges))
+
+
+# --- rollups -------------------------------------------------------------------------------------
+
+
+def rollups_recompute(*, kpi_id: int, day_ranges: list[tuple[date, date]]) -> None:
+    """Recompute a KPI's rollups for the touched local-day ranges, refresh its health, then ask the
+    lifecycle rules of its product whether to move it (after commit)."""
+    from products.tasks import lifecycle_rules_evaluate
+
+    kpi = KPI.objects.select_related("product__portfolio").filter(pk=kpi_id).first()
+    if kpi is None:
+        return  # deleted meanwhile: nothing to derive
+    with transaction.atomic():
+        rollups.recompute_kpi(kpi_id=kpi_id, zone_name=kpi.product.portfolio.timezone, day_ranges=day_ranges)
+        kpi_health_refresh(kpi_id=kpi_id)
+        product_id = kpi.product_id
+        transaction.on_commit(lambda: lifecycle_rules_evaluate.delay(product_id))
+
+
+def rollups_rebuild(*, portfolio_id: int | None = None) -> int:
+    """Rebuild all rollups (of one portfolio, or all) from measurements; returns portfolios rebuilt."""
+    portfolios = Portfolio.objects.all() if portfolio_id is None else Portfolio.objects.filter(pk=portfolio_id)
+    done = 0
+    for portfolio in portfolios.order_by("id"):
+        rollups.rebuild_portfolio(portfolio_id=portfolio.id, zone_name=portfolio.timezone)
+        for kpi_id in KPI.objects.filter(product__portfolio=portfolio).values_list("id", flat=True):
+            kpi_health_refresh(kpi_id=kpi_id)
+        done += 1
+    return done
+
+
+def kpi_health_refresh_all() -> int:
+    ids = list(KPI.objects.values_list("id", flat=True))
+    for kpi_id in ids:
+        kpi_health_refresh(kpi_id=kpi_id)
+    return len(ids)
+
+
+__all__ = ["Aggregation", "Direction", "Granularity"]

@@ -1,0 +1,17 @@
+from django.urls import include, path
+from rest_framework.routers import DefaultRouter
+
+from kpis.api.urls import register as register_kpis
+from kpis.api.views import CombinedRollupsView
+from products.api.urls import register as register_products
+from products.api.urls import urlpatterns as product_urlpatterns
+
+router = DefaultRouter()
+register_products(router)
+register_kpis(router)
+
+urlpatterns = [
+    *product_urlpatterns,
+    path("rollups/", CombinedRollupsView.as_view(), name="api-rollups"),
+    path("", include(router.urls)),
+]

@@ -1,0 +1,174 @@
+from django.contrib.auth import get_user_model
+from rest_framework import serializers
+
+from products import services
+from products.lifecycle import condition_types
+from products.models import LifecycleRule, Membership, Portfolio, Product, ProductLine, Role, Stage, StageTransition
+from products.selectors import portfolio_list_for_user, product_line_list_for_user
+
+
+class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
+    """A foreign key limited to the requesting user's portfolios: anything else "does not exist"."""
+
+    def __init__(self, selector, **kwargs):
+        self.selector = selector
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        return self.selector(self.context["request"].user)
+
+
+class TokenInput(serializers.Serializer):
+    username = serializers.CharField()
+    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+
+
+class TokenOutput(serializers.Serializer):
+    token = serializers.CharField()
+    expiry = serializers.DateTimeField(allow_null=True)
+
+
+class MembershipBrief(serializers.ModelSerializer):
+    portfolio_name = serializers.CharField(source="portfolio.name", read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = ["portfolio", "portfolio_name", "role"]
+
+
+class MeSerializer(serializers.ModelSerializer):
+    memberships = MembershipBrief(many=True, read_only=True)
+
+    class Meta:
+        model = get_user_model()
+        fields = ["id", "username", "memberships"]
+
+
+class PortfolioSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Portfolio
+        fields = ["id", "name", "timezone", "created_at"]
+        read_only_fields = ["created_at"]
+
+
+class MemberSerializer(serializers.ModelSerializer):
+    username = serializers.CharField(source="user.username", read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = ["id", "username", "role", "created_at"]
+
+
+class MemberInput(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    role = serializers.ChoiceField(choices=Role.choices)
+
+
+class ProductLineSerializer(serializers.ModelSerializer):
+    portfolio = ScopedPrimaryKeyField(portfolio_list_for_user)
+
+    class Meta:
+        model = ProductLine
+        fields = ["id", "portfolio", "name", "description", "created_at"]
+        read_only_fields = ["created_at"]
+
+    def validate(self, attrs):
+        portfolio = attrs.get("portfolio") or getattr(self.instance, "portfolio", None)
+        name = attrs.get("name") or getattr(self.instance, "name", None)
+        clash = ProductLine.objects.filter(portfolio=portfolio, name=name)
+        if self.instance:
+            clash = clash.exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise serializers.ValidationError({"name": "A product line with this name exists in the portfolio."})
+        return attrs
+
+
+class ProductSerializer(serializers.ModelSerializer):
+    portfolio = ScopedPrimaryKeyField(portfolio_list_for_user)
+    product_line = ScopedPrimaryKeyField(product_line_list_for_user, allow_null=True, required=False)
+    stage = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Product
+        fields = ["id", "portfolio", "product_line", "name", "description", "stage", "stage_changed_at", "created_at"]
+        read_only_fields = ["stage_changed_at", "created_at"]
+
+    def validate(self, attrs):
+        portfolio = attrs.get("portfolio") or getattr(self.instance, "portfolio", None)
+        line = attrs.get("product_line", getattr(self.instance, "product_line", None))
+        if line is not None and line.portfolio_id != portfolio.id:
+            raise serializers.ValidationError({"product_line": "The product line belongs to another portfolio."})
+        if self.instance and "portfolio" in attrs and attrs["portfolio"].id != self.instance.portfolio_id:
+            raise serializers.ValidationError({"portfolio": "A product cannot move to another portfolio."})
+        name = attrs.get("name") or getattr(self.instance, "name", None)
+        clash = Product.objects.filter(portfolio=portfolio, name=name)
+        if self.instance:
+            clash = clash.exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise serializers.ValidationError({"name": "A product with this name exists in the portfolio."})
+        return attrs
+
+
+class TransitionInput(serializers.Serializer):
+    to_stage = serializers.ChoiceField(choices=Stage.choices)
+    reason = serializers.CharField(max_length=5000)
+    override = serializers.BooleanField(default=False)
+    from_stage = serializers.ChoiceField(
+        choices=Stage.choices,
+        required=False,
+        help_text="The stage you believe the product is in; 409 if it moved meanwhile.",
+    )
+
+
+class TransitionSerializer(serializers.ModelSerializer):
+    actor = serializers.SerializerMethodField()
+    rule = serializers.PrimaryKeyRelatedField(read_only=True)
+
+    class Meta:
+        model = StageTransition
+        fields = ["id", "from_stage", "to_stage", "at", "actor", "rule", "reason", "override", "unmet_criteria", "evidence"]
+
+    def get_actor(self, move) -> str | None:
+        return move.actor.get_username() if move.actor_id else None
+
+
+class LifecycleRuleSerializer(serializers.ModelSerializer):
+    portfolio = ScopedPrimaryKeyField(portfolio_list_for_user)
+    condition_type = serializers.CharField()
+    description = serializers.SerializerMethodField()
+
+    class Meta:
+        model = LifecycleRule
+        fields = [
+            "id",
+            "portfolio",
+            "name",
+            "from_stage",
+            "to_stage",
+            "condition_type",
+            "params",
+            "mode",
+            "is_active",
+            "description",
+            "created_at",
+        ]
+        read_only_fields = ["created_at"]
+
+    def get_description(self, rule) -> str:
+        kind = condition_types.get(rule.condition_type)
+        return kind.describe(rule.params) if kind else ""
+
+    def validate(self, attrs):
+        merged = {
+            name: attrs.get(name, getattr(self.instance, name, None))
+            for name in ("condition_type", "params", "from_stage", "to_stage")
+        }
+        attrs["params"] = services.lifecycle_rule_clean(**{**merged, "params": merged["params"] or {}})
+        portfolio = attrs.get("portfolio") or getattr(self.instance, "portfolio", None)
+        name = attrs.get("name") or getattr(self.instance, "name", None)
+        clash = LifecycleRule.objects.filter(portfolio=portfolio, name=name)
+        if self.instance:
+            clash = clash.exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise serializers.ValidationError({"name": "A rule with this name exists in the portfolio."})
+        return attrs

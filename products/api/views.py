@@ -1,0 +1,192 @@
+from django.contrib.auth import authenticate
+from drf_spectacular.utils import extend_schema
+from knox.auth import TokenAuthentication
+from knox.models import AuthToken
+from rest_framework import permissions, status, views
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from pmflow.api import PortfolioScopedViewSet
+from pmflow.errors import InvalidInput
+from products import services
+from products.api import filters
+from products.api.serializers import (
+    LifecycleRuleSerializer,
+    MemberInput,
+    MemberSerializer,
+    MeSerializer,
+    PortfolioSerializer,
+    ProductLineSerializer,
+    ProductSerializer,
+    TokenInput,
+    TokenOutput,
+    TransitionInput,
+    TransitionSerializer,
+)
+from products.selectors import (
+    lifecycle_rule_for_user,
+    lifecycle_rule_list_for_user,
+    membership_list,
+    portfolio_for_user,
+    portfolio_list_for_user,
+    product_for_user,
+    product_line_for_user,
+    product_line_list_for_user,
+    product_list_for_user,
+    require_write,
+    transition_list,
+)
+
+
+class TokenView(views.APIView):
+    """POST username and password for a token; DELETE with a token revokes it."""
+
+    permission_classes = [permissions.AllowAny]
+    throttle_scope = "token"
+
+    def get_authenticators(self):
+        # DELETE needs the token it revokes; POST must work without one (and without a CSRF token).
+        return [TokenAuthentication()]
+
+    def get_throttles(self):
+        return super().get_throttles() if self.request.method == "POST" else []
+
+    @extend_schema(request=TokenInput, responses={200: TokenOutput}, auth=[])
+    def post(self, request):
+        body = TokenInput(data=request.data)
+        body.is_valid(raise_exception=True)
+        user = authenticate(request, **body.validated_data)
+        if user is None:
+            raise InvalidInput(fields={"password": "Wrong username or password."})
+        instance, token = AuthToken.objects.create(user)
+        return Response({"token": token, "expiry": instance.expiry}, status=status.HTTP_200_OK)
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request):
+        if request.auth is None:
+            return Response({"detail": "Send the token to revoke in the Authorization header."}, status=401)
+        request.auth.delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MeView(views.APIView):
+    @extend_schema(responses=MeSerializer)
+    def get(self, request):
+        user = type(request.user).objects.prefetch_related("memberships__portfolio").get(pk=request.user.pk)
+        return Response(MeSerializer(user).data)
+
+
+class PortfolioViewSet(PortfolioScopedViewSet):
+    serializer_class = PortfolioSerializer
+    search_fields = ["name"]
+    ordering_fields = ["name", "id", "created_at"]
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return portfolio_list_for_user(self.request.user)
+
+    def get_object(self):
+        return portfolio_for_user(self.request.user, self.kwargs["pk"], write=self.request.method not in permissions.SAFE_METHODS)
+
+    def perform_create(self, serializer):
+        serializer.instance = services.portfolio_create(
+            name=serializer.validated_data["name"],
+            timezone_name=serializer.validated_data.get("timezone", "UTC"),
+            creator=self.request.user,
+        )
+
+    @extend_schema(request=MemberInput, responses=MemberSerializer(many=True))
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
+    def members(self, request, pk=None):
+        portfolio = portfolio_for_user(request.user, pk, write=request.method == "POST")
+        if request.method == "POST":
+            body = MemberInput(data=request.data)
+            body.is_valid(raise_exception=True)
+            membership = services.membership_set(portfolio=portfolio, **body.validated_data)
+            return Response(MemberSerializer(membership).data, status=status.HTTP_201_CREATED)
+        return Response(MemberSerializer(membership_list(portfolio), many=True).data)
+
+
+class ProductLineViewSet(PortfolioScopedViewSet):
+    serializer_class = ProductLineSerializer
+    filterset_class = filters.ProductLineFilter
+    search_fields = ["name", "description"]
+    ordering_fields = ["name", "id", "created_at"]
+
+    def get_queryset(self):
+        return product_line_list_for_user(self.request.user)
+
+    def get_object(self):
+        write = self.request.method not in permissions.SAFE_METHODS
+        return product_line_for_user(self.request.user, self.kwargs["pk"], write=write)
+
+    def perform_create(self, serializer):
+        require_write(self.request.user, serializer.validated_data["portfolio"].id, "product_line")
+        serializer.save()
+
+
+class ProductViewSet(PortfolioScopedViewSet):
+    serializer_class = ProductSerializer
+    filterset_class = filters.ProductFilter
+    search_fields = ["name", "description"]
+    ordering_fields = ["name", "id", "stage_changed_at", "created_at"]
+
+    def get_queryset(self):
+        return product_list_for_user(self.request.user)
+
+    def get_object(self):
+        write = self.request.method not in permissions.SAFE_METHODS
+        return product_for_user(self.request.user, self.kwargs["pk"], write=write)
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        require_write(self.request.user, data["portfolio"].id, "product")
+        serializer.instance = services.product_create(
+            portfolio=data["portfolio"],
+            product_line=data.get("product_line"),
+            name=data["name"],
+            description=data.get("description", ""),
+            actor=self.request.user,
+        )
+
+    @extend_schema(request=TransitionInput, responses=ProductSerializer)
+    @action(detail=True, methods=["post"])
+    def transition(self, request, pk=None):
+        product = product_for_user(request.user, pk, write=True, kind="transition")
+        body = TransitionInput(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        services.product_transition(
+            product_id=product.id,
+            to_stage=data["to_stage"],
+            reason=data["reason"],
+            override=data["override"],
+            expected_stage=data.get("from_stage"),
+            actor=request.user,
+        )
+        return Response(ProductSerializer(product_for_user(request.user, pk), context={"request": request}).data)
+
+    @extend_schema(responses=TransitionSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def transitions(self, request, pk=None):
+        product = product_for_user(request.user, pk)
+        page = self.paginate_queryset(transition_list(product))
+        return self.get_paginated_response(TransitionSerializer(page, many=True).data)
+
+
+class LifecycleRuleViewSet(PortfolioScopedViewSet):
+    serializer_class = LifecycleRuleSerializer
+    filterset_class = filters.LifecycleRuleFilter
+    search_fields = ["name"]
+    ordering_fields = ["name", "id", "from_stage", "created_at"]
+
+    def get_queryset(self):
+        return lifecycle_rule_list_for_user(self.request.user)
+
+    def get_object(self):
+        write = self.request.method not in permissions.SAFE_METHODS
+        return lifecycle_rule_for_user(self.request.user, self.kwargs["pk"], write=write)
+
+    def perform_create(self, serializer):
+        require_write(self.request.user, serializer.validated_data["portfolio"].id, "lifecycle_rule")
+        serializer.save(created_by=self.request.user)

@@ -1,0 +1,181 @@
+"""Portfolios, membership, product lines, products, the stage ledger and lifecycle rules."""
+
+import zoneinfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from simple_history.models import HistoricalRecords
+
+
+def validate_timezone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"“{value}” is not a known time zone (use an IANA name such as Europe/Berlin).")
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", "Admin"
+    PRODUCT_MANAGER = "product_manager", "Product manager"
+    MARKETER = "marketer", "Marketer"
+    VIEWER = "viewer", "Viewer"
+
+
+class Stage(models.TextChoices):
+    IDEATION = "ideation", "Ideation"
+    RESEARCH = "research", "Research"
+    PLANNING = "planning", "Planning"
+    DEVELOPMENT = "development", "Development"
+    LAUNCH = "launch", "Launch"
+    GROWTH = "growth", "Growth"
+    MATURITY = "maturity", "Maturity"
+    DECLINE = "decline", "Decline"
+    RETIRED = "retired", "Retired"
+
+    @classmethod
+    def order(cls, stage: str) -> int:
+        return cls.values.index(stage)
+
+
+class Portfolio(models.Model):
+    name = models.CharField(max_length=200)
+    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+
+class Membership(models.Model):
+    portfolio = models.ForeignKey(Portfolio, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["portfolio_id", "user__username"]
+        constraints = [
+            models.UniqueConstraint(fields=["portfolio", "user"], name="membership_one_per_user"),
+            models.CheckConstraint(condition=Q(role__in=Role.values), name="membership_role_known"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} in {self.portfolio} as {self.role}"
+
+
+class ProductLine(models.Model):
+    portfolio = models.ForeignKey(Portfolio, on_delete=models.CASCADE, related_name="product_lines")
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [models.UniqueConstraint(fields=["portfolio", "name"], name="product_line_name_unique")]
+
+    def __str__(self):
+        return self.name
+
+
+class Product(models.Model):
+    """A product; `stage` changes only through `products.services.product_transition`."""
+
+    portfolio = models.ForeignKey(Portfolio, on_delete=models.CASCADE, related_name="products")
+    product_line = models.ForeignKey(
+        ProductLine, on_delete=models.SET_NULL, null=True, blank=True, related_name="products"
+    )
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    stage = models.CharField(max_length=20, choices=Stage.choices, default=Stage.IDEATION, editable=False)
+    stage_changed_at = models.DateTimeField(editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords(excluded_fields=["stage_changed_at"])
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["portfolio", "name"], name="product_name_unique"),
+            models.CheckConstraint(condition=Q(stage__in=Stage.values), name="product_stage_known"),
+        ]
+        indexes = [models.Index(fields=["portfolio", "stage"])]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if self.product_line_id and self.product_line.portfolio_id != self.portfolio_id:
+            raise ValidationError({"product_line": "The product line belongs to another portfolio."})
+
+
+class StageTransition(models.Model):
+    """The stage ledger: one row for every move, by a person (actor) or the system (actor null)."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="transitions")
+    from_stage = models.CharField(max_length=20, choices=Stage.choices, blank=True)
+    to_stage = models.CharField(max_length=20, choices=Stage.choices)
+    at = models.DateTimeField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    rule = models.ForeignKey(
+        "LifecycleRule", on_delete=models.SET_NULL, null=True, blank=True, related_name="transitions"
+    )
+    reason = models.TextField()
+    override = models.BooleanField(default=False, help_text="Moved although the stage gate was not met.")
+    unmet_criteria = models.JSONField(default=list, blank=True)
+    evidence = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["product", "-at"])]
+        constraints = [models.CheckConstraint(condition=~Q(reason=""), name="transition_reason_required")]
+
+    def __str__(self):
+        return f"{self.product}: {self.from_stage or '—'} → {self.to_stage}"
+
+    @property
+    def actor_label(self) -> str:
+        if self.actor_id is None:
+            return f"system ({self.rule.name})" if self.rule_id and self.rule else "system"
+        return self.actor.get_username()
+
+
+class LifecycleRule(models.Model):
+    """When `condition_type` holds for a product in `from_stage`, move it to `to_stage`."""
+
+    class Mode(models.TextChoices):
+        AUTO = "auto", "Move automatically"
+
+    portfolio = models.ForeignKey(Portfolio, on_delete=models.CASCADE, related_name="lifecycle_rules")
+    name = models.CharField(max_length=200)
+    from_stage = models.CharField(max_length=20, choices=Stage.choices)
+    to_stage = models.CharField(max_length=20, choices=Stage.choices)
+    condition_type = models.CharField(max_length=50)
+    params = models.JSONField(default=dict)
+    mode = models.CharField(max_length=10, choices=Mode.choices, default=Mode.AUTO)
+    is_active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["portfolio_id", "from_stage", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["portfolio", "name"], name="lifecycle_rule_name_unique"),
+            models.CheckConstraint(condition=~Q(from_stage=models.F("to_stage")), name="rule_moves_somewhere"),
+        ]
+
+    def __str__(self):
+        return self.name

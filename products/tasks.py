@@ -1,0 +1,29 @@
+from celery import shared_task
+from django.db import OperationalError
+
+from products import services
+
+RETRY = {
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "autoretry_for": (OperationalError,),
+    "retry_backoff": True,
+    "retry_jitter": True,
+    "max_retries": 5,
+}
+
+
+@shared_task(**RETRY)
+def lifecycle_rules_evaluate(product_id: int) -> int | None:
+    """Evaluate a product's lifecycle rules; returns the id of the transition written, if any.
+
+    Safe to run twice: a rule fires at most once per stay in its from-stage.
+    """
+    move = services.lifecycle_rules_evaluate(product_id=product_id)
+    return move.id if move else None
+
+
+@shared_task(**RETRY)
+def lifecycle_rules_evaluate_all() -> int:
+    """The periodic sweep: evaluate every product some active rule could move."""
+    return services.lifecycle_rules_evaluate_all()
