@@ -6,7 +6,16 @@ from kpis.models import KPI, Measurement, Rollup
 
 @admin.register(KPI)
 class KPIAdmin(SimpleHistoryAdmin):
-    list_display = ["name", "key", "product", "aggregation", "target", "target_granularity", "health", "headline"]
+    list_display = [
+        "name",
+        "key",
+        "product",
+        "aggregation",
+        "target",
+        "target_granularity",
+        "health",
+        "headline",
+    ]
     list_filter = ["aggregation", "health", "direction"]
     search_fields = ["name", "key", "product__name"]
     readonly_fields = ["health", "latest_value", "latest_period_start"]

@@ -13,7 +13,9 @@ from django.db import connection, transaction
 
 from kpis.periods import COARSER, merge_ranges, widen
 
-COLUMNS = "kpi_id, granularity, period_start, value, count, total, minimum, maximum, last_value, last_observed_at"
+COLUMNS = (
+    "kpi_id, granularity, period_start, value, count, total, minimum, maximum, last_value, last_observed_at"
+)
 
 VALUE_BY_AGGREGATION = """
     CASE k.aggregation

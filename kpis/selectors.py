@@ -13,12 +13,18 @@ from products.selectors import require_write, role_in, roles_by_portfolio
 
 
 def kpi_list_for_user(user) -> QuerySet[KPI]:
-    return KPI.objects.filter(product__portfolio_id__in=list(roles_by_portfolio(user))).select_related("product")
+    return KPI.objects.filter(product__portfolio_id__in=list(roles_by_portfolio(user))).select_related(
+        "product"
+    )
 
 
 def kpi_for_user(user, kpi_id, *, write: bool = False, kind: str = "kpi") -> KPI:
     try:
-        kpi = KPI.objects.select_related("product__portfolio", "product__product_line").filter(pk=int(kpi_id)).first()
+        kpi = (
+            KPI.objects.select_related("product__portfolio", "product__product_line")
+            .filter(pk=int(kpi_id))
+            .first()
+        )
     except (TypeError, ValueError):
         kpi = None
     if kpi is None or role_in(user, kpi.product.portfolio_id) is None:
@@ -42,9 +48,11 @@ def rollup_series(
     if last:
         rows = rows.filter(period_start__lte=last)
     rows = rows.order_by("-period_start") if limit else rows.order_by("period_start")
-    picked = list(rows.values_list("period_start", "value", "count")[:limit] if limit else rows.values_list(
-        "period_start", "value", "count"
-    ))
+    picked = list(
+        rows.values_list("period_start", "value", "count")[:limit]
+        if limit
+        else rows.values_list("period_start", "value", "count")
+    )
     if limit:
         picked.reverse()
     return [rollup_row(kpi, granularity, start, value, count) for start, value, count in picked]
@@ -84,7 +92,9 @@ def rollups_combined(
     aggregations = {kpi.aggregation for kpi in kpis}
     if len(aggregations) > 1:
         raise InvalidInput(
-            fields={"key": f"KPIs with key “{key}” aggregate differently ({', '.join(sorted(aggregations))})."}
+            fields={
+                "key": f"KPIs with key “{key}” aggregate differently ({', '.join(sorted(aggregations))})."
+            }
         )
     aggregation = aggregations.pop()
     reference = kpis[0]
@@ -97,7 +107,12 @@ def rollups_combined(
     for row in rows.values("kpi_id", "period_start", "value", "count", "total"):
         by_period[row["period_start"]].append(row)
     targets = [
-        target_for(target=k.target, target_granularity=k.target_granularity, aggregation=k.aggregation, granularity=granularity)
+        target_for(
+            target=k.target,
+            target_granularity=k.target_granularity,
+            aggregation=k.aggregation,
+            granularity=granularity,
+        )
         for k in kpis
     ]
     known = [t for t in targets if t is not None]
@@ -112,8 +127,12 @@ def rollups_combined(
     series = []
     for start in sorted(by_period):
         value, count = _combine(aggregation, by_period[start])
-        health = health_of(value=value, target=target, direction=reference.direction, tolerance_pct=reference.tolerance_pct)
-        series.append({"period_start": start, "value": value, "count": count, "target": target, "health": health})
+        health = health_of(
+            value=value, target=target, direction=reference.direction, tolerance_pct=reference.tolerance_pct
+        )
+        series.append(
+            {"period_start": start, "value": value, "count": count, "target": target, "health": health}
+        )
     return series
 
 

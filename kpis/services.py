@@ -66,7 +66,9 @@ def kpi_save(*, kpi: KPI | None = None, product: Product | None = None, **fields
             for name, value in fields.items():
                 setattr(kpi, name, value)
             if kpi.headline:
-                KPI.objects.filter(product_id=kpi.product_id, headline=True).exclude(pk=kpi.pk).update(headline=False)
+                KPI.objects.filter(product_id=kpi.product_id, headline=True).exclude(pk=kpi.pk).update(
+                    headline=False
+                )
             kpi.save()
     except IntegrityError as exc:
         raise InvalidInput(fields={"key": "This product already has a KPI with this key."}) from exc
@@ -128,7 +130,9 @@ def parse_observed_at(raw, zone) -> datetime:
         except ValueError:
             moment = None
         if moment is None:
-            raise ValueError("Use an ISO date (2026-03-31) or a datetime with an offset (2026-03-31T09:00:00+02:00).")
+            raise ValueError(
+                "Use an ISO date (2026-03-31) or a datetime with an offset (2026-03-31T09:00:00+02:00)."
+            )
     else:
         raise ValueError("This field is required.")
     if moment.tzinfo is None:
@@ -165,8 +169,14 @@ def _clean_items(items: list, zone) -> tuple[list[dict], list[dict]]:
         external_id = item.get("external_id")
         if external_id in ("", None):
             external_id = None
-        elif not isinstance(external_id, str | int) or isinstance(external_id, bool) or len(str(external_id)) > 200:
-            errors.append({"index": index, "field": "external_id", "message": "Use a string of at most 200 characters."})
+        elif (
+            not isinstance(external_id, str | int)
+            or isinstance(external_id, bool)
+            or len(str(external_id)) > 200
+        ):
+            errors.append(
+                {"index": index, "field": "external_id", "message": "Use a string of at most 200 characters."}
+            )
         else:
             external_id = str(external_id)
             if external_id in seen:
@@ -194,7 +204,9 @@ def measurements_ingest(*, kpi_id: int, items: list) -> dict:
     Enqueues the rollup recompute for the touched local days after the transaction commits.
     """
     if not isinstance(items, list) or not items:
-        raise InvalidImport([{"index": None, "field": None, "message": "Send one measurement or a non-empty list."}])
+        raise InvalidImport(
+            [{"index": None, "field": None, "message": "Send one measurement or a non-empty list."}]
+        )
     if len(items) > MAX_BATCH:
         raise InvalidImport(
             [{"index": None, "field": None, "message": f"At most {MAX_BATCH:,} measurements per request."}]
@@ -259,7 +271,9 @@ def rollups_recompute(*, kpi_id: int, day_ranges: list[tuple[date, date]]) -> No
 
 def rollups_rebuild(*, portfolio_id: int | None = None) -> int:
     """Rebuild all rollups (of one portfolio, or all) from measurements; returns portfolios rebuilt."""
-    portfolios = Portfolio.objects.all() if portfolio_id is None else Portfolio.objects.filter(pk=portfolio_id)
+    portfolios = (
+        Portfolio.objects.all() if portfolio_id is None else Portfolio.objects.filter(pk=portfolio_id)
+    )
     done = 0
     for portfolio in portfolios.order_by("id"):
         rollups.rebuild_portfolio(portfolio_id=portfolio.id, zone_name=portfolio.timezone)

@@ -130,7 +130,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -202,7 +203,9 @@ REST_FRAMEWORK = {
 _token_ttl_hours = os.environ.get("API_TOKEN_TTL_HOURS", "")
 REST_KNOX = {
     # REST clients that pull KPI data run unattended: tokens live until revoked unless a TTL is set.
-    "TOKEN_TTL": None if not _token_ttl_hours else __import__("datetime").timedelta(hours=int(_token_ttl_hours)),
+    "TOKEN_TTL": None
+    if not _token_ttl_hours
+    else __import__("datetime").timedelta(hours=int(_token_ttl_hours)),
     "AUTH_HEADER_PREFIX": "Token",
 }
 SPECTACULAR_SETTINGS = {

@@ -90,7 +90,10 @@ class LifecycleRuleAdmin(SimpleHistoryAdmin):
 
     def save_model(self, request, obj, form, change):
         obj.params = services.lifecycle_rule_clean(
-            condition_type=obj.condition_type, params=obj.params, from_stage=obj.from_stage, to_stage=obj.to_stage
+            condition_type=obj.condition_type,
+            params=obj.params,
+            from_stage=obj.from_stage,
+            to_stage=obj.to_stage,
         )
         if not change:
             obj.created_by = request.user

@@ -7,4 +7,7 @@ def portfolio_switcher(request):
     if not getattr(user, "is_authenticated", False) or request.path.startswith(("/admin/", "/api/")):
         return {}
     current = request.session.get("portfolio_id")
-    return {"switcher_portfolios": list(portfolio_list_for_user(user).only("id", "name")), "current_portfolio_id": current}
+    return {
+        "switcher_portfolios": list(portfolio_list_for_user(user).only("id", "name")),
+        "current_portfolio_id": current,
+    }

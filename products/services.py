@@ -186,14 +186,19 @@ def lifecycle_rules_evaluate(*, product_id: int, today: date | None = None) -> S
         return None
     today = today or timezone.now().astimezone(product.portfolio.zone).date()
     rules = LifecycleRule.objects.filter(
-        portfolio_id=product.portfolio_id, from_stage=product.stage, is_active=True, mode=LifecycleRule.Mode.AUTO
+        portfolio_id=product.portfolio_id,
+        from_stage=product.stage,
+        is_active=True,
+        mode=LifecycleRule.Mode.AUTO,
     ).order_by("id")
     for rule in rules:
         kind = lifecycle.condition_types.get(rule.condition_type)
         if kind is None:
             log.warning("rule %s has unknown condition type %s", rule.id, rule.condition_type)
             continue
-        if StageTransition.objects.filter(product=product, rule=rule, at__gte=product.stage_changed_at).exists():
+        if StageTransition.objects.filter(
+            product=product, rule=rule, at__gte=product.stage_changed_at
+        ).exists():
             continue
         evidence = kind.evaluate(rule, product, today)
         if evidence is None:
@@ -219,6 +224,8 @@ def lifecycle_rules_evaluate_all(*, today: date | None = None) -> int:
     moved = 0
     pairs = LifecycleRule.objects.filter(is_active=True).values_list("portfolio_id", "from_stage").distinct()
     for portfolio_id, stage in pairs:
-        for product_id in Product.objects.filter(portfolio_id=portfolio_id, stage=stage).values_list("id", flat=True):
+        for product_id in Product.objects.filter(portfolio_id=portfolio_id, stage=stage).values_list(
+            "id", flat=True
+        ):
             moved += lifecycle_rules_evaluate(product_id=product_id, today=today) is not None
     return moved

@@ -59,7 +59,11 @@ def portfolio_dashboard(request, portfolio_id: int):
     products = [p for stage_products in board.values() for p in stage_products]
     cards = pages.cards_for(products)
     columns = [
-        {"stage": stage, "label": Stage(stage).label, "products": [(p, cards.get(p.id)) for p in board[stage]]}
+        {
+            "stage": stage,
+            "label": Stage(stage).label,
+            "products": [(p, cards.get(p.id)) for p in board[stage]],
+        }
         for stage in Stage.values
     ]
     return render(
@@ -81,7 +85,11 @@ def _product_page(request, product, form, status=200, unmet=None):
         "portfolio": product.portfolio,
         "product": product,
         "stages": [
-            {"value": v, "label": label, "state": "done" if i < stage_index else "current" if i == stage_index else "todo"}
+            {
+                "value": v,
+                "label": label,
+                "state": "done" if i < stage_index else "current" if i == stage_index else "todo",
+            }
             for i, (v, label) in enumerate(Stage.choices)
         ],
         "transitions": list(product.transitions.all()),

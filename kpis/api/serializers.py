@@ -47,7 +47,9 @@ class MeasurementSerializer(serializers.ModelSerializer):
 class MeasurementInput(serializers.Serializer):
     """One measurement; POST a list of up to 10,000 of these to import in bulk."""
 
-    observed_at = serializers.CharField(help_text="ISO date (that day in the portfolio's time zone) or datetime with offset.")
+    observed_at = serializers.CharField(
+        help_text="ISO date (that day in the portfolio's time zone) or datetime with offset."
+    )
     value = serializers.DecimalField(max_digits=20, decimal_places=6)
     external_id = serializers.CharField(required=False, allow_null=True, max_length=200)
 

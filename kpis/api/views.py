@@ -1,3 +1,4 @@
+import django_filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions, serializers, status, views
@@ -21,8 +22,6 @@ from kpis.selectors import kpi_for_user, kpi_list_for_user, measurement_list, ro
 from pmflow.api import PortfolioScopedViewSet
 from pmflow.pagination import MeasurementCursorPagination
 from products.selectors import product_for_user
-
-import django_filters
 
 
 class RollupCSVRenderer(CSVRenderer):
@@ -68,7 +67,9 @@ class KPIViewSet(PortfolioScopedViewSet):
         return kpi_list_for_user(self.request.user)
 
     def get_object(self):
-        return kpi_for_user(self.request.user, self.kwargs["pk"], write=self.request.method not in permissions.SAFE_METHODS)
+        return kpi_for_user(
+            self.request.user, self.kwargs["pk"], write=self.request.method not in permissions.SAFE_METHODS
+        )
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
@@ -81,10 +82,14 @@ class KPIViewSet(PortfolioScopedViewSet):
         serializer.instance = services.kpi_save(kpi=serializer.instance, **data)
 
     @extend_schema(
-        methods=["GET"], responses=MeasurementSerializer(many=True), parameters=[OpenApiParameter("page_size", int)]
+        methods=["GET"],
+        responses=MeasurementSerializer(many=True),
+        parameters=[OpenApiParameter("page_size", int)],
     )
     @extend_schema(methods=["POST"], request=MeasurementInput(many=True), responses={201: IngestResult})
-    @action(detail=True, methods=["get", "post"], pagination_class=MeasurementCursorPagination, filter_backends=[])
+    @action(
+        detail=True, methods=["get", "post"], pagination_class=MeasurementCursorPagination, filter_backends=[]
+    )
     def measurements(self, request, pk=None):
         if request.method == "POST":
             kpi = kpi_for_user(request.user, pk, write=True, kind="measurement")
@@ -96,7 +101,13 @@ class KPIViewSet(PortfolioScopedViewSet):
         return self.get_paginated_response(MeasurementSerializer(page, many=True).data)
 
     @extend_schema(parameters=ROLLUP_PARAMETERS, responses=RollupRowSerializer(many=True))
-    @action(detail=True, methods=["get"], renderer_classes=ROLLUP_RENDERERS, pagination_class=None, filter_backends=[])
+    @action(
+        detail=True,
+        methods=["get"],
+        renderer_classes=ROLLUP_RENDERERS,
+        pagination_class=None,
+        filter_backends=[],
+    )
     def rollups(self, request, pk=None):
         kpi = kpi_for_user(request.user, pk)
         query = RollupQuery(data=request.query_params)

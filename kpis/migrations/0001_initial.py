@@ -7,127 +7,327 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('products', '0001_initial'),
+        ("products", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='HistoricalKPI',
+            name="HistoricalKPI",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('key', models.SlugField(help_text='Shared across products, e.g. revenue, weekly_active_users.', max_length=64)),
-                ('name', models.CharField(max_length=200)),
-                ('unit', models.CharField(blank=True, max_length=32)),
-                ('direction', models.CharField(choices=[('higher_is_better', 'Higher is better'), ('lower_is_better', 'Lower is better')], default='higher_is_better', max_length=20)),
-                ('aggregation', models.CharField(choices=[('sum', 'Sum'), ('avg', 'Average'), ('last', 'Last value'), ('min', 'Minimum'), ('max', 'Maximum')], default='sum', max_length=8)),
-                ('target', models.DecimalField(blank=True, decimal_places=6, max_digits=20, null=True)),
-                ('target_granularity', models.CharField(choices=[('day', 'Day'), ('week', 'Week'), ('month', 'Month'), ('quarter', 'Quarter'), ('year', 'Year')], default='month', max_length=8)),
-                ('tolerance_pct', models.DecimalField(decimal_places=2, default=10, help_text='How far from target still counts as at risk (%).', max_digits=5)),
-                ('headline', models.BooleanField(default=False, help_text="Shown on the product's dashboard card.")),
-                ('created_at', models.DateTimeField(blank=True, editable=False)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('product', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='products.product')),
+                (
+                    "id",
+                    models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID"),
+                ),
+                (
+                    "key",
+                    models.SlugField(
+                        help_text="Shared across products, e.g. revenue, weekly_active_users.", max_length=64
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("unit", models.CharField(blank=True, max_length=32)),
+                (
+                    "direction",
+                    models.CharField(
+                        choices=[
+                            ("higher_is_better", "Higher is better"),
+                            ("lower_is_better", "Lower is better"),
+                        ],
+                        default="higher_is_better",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "aggregation",
+                    models.CharField(
+                        choices=[
+                            ("sum", "Sum"),
+                            ("avg", "Average"),
+                            ("last", "Last value"),
+                            ("min", "Minimum"),
+                            ("max", "Maximum"),
+                        ],
+                        default="sum",
+                        max_length=8,
+                    ),
+                ),
+                ("target", models.DecimalField(blank=True, decimal_places=6, max_digits=20, null=True)),
+                (
+                    "target_granularity",
+                    models.CharField(
+                        choices=[
+                            ("day", "Day"),
+                            ("week", "Week"),
+                            ("month", "Month"),
+                            ("quarter", "Quarter"),
+                            ("year", "Year"),
+                        ],
+                        default="month",
+                        max_length=8,
+                    ),
+                ),
+                (
+                    "tolerance_pct",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=10,
+                        help_text="How far from target still counts as at risk (%).",
+                        max_digits=5,
+                    ),
+                ),
+                (
+                    "headline",
+                    models.BooleanField(default=False, help_text="Shown on the product's dashboard card."),
+                ),
+                ("created_at", models.DateTimeField(blank=True, editable=False)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "product",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="products.product",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical KPI',
-                'verbose_name_plural': 'historical KPIs',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical KPI",
+                "verbose_name_plural": "historical KPIs",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='KPI',
+            name="KPI",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.SlugField(help_text='Shared across products, e.g. revenue, weekly_active_users.', max_length=64)),
-                ('name', models.CharField(max_length=200)),
-                ('unit', models.CharField(blank=True, max_length=32)),
-                ('direction', models.CharField(choices=[('higher_is_better', 'Higher is better'), ('lower_is_better', 'Lower is better')], default='higher_is_better', max_length=20)),
-                ('aggregation', models.CharField(choices=[('sum', 'Sum'), ('avg', 'Average'), ('last', 'Last value'), ('min', 'Minimum'), ('max', 'Maximum')], default='sum', max_length=8)),
-                ('target', models.DecimalField(blank=True, decimal_places=6, max_digits=20, null=True)),
-                ('target_granularity', models.CharField(choices=[('day', 'Day'), ('week', 'Week'), ('month', 'Month'), ('quarter', 'Quarter'), ('year', 'Year')], default='month', max_length=8)),
-                ('tolerance_pct', models.DecimalField(decimal_places=2, default=10, help_text='How far from target still counts as at risk (%).', max_digits=5)),
-                ('headline', models.BooleanField(default=False, help_text="Shown on the product's dashboard card.")),
-                ('health', models.CharField(choices=[('on_track', 'On track'), ('at_risk', 'At risk'), ('off_track', 'Off track'), ('no_target', 'No target'), ('no_data', 'No data yet')], default='no_data', editable=False, max_length=10)),
-                ('latest_value', models.DecimalField(decimal_places=6, editable=False, max_digits=28, null=True)),
-                ('latest_period_start', models.DateField(editable=False, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('product', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='kpis', to='products.product')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "key",
+                    models.SlugField(
+                        help_text="Shared across products, e.g. revenue, weekly_active_users.", max_length=64
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("unit", models.CharField(blank=True, max_length=32)),
+                (
+                    "direction",
+                    models.CharField(
+                        choices=[
+                            ("higher_is_better", "Higher is better"),
+                            ("lower_is_better", "Lower is better"),
+                        ],
+                        default="higher_is_better",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "aggregation",
+                    models.CharField(
+                        choices=[
+                            ("sum", "Sum"),
+                            ("avg", "Average"),
+                            ("last", "Last value"),
+                            ("min", "Minimum"),
+                            ("max", "Maximum"),
+                        ],
+                        default="sum",
+                        max_length=8,
+                    ),
+                ),
+                ("target", models.DecimalField(blank=True, decimal_places=6, max_digits=20, null=True)),
+                (
+                    "target_granularity",
+                    models.CharField(
+                        choices=[
+                            ("day", "Day"),
+                            ("week", "Week"),
+                            ("month", "Month"),
+                            ("quarter", "Quarter"),
+                            ("year", "Year"),
+                        ],
+                        default="month",
+                        max_length=8,
+                    ),
+                ),
+                (
+                    "tolerance_pct",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=10,
+                        help_text="How far from target still counts as at risk (%).",
+                        max_digits=5,
+                    ),
+                ),
+                (
+                    "headline",
+                    models.BooleanField(default=False, help_text="Shown on the product's dashboard card."),
+                ),
+                (
+                    "health",
+                    models.CharField(
+                        choices=[
+                            ("on_track", "On track"),
+                            ("at_risk", "At risk"),
+                            ("off_track", "Off track"),
+                            ("no_target", "No target"),
+                            ("no_data", "No data yet"),
+                        ],
+                        default="no_data",
+                        editable=False,
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "latest_value",
+                    models.DecimalField(decimal_places=6, editable=False, max_digits=28, null=True),
+                ),
+                ("latest_period_start", models.DateField(editable=False, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "product",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="kpis",
+                        to="products.product",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'KPI',
-                'ordering': ['product_id', '-headline', 'name', 'id'],
+                "verbose_name": "KPI",
+                "ordering": ["product_id", "-headline", "name", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Measurement',
+            name="Measurement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('observed_at', models.DateTimeField()),
-                ('value', models.DecimalField(decimal_places=6, max_digits=20)),
-                ('external_id', models.CharField(blank=True, max_length=200, null=True)),
-                ('recorded_at', models.DateTimeField(auto_now=True)),
-                ('kpi', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='measurements', to='kpis.kpi')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("observed_at", models.DateTimeField()),
+                ("value", models.DecimalField(decimal_places=6, max_digits=20)),
+                ("external_id", models.CharField(blank=True, max_length=200, null=True)),
+                ("recorded_at", models.DateTimeField(auto_now=True)),
+                (
+                    "kpi",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="measurements",
+                        to="kpis.kpi",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-observed_at', '-id'],
+                "ordering": ["-observed_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Rollup',
+            name="Rollup",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('granularity', models.CharField(choices=[('day', 'Day'), ('week', 'Week'), ('month', 'Month'), ('quarter', 'Quarter'), ('year', 'Year')], max_length=8)),
-                ('period_start', models.DateField()),
-                ('value', models.DecimalField(decimal_places=6, max_digits=28)),
-                ('count', models.IntegerField()),
-                ('total', models.DecimalField(decimal_places=6, max_digits=28)),
-                ('minimum', models.DecimalField(decimal_places=6, max_digits=20)),
-                ('maximum', models.DecimalField(decimal_places=6, max_digits=20)),
-                ('last_value', models.DecimalField(decimal_places=6, max_digits=20, null=True)),
-                ('last_observed_at', models.DateTimeField()),
-                ('kpi', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='rollups', to='kpis.kpi')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "granularity",
+                    models.CharField(
+                        choices=[
+                            ("day", "Day"),
+                            ("week", "Week"),
+                            ("month", "Month"),
+                            ("quarter", "Quarter"),
+                            ("year", "Year"),
+                        ],
+                        max_length=8,
+                    ),
+                ),
+                ("period_start", models.DateField()),
+                ("value", models.DecimalField(decimal_places=6, max_digits=28)),
+                ("count", models.IntegerField()),
+                ("total", models.DecimalField(decimal_places=6, max_digits=28)),
+                ("minimum", models.DecimalField(decimal_places=6, max_digits=20)),
+                ("maximum", models.DecimalField(decimal_places=6, max_digits=20)),
+                ("last_value", models.DecimalField(decimal_places=6, max_digits=20, null=True)),
+                ("last_observed_at", models.DateTimeField()),
+                (
+                    "kpi",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="rollups", to="kpis.kpi"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['kpi_id', 'granularity', 'period_start'],
+                "ordering": ["kpi_id", "granularity", "period_start"],
             },
         ),
         migrations.AddIndex(
-            model_name='kpi',
-            index=models.Index(fields=['key'], name='kpis_kpi_key_914879_idx'),
+            model_name="kpi",
+            index=models.Index(fields=["key"], name="kpis_kpi_key_914879_idx"),
         ),
         migrations.AddConstraint(
-            model_name='kpi',
-            constraint=models.UniqueConstraint(fields=('product', 'key'), name='kpi_key_unique_per_product'),
+            model_name="kpi",
+            constraint=models.UniqueConstraint(fields=("product", "key"), name="kpi_key_unique_per_product"),
         ),
         migrations.AddConstraint(
-            model_name='kpi',
-            constraint=models.UniqueConstraint(condition=models.Q(('headline', True)), fields=('product',), name='kpi_one_headline'),
+            model_name="kpi",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("headline", True)), fields=("product",), name="kpi_one_headline"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='kpi',
-            constraint=models.CheckConstraint(condition=models.Q(('tolerance_pct__gte', 0)), name='kpi_tolerance_not_negative'),
+            model_name="kpi",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("tolerance_pct__gte", 0)), name="kpi_tolerance_not_negative"
+            ),
         ),
         migrations.AddIndex(
-            model_name='measurement',
-            index=models.Index(fields=['kpi', 'observed_at'], name='measurement_kpi_observed'),
+            model_name="measurement",
+            index=models.Index(fields=["kpi", "observed_at"], name="measurement_kpi_observed"),
         ),
         migrations.AddConstraint(
-            model_name='measurement',
-            constraint=models.UniqueConstraint(fields=('kpi', 'external_id'), name='measurement_external_id_unique'),
+            model_name="measurement",
+            constraint=models.UniqueConstraint(
+                fields=("kpi", "external_id"), name="measurement_external_id_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='rollup',
-            constraint=models.UniqueConstraint(fields=('kpi', 'granularity', 'period_start'), name='rollup_one_per_period'),
+            model_name="rollup",
+            constraint=models.UniqueConstraint(
+                fields=("kpi", "granularity", "period_start"), name="rollup_one_per_period"
+            ),
         ),
     ]

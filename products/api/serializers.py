@@ -3,7 +3,16 @@ from rest_framework import serializers
 
 from products import services
 from products.lifecycle import condition_types
-from products.models import LifecycleRule, Membership, Portfolio, Product, ProductLine, Role, Stage, StageTransition
+from products.models import (
+    LifecycleRule,
+    Membership,
+    Portfolio,
+    Product,
+    ProductLine,
+    Role,
+    Stage,
+    StageTransition,
+)
 from products.selectors import portfolio_list_for_user, product_line_list_for_user
 
 
@@ -79,7 +88,9 @@ class ProductLineSerializer(serializers.ModelSerializer):
         if self.instance:
             clash = clash.exclude(pk=self.instance.pk)
         if clash.exists():
-            raise serializers.ValidationError({"name": "A product line with this name exists in the portfolio."})
+            raise serializers.ValidationError(
+                {"name": "A product line with this name exists in the portfolio."}
+            )
         return attrs
 
 
@@ -90,14 +101,25 @@ class ProductSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Product
-        fields = ["id", "portfolio", "product_line", "name", "description", "stage", "stage_changed_at", "created_at"]
+        fields = [
+            "id",
+            "portfolio",
+            "product_line",
+            "name",
+            "description",
+            "stage",
+            "stage_changed_at",
+            "created_at",
+        ]
         read_only_fields = ["stage_changed_at", "created_at"]
 
     def validate(self, attrs):
         portfolio = attrs.get("portfolio") or getattr(self.instance, "portfolio", None)
         line = attrs.get("product_line", getattr(self.instance, "product_line", None))
         if line is not None and line.portfolio_id != portfolio.id:
-            raise serializers.ValidationError({"product_line": "The product line belongs to another portfolio."})
+            raise serializers.ValidationError(
+                {"product_line": "The product line belongs to another portfolio."}
+            )
         if self.instance and "portfolio" in attrs and attrs["portfolio"].id != self.instance.portfolio_id:
             raise serializers.ValidationError({"portfolio": "A product cannot move to another portfolio."})
         name = attrs.get("name") or getattr(self.instance, "name", None)
@@ -126,7 +148,18 @@ class TransitionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = StageTransition
-        fields = ["id", "from_stage", "to_stage", "at", "actor", "rule", "reason", "override", "unmet_criteria", "evidence"]
+        fields = [
+            "id",
+            "from_stage",
+            "to_stage",
+            "at",
+            "actor",
+            "rule",
+            "reason",
+            "override",
+            "unmet_criteria",
+            "evidence",
+        ]
 
     def get_actor(self, move) -> str | None:
         return move.actor.get_username() if move.actor_id else None

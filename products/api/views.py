@@ -86,7 +86,9 @@ class PortfolioViewSet(PortfolioScopedViewSet):
         return portfolio_list_for_user(self.request.user)
 
     def get_object(self):
-        return portfolio_for_user(self.request.user, self.kwargs["pk"], write=self.request.method not in permissions.SAFE_METHODS)
+        return portfolio_for_user(
+            self.request.user, self.kwargs["pk"], write=self.request.method not in permissions.SAFE_METHODS
+        )
 
     def perform_create(self, serializer):
         serializer.instance = services.portfolio_create(
@@ -164,7 +166,9 @@ class ProductViewSet(PortfolioScopedViewSet):
             expected_stage=data.get("from_stage"),
             actor=request.user,
         )
-        return Response(ProductSerializer(product_for_user(request.user, pk), context={"request": request}).data)
+        return Response(
+            ProductSerializer(product_for_user(request.user, pk), context={"request": request}).data
+        )
 
     @extend_schema(responses=TransitionSerializer(many=True))
     @action(detail=True, methods=["get"])

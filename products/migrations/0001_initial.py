@@ -8,7 +8,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -17,245 +16,710 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Portfolio',
+            name="Portfolio",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('timezone', models.CharField(default='UTC', max_length=64, validators=[products.models.validate_timezone])),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "timezone",
+                    models.CharField(
+                        default="UTC", max_length=64, validators=[products.models.validate_timezone]
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['name', 'id'],
+                "ordering": ["name", "id"],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalPortfolio',
+            name="HistoricalPortfolio",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('timezone', models.CharField(default='UTC', max_length=64, validators=[products.models.validate_timezone])),
-                ('created_at', models.DateTimeField(blank=True, editable=False)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID"),
+                ),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "timezone",
+                    models.CharField(
+                        default="UTC", max_length=64, validators=[products.models.validate_timezone]
+                    ),
+                ),
+                ("created_at", models.DateTimeField(blank=True, editable=False)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical portfolio',
-                'verbose_name_plural': 'historical portfolios',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='LifecycleRule',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('from_stage', models.CharField(choices=[('ideation', 'Ideation'), ('research', 'Research'), ('planning', 'Planning'), ('development', 'Development'), ('launch', 'Launch'), ('growth', 'Growth'), ('maturity', 'Maturity'), ('decline', 'Decline'), ('retired', 'Retired')], max_length=20)),
-                ('to_stage', models.CharField(choices=[('ideation', 'Ideation'), ('research', 'Research'), ('planning', 'Planning'), ('development', 'Development'), ('launch', 'Launch'), ('growth', 'Growth'), ('maturity', 'Maturity'), ('decline', 'Decline'), ('retired', 'Retired')], max_length=20)),
-                ('condition_type', models.CharField(max_length=50)),
-                ('params', models.JSONField(default=dict)),
-                ('mode', models.CharField(choices=[('auto', 'Move automatically')], default='auto', max_length=10)),
-                ('is_active', models.BooleanField(default=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('portfolio', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lifecycle_rules', to='products.portfolio')),
-            ],
-            options={
-                'ordering': ['portfolio_id', 'from_stage', 'name'],
-            },
-        ),
-        migrations.CreateModel(
-            name='HistoricalProductLine',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('description', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(blank=True, editable=False)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('portfolio', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='products.portfolio')),
-            ],
-            options={
-                'verbose_name': 'historical product line',
-                'verbose_name_plural': 'historical product lines',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical portfolio",
+                "verbose_name_plural": "historical portfolios",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalMembership',
+            name="LifecycleRule",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('role', models.CharField(choices=[('admin', 'Admin'), ('product_manager', 'Product manager'), ('marketer', 'Marketer'), ('viewer', 'Viewer')], max_length=20)),
-                ('created_at', models.DateTimeField(blank=True, editable=False)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('user', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('portfolio', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='products.portfolio')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "from_stage",
+                    models.CharField(
+                        choices=[
+                            ("ideation", "Ideation"),
+                            ("research", "Research"),
+                            ("planning", "Planning"),
+                            ("development", "Development"),
+                            ("launch", "Launch"),
+                            ("growth", "Growth"),
+                            ("maturity", "Maturity"),
+                            ("decline", "Decline"),
+                            ("retired", "Retired"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "to_stage",
+                    models.CharField(
+                        choices=[
+                            ("ideation", "Ideation"),
+                            ("research", "Research"),
+                            ("planning", "Planning"),
+                            ("development", "Development"),
+                            ("launch", "Launch"),
+                            ("growth", "Growth"),
+                            ("maturity", "Maturity"),
+                            ("decline", "Decline"),
+                            ("retired", "Retired"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("condition_type", models.CharField(max_length=50)),
+                ("params", models.JSONField(default=dict)),
+                (
+                    "mode",
+                    models.CharField(choices=[("auto", "Move automatically")], default="auto", max_length=10),
+                ),
+                ("is_active", models.BooleanField(default=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "portfolio",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="lifecycle_rules",
+                        to="products.portfolio",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical membership',
-                'verbose_name_plural': 'historical memberships',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "ordering": ["portfolio_id", "from_stage", "name"],
+            },
+        ),
+        migrations.CreateModel(
+            name="HistoricalProductLine",
+            fields=[
+                (
+                    "id",
+                    models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID"),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("description", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(blank=True, editable=False)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "portfolio",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="products.portfolio",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "historical product line",
+                "verbose_name_plural": "historical product lines",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalLifecycleRule',
+            name="HistoricalMembership",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('from_stage', models.CharField(choices=[('ideation', 'Ideation'), ('research', 'Research'), ('planning', 'Planning'), ('development', 'Development'), ('launch', 'Launch'), ('growth', 'Growth'), ('maturity', 'Maturity'), ('decline', 'Decline'), ('retired', 'Retired')], max_length=20)),
-                ('to_stage', models.CharField(choices=[('ideation', 'Ideation'), ('research', 'Research'), ('planning', 'Planning'), ('development', 'Development'), ('launch', 'Launch'), ('growth', 'Growth'), ('maturity', 'Maturity'), ('decline', 'Decline'), ('retired', 'Retired')], max_length=20)),
-                ('condition_type', models.CharField(max_length=50)),
-                ('params', models.JSONField(default=dict)),
-                ('mode', models.CharField(choices=[('auto', 'Move automatically')], default='auto', max_length=10)),
-                ('is_active', models.BooleanField(default=True)),
-                ('created_at', models.DateTimeField(blank=True, editable=False)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('created_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('portfolio', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='products.portfolio')),
+                (
+                    "id",
+                    models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID"),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("admin", "Admin"),
+                            ("product_manager", "Product manager"),
+                            ("marketer", "Marketer"),
+                            ("viewer", "Viewer"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(blank=True, editable=False)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "portfolio",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="products.portfolio",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical lifecycle rule',
-                'verbose_name_plural': 'historical lifecycle rules',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical membership",
+                "verbose_name_plural": "historical memberships",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='ProductLine',
+            name="HistoricalLifecycleRule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('description', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('portfolio', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='product_lines', to='products.portfolio')),
+                (
+                    "id",
+                    models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID"),
+                ),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "from_stage",
+                    models.CharField(
+                        choices=[
+                            ("ideation", "Ideation"),
+                            ("research", "Research"),
+                            ("planning", "Planning"),
+                            ("development", "Development"),
+                            ("launch", "Launch"),
+                            ("growth", "Growth"),
+                            ("maturity", "Maturity"),
+                            ("decline", "Decline"),
+                            ("retired", "Retired"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "to_stage",
+                    models.CharField(
+                        choices=[
+                            ("ideation", "Ideation"),
+                            ("research", "Research"),
+                            ("planning", "Planning"),
+                            ("development", "Development"),
+                            ("launch", "Launch"),
+                            ("growth", "Growth"),
+                            ("maturity", "Maturity"),
+                            ("decline", "Decline"),
+                            ("retired", "Retired"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("condition_type", models.CharField(max_length=50)),
+                ("params", models.JSONField(default=dict)),
+                (
+                    "mode",
+                    models.CharField(choices=[("auto", "Move automatically")], default="auto", max_length=10),
+                ),
+                ("is_active", models.BooleanField(default=True)),
+                ("created_at", models.DateTimeField(blank=True, editable=False)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "portfolio",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="products.portfolio",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name', 'id'],
-            },
-        ),
-        migrations.CreateModel(
-            name='Product',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('description', models.TextField(blank=True)),
-                ('stage', models.CharField(choices=[('ideation', 'Ideation'), ('research', 'Research'), ('planning', 'Planning'), ('development', 'Development'), ('launch', 'Launch'), ('growth', 'Growth'), ('maturity', 'Maturity'), ('decline', 'Decline'), ('retired', 'Retired')], default='ideation', editable=False, max_length=20)),
-                ('stage_changed_at', models.DateTimeField(editable=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('portfolio', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='products', to='products.portfolio')),
-                ('product_line', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='products', to='products.productline')),
-            ],
-            options={
-                'ordering': ['name', 'id'],
-            },
-        ),
-        migrations.CreateModel(
-            name='HistoricalProduct',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('description', models.TextField(blank=True)),
-                ('stage', models.CharField(choices=[('ideation', 'Ideation'), ('research', 'Research'), ('planning', 'Planning'), ('development', 'Development'), ('launch', 'Launch'), ('growth', 'Growth'), ('maturity', 'Maturity'), ('decline', 'Decline'), ('retired', 'Retired')], default='ideation', editable=False, max_length=20)),
-                ('created_at', models.DateTimeField(blank=True, editable=False)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('portfolio', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='products.portfolio')),
-                ('product_line', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='products.productline')),
-            ],
-            options={
-                'verbose_name': 'historical product',
-                'verbose_name_plural': 'historical products',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical lifecycle rule",
+                "verbose_name_plural": "historical lifecycle rules",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='StageTransition',
+            name="ProductLine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('from_stage', models.CharField(blank=True, choices=[('ideation', 'Ideation'), ('research', 'Research'), ('planning', 'Planning'), ('development', 'Development'), ('launch', 'Launch'), ('growth', 'Growth'), ('maturity', 'Maturity'), ('decline', 'Decline'), ('retired', 'Retired')], max_length=20)),
-                ('to_stage', models.CharField(choices=[('ideation', 'Ideation'), ('research', 'Research'), ('planning', 'Planning'), ('development', 'Development'), ('launch', 'Launch'), ('growth', 'Growth'), ('maturity', 'Maturity'), ('decline', 'Decline'), ('retired', 'Retired')], max_length=20)),
-                ('at', models.DateTimeField()),
-                ('reason', models.TextField()),
-                ('override', models.BooleanField(default=False, help_text='Moved although the stage gate was not met.')),
-                ('unmet_criteria', models.JSONField(blank=True, default=list)),
-                ('evidence', models.JSONField(blank=True, default=dict)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('product', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='transitions', to='products.product')),
-                ('rule', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='transitions', to='products.lifecyclerule')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("description", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "portfolio",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="product_lines",
+                        to="products.portfolio",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-at', '-id'],
+                "ordering": ["name", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Product",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('admin', 'Admin'), ('product_manager', 'Product manager'), ('marketer', 'Marketer'), ('viewer', 'Viewer')], max_length=20)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to=settings.AUTH_USER_MODEL)),
-                ('portfolio', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='products.portfolio')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("description", models.TextField(blank=True)),
+                (
+                    "stage",
+                    models.CharField(
+                        choices=[
+                            ("ideation", "Ideation"),
+                            ("research", "Research"),
+                            ("planning", "Planning"),
+                            ("development", "Development"),
+                            ("launch", "Launch"),
+                            ("growth", "Growth"),
+                            ("maturity", "Maturity"),
+                            ("decline", "Decline"),
+                            ("retired", "Retired"),
+                        ],
+                        default="ideation",
+                        editable=False,
+                        max_length=20,
+                    ),
+                ),
+                ("stage_changed_at", models.DateTimeField(editable=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "portfolio",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="products",
+                        to="products.portfolio",
+                    ),
+                ),
+                (
+                    "product_line",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="products",
+                        to="products.productline",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['portfolio_id', 'user__username'],
-                'constraints': [models.UniqueConstraint(fields=('portfolio', 'user'), name='membership_one_per_user'), models.CheckConstraint(condition=models.Q(('role__in', ['admin', 'product_manager', 'marketer', 'viewer'])), name='membership_role_known')],
+                "ordering": ["name", "id"],
+            },
+        ),
+        migrations.CreateModel(
+            name="HistoricalProduct",
+            fields=[
+                (
+                    "id",
+                    models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID"),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("description", models.TextField(blank=True)),
+                (
+                    "stage",
+                    models.CharField(
+                        choices=[
+                            ("ideation", "Ideation"),
+                            ("research", "Research"),
+                            ("planning", "Planning"),
+                            ("development", "Development"),
+                            ("launch", "Launch"),
+                            ("growth", "Growth"),
+                            ("maturity", "Maturity"),
+                            ("decline", "Decline"),
+                            ("retired", "Retired"),
+                        ],
+                        default="ideation",
+                        editable=False,
+                        max_length=20,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(blank=True, editable=False)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "portfolio",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="products.portfolio",
+                    ),
+                ),
+                (
+                    "product_line",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="products.productline",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "historical product",
+                "verbose_name_plural": "historical products",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="StageTransition",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "from_stage",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("ideation", "Ideation"),
+                            ("research", "Research"),
+                            ("planning", "Planning"),
+                            ("development", "Development"),
+                            ("launch", "Launch"),
+                            ("growth", "Growth"),
+                            ("maturity", "Maturity"),
+                            ("decline", "Decline"),
+                            ("retired", "Retired"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "to_stage",
+                    models.CharField(
+                        choices=[
+                            ("ideation", "Ideation"),
+                            ("research", "Research"),
+                            ("planning", "Planning"),
+                            ("development", "Development"),
+                            ("launch", "Launch"),
+                            ("growth", "Growth"),
+                            ("maturity", "Maturity"),
+                            ("decline", "Decline"),
+                            ("retired", "Retired"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("at", models.DateTimeField()),
+                ("reason", models.TextField()),
+                (
+                    "override",
+                    models.BooleanField(
+                        default=False, help_text="Moved although the stage gate was not met."
+                    ),
+                ),
+                ("unmet_criteria", models.JSONField(blank=True, default=list)),
+                ("evidence", models.JSONField(blank=True, default=dict)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "product",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="transitions",
+                        to="products.product",
+                    ),
+                ),
+                (
+                    "rule",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="transitions",
+                        to="products.lifecyclerule",
+                    ),
+                ),
+            ],
+            options={
+                "ordering": ["-at", "-id"],
+            },
+        ),
+        migrations.CreateModel(
+            name="Membership",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("admin", "Admin"),
+                            ("product_manager", "Product manager"),
+                            ("marketer", "Marketer"),
+                            ("viewer", "Viewer"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "portfolio",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to="products.portfolio",
+                    ),
+                ),
+            ],
+            options={
+                "ordering": ["portfolio_id", "user__username"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("portfolio", "user"), name="membership_one_per_user"),
+                    models.CheckConstraint(
+                        condition=models.Q(("role__in", ["admin", "product_manager", "marketer", "viewer"])),
+                        name="membership_role_known",
+                    ),
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='lifecyclerule',
-            constraint=models.UniqueConstraint(fields=('portfolio', 'name'), name='lifecycle_rule_name_unique'),
+            model_name="lifecyclerule",
+            constraint=models.UniqueConstraint(
+                fields=("portfolio", "name"), name="lifecycle_rule_name_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='lifecyclerule',
-            constraint=models.CheckConstraint(condition=models.Q(('from_stage', models.F('to_stage')), _negated=True), name='rule_moves_somewhere'),
+            model_name="lifecyclerule",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("from_stage", models.F("to_stage")), _negated=True),
+                name="rule_moves_somewhere",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='productline',
-            constraint=models.UniqueConstraint(fields=('portfolio', 'name'), name='product_line_name_unique'),
+            model_name="productline",
+            constraint=models.UniqueConstraint(fields=("portfolio", "name"), name="product_line_name_unique"),
         ),
         migrations.AddIndex(
-            model_name='product',
-            index=models.Index(fields=['portfolio', 'stage'], name='products_pr_portfol_17ba7a_idx'),
+            model_name="product",
+            index=models.Index(fields=["portfolio", "stage"], name="products_pr_portfol_17ba7a_idx"),
         ),
         migrations.AddConstraint(
-            model_name='product',
-            constraint=models.UniqueConstraint(fields=('portfolio', 'name'), name='product_name_unique'),
+            model_name="product",
+            constraint=models.UniqueConstraint(fields=("portfolio", "name"), name="product_name_unique"),
         ),
         migrations.AddConstraint(
-            model_name='product',
-            constraint=models.CheckConstraint(condition=models.Q(('stage__in', ['ideation', 'research', 'planning', 'development', 'launch', 'growth', 'maturity', 'decline', 'retired'])), name='product_stage_known'),
+            model_name="product",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "stage__in",
+                        [
+                            "ideation",
+                            "research",
+                            "planning",
+                            "development",
+                            "launch",
+                            "growth",
+                            "maturity",
+                            "decline",
+                            "retired",
+                        ],
+                    )
+                ),
+                name="product_stage_known",
+            ),
         ),
         migrations.AddIndex(
-            model_name='stagetransition',
-            index=models.Index(fields=['product', '-at'], name='products_st_product_a34bac_idx'),
+            model_name="stagetransition",
+            index=models.Index(fields=["product", "-at"], name="products_st_product_a34bac_idx"),
         ),
         migrations.AddConstraint(
-            model_name='stagetransition',
-            constraint=models.CheckConstraint(condition=models.Q(('reason', ''), _negated=True), name='transition_reason_required'),
+            model_name="stagetransition",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("reason", ""), _negated=True), name="transition_reason_required"
+            ),
         ),
     ]

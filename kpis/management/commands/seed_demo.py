@@ -21,10 +21,34 @@ LINES = {
 }
 # name, line, final stage, description, base revenue per day, weekly active users, growth per day
 PRODUCTS = [
-    ("Insight Hub", "Analytics", Stage.GROWTH, "Self-serve analytics for operations managers.", 2400, 5200, 0.0012),
-    ("Pulse Alerts", "Analytics", Stage.LAUNCH, "Real-time alerts when operational KPIs drift.", 600, 1800, 0.004),
+    (
+        "Insight Hub",
+        "Analytics",
+        Stage.GROWTH,
+        "Self-serve analytics for operations managers.",
+        2400,
+        5200,
+        0.0012,
+    ),
+    (
+        "Pulse Alerts",
+        "Analytics",
+        Stage.LAUNCH,
+        "Real-time alerts when operational KPIs drift.",
+        600,
+        1800,
+        0.004,
+    ),
     ("Ledger Classic", "Analytics", Stage.DECLINE, "The on-premise reporting suite.", 1800, 2500, -0.0015),
-    ("TeamBoard", "Collaboration", Stage.MATURITY, "Kanban boards for cross-functional teams.", 3100, 9100, 0.0002),
+    (
+        "TeamBoard",
+        "Collaboration",
+        Stage.MATURITY,
+        "Kanban boards for cross-functional teams.",
+        3100,
+        9100,
+        0.0002,
+    ),
     ("DocFlow", "Collaboration", Stage.DEVELOPMENT, "Document approvals with audit trails.", 0, 0, 0),
     ("Huddle", "Collaboration", Stage.RESEARCH, "Async stand-ups for remote teams.", 0, 0, 0),
     ("FieldKit", "Mobile", Stage.PLANNING, "Offline checklists for field technicians.", 0, 0, 0),
@@ -88,24 +112,53 @@ class Command(BaseCommand):
             steps = Stage.values[: Stage.order(stage) + 1]
             began = timezone.now() - timedelta(days=days + 200 - index * 10)
             product = services.product_create(
-                portfolio=portfolio, product_line=lines[line], name=name, description=description, actor=user, at=began
+                portfolio=portfolio,
+                product_line=lines[line],
+                name=name,
+                description=description,
+                actor=user,
+                at=began,
             )
             if revenue:
                 kpi_save(
-                    product=product, key="revenue", name="Revenue", unit="EUR", aggregation="sum",
-                    target=round(revenue * 30.4 * 1.05, -2), target_granularity="month", headline=True,
+                    product=product,
+                    key="revenue",
+                    name="Revenue",
+                    unit="EUR",
+                    aggregation="sum",
+                    target=round(revenue * 30.4 * 1.05, -2),
+                    target_granularity="month",
+                    headline=True,
                 )
                 kpi_save(
-                    product=product, key="weekly_active_users", name="Weekly active users", unit="users",
-                    aggregation="last", target=round(wau * 1.1, -2), target_granularity="week",
+                    product=product,
+                    key="weekly_active_users",
+                    name="Weekly active users",
+                    unit="users",
+                    aggregation="last",
+                    target=round(wau * 1.1, -2),
+                    target_granularity="week",
                 )
                 kpi_save(
-                    product=product, key="conversion_rate", name="Trial conversion", unit="%",
-                    aggregation="avg", target=12, target_granularity="month",
+                    product=product,
+                    key="conversion_rate",
+                    name="Trial conversion",
+                    unit="%",
+                    aggregation="avg",
+                    target=12,
+                    target_granularity="month",
                 )
             elif Stage.order(stage) >= Stage.order(Stage.PLANNING):
-                kpi_save(product=product, key="interviews", name="Customer interviews", unit="interviews",
-                         aggregation="sum", target=8, target_granularity="month", headline=True)
+                kpi_save(
+                    product=product,
+                    key="interviews",
+                    name="Customer interviews",
+                    unit="interviews",
+                    aggregation="sum",
+                    target=8,
+                    target_granularity="month",
+                    headline=True,
+                )
             for step_index, step in enumerate(steps[1:], start=1):
                 at = began + timedelta(days=step_index * (days + 150) / len(steps))
                 services.product_transition(
@@ -118,7 +171,13 @@ class Command(BaseCommand):
             from_stage=Stage.LAUNCH,
             to_stage=Stage.GROWTH,
             condition_type="kpi_threshold",
-            params={"key": "weekly_active_users", "granularity": "week", "comparator": "gte", "value": 1500, "periods": 4},
+            params={
+                "key": "weekly_active_users",
+                "granularity": "week",
+                "comparator": "gte",
+                "value": 1500,
+                "periods": 4,
+            },
             created_by=user,
         )
         LifecycleRule.objects.create(
@@ -127,9 +186,17 @@ class Command(BaseCommand):
             from_stage=Stage.DECLINE,
             to_stage=Stage.RETIRED,
             condition_type="kpi_threshold",
-            params={"key": "revenue", "granularity": "month", "comparator": "lt", "value": 20000, "periods": 3},
+            params={
+                "key": "revenue",
+                "granularity": "month",
+                "comparator": "lt",
+                "value": 20000,
+                "periods": 3,
+            },
             created_by=user,
         )
+        # What the periodic sweep would do: Pulse Alerts' active users have held up, so it moves on.
+        services.lifecycle_rules_evaluate_all()
         self.stdout.write(f"Loaded {len(PRODUCTS)} products with {days} days of measurements.")
 
     def _measure(self, product, start, days, revenue, wau, growth, rng):
@@ -151,6 +218,12 @@ class Command(BaseCommand):
                         continue
                     value = rng.randint(1, 3)
                 moment = datetime.combine(day, time(hour=rng.randint(6, 22)), tzinfo=zone)
-                items.append({"observed_at": moment.isoformat(), "value": round(value, 2), "external_id": f"demo-{day}"})
+                items.append(
+                    {
+                        "observed_at": moment.isoformat(),
+                        "value": round(value, 2),
+                        "external_id": f"demo-{day}",
+                    }
+                )
             with transaction.atomic():
                 measurements_ingest(kpi_id=kpi.id, items=items)

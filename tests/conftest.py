@@ -1,0 +1,108 @@
+"""Shared fixtures and the rules for tests that need services.
+
+- Integration tests (tests/integration, marker `integration`) need PostgreSQL and Redis: they run when
+  DATABASE_URL points at PostgreSQL and REDIS_URL is set. On the embedded default (SQLite, no broker)
+  they are deselected, with a note at the end of the run. Configured but unreachable: skipped with
+  the reason on a laptop, a failure when CI=true.
+- Browser tests (tests/e2e, marker `e2e`) need Chromium (/usr/bin/chromium or PMFLOW_CHROMIUM):
+  skipped with the reason when it is missing, a failure when CI=true.
+"""
+
+import os
+import shutil
+import socket
+from urllib.parse import urlparse
+
+import pytest
+from django.conf import settings
+from rest_framework.test import APIClient
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+_deselected_integration: list[str] = []
+
+
+def services_configured() -> bool:
+    return settings.DATABASES["default"]["ENGINE"].endswith("postgresql") and bool(settings.CELERY_BROKER_URL)
+
+
+def _reachable(url: str, default_port: int) -> bool:
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection(
+            (parsed.hostname or "127.0.0.1", parsed.port or default_port), timeout=2
+        ):
+            return True
+    except OSError:
+        return False
+
+
+def chromium_path() -> str | None:
+    candidate = os.environ.get("PMFLOW_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    return candidate if candidate and os.path.exists(candidate) else None
+
+
+def need(condition: bool, reason: str) -> None:
+    """Skip with the reason on a laptop; fail under CI, where a missing service is a broken build."""
+    if condition:
+        return
+    if IN_CI:
+        pytest.fail(f"CI=true and {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def pytest_collection_modifyitems(config, items):
+    if services_configured():
+        return
+    kept = []
+    for item in items:
+        if item.get_closest_marker("integration"):
+            _deselected_integration.append(item.nodeid)
+        else:
+            kept.append(item)
+    if _deselected_integration:
+        config.hook.pytest_deselected(items=[i for i in items if i.nodeid in _deselected_integration])
+        items[:] = kept
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _deselected_integration:
+        terminalreporter.write_line(
+            f"note: {len(_deselected_integration)} integration test(s) not run on the embedded default "
+            "(SQLite, in-process tasks); set DATABASE_URL=postgres://… and REDIS_URL=redis://… to run them "
+            "(.ci/run does)."
+        )
+
+
+@pytest.fixture
+def services_up():
+    need(
+        _reachable(
+            settings.DATABASES["default"].get("HOST")
+            and f"//{settings.DATABASES['default']['HOST']}:"
+            f"{settings.DATABASES['default'].get('PORT') or 5432}"
+            or "//127.0.0.1:5432",
+            5432,
+        ),
+        "PostgreSQL is not reachable",
+    )
+    need(
+        _reachable(settings.CELERY_BROKER_URL or "", 6379),
+        f"Redis is not reachable at {settings.CELERY_BROKER_URL}",
+    )
+
+
+@pytest.fixture(autouse=True)
+def _tasks_in_process(request):
+    """Unit tests run tasks in-process (still only on commit); integration tests use a real worker."""
+    from pmflow.celery import app
+
+    eager = not request.node.get_closest_marker("integration")
+    before = app.conf.task_always_eager
+    app.conf.task_always_eager = eager
+    yield
+    app.conf.task_always_eager = before
+
+
+@pytest.fixture
+def api_client():
+    return APIClient()
