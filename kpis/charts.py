@@ -32,7 +32,8 @@ def sparkline(values: list, *, width: int = 120, height: int = 28, label: str = 
         for i, n in enumerate(numbers)
     )
     return format_html(
-        '<svg class="sparkline" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" aria-label="{label}">'
+        '<svg class="sparkline" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" '
+        'aria-label="{label}">'
         '<polyline fill="none" stroke="currentColor" stroke-width="1.6" points="{points}"/></svg>',
         w=width,
         h=height,
@@ -52,10 +53,8 @@ def line_chart(
     values = [float(r["value"]) for r in rows]
     targets = [float(r["target"]) for r in rows if r.get("target") is not None]
     low, high = min(values + targets), max(values + targets)
-    if low > 0 and (high - low) < high * 0.9:
-        low = low - (high - low) * 0.15
-    else:
-        low = min(low, 0.0)
+    # Start the axis at zero unless the values sit in a narrow band far from it.
+    low = low - (high - low) * 0.15 if low > 0 and (high - low) < high * 0.9 else min(low, 0.0)
     span = (high - low) or 1.0
     high += span * 0.08
     span = high - low
@@ -75,7 +74,8 @@ def line_chart(
         v = low + span * tick / 4
         parts.append(
             f'<line class="grid" x1="{left}" x2="{width - right}" y1="{y(v):.1f}" y2="{y(v):.1f}"/>'
-            f'<text class="axis" x="{left - 6}" y="{y(v) + 4:.1f}" text-anchor="end">{escape(_number(v))}</text>'
+            f'<text class="axis" x="{left - 6}" y="{y(v) + 4:.1f}" text-anchor="end">'
+            f"{escape(_number(v))}</text>"
         )
     every = max(1, len(rows) // 8)
     for i, row in enumerate(rows):

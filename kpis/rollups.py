@@ -62,7 +62,7 @@ def _insert_days(scope_sql: str, scope_params: list, zone_name: str, bounds=None
     where, where_params = f"m.kpi_id {scope_sql}", list(scope_params)
     if bounds is not None:
         where += " AND m.observed_at >= %s AND m.observed_at < %s"
-        where_params += list(bounds)
+        where_params += [connection.ops.adapt_datetimefield_value(moment) for moment in bounds]
     sql = f"""
         INSERT INTO kpis_rollup ({COLUMNS})
         SELECT g.kpi_id, 'day', g.d, {VALUE_BY_AGGREGATION}, g.cnt, g.total, g.mn, g.mx, g.lv, g.last_at
@@ -146,7 +146,8 @@ def recompute_kpi(*, kpi_id: int, zone_name: str, day_ranges: list[tuple[date, d
 def rebuild_portfolio(*, portfolio_id: int, zone_name: str) -> None:
     """Rebuild every rollup of every KPI of a portfolio from its measurements."""
     scope = (
-        "IN (SELECT k.id FROM kpis_kpi k JOIN products_product p ON p.id = k.product_id WHERE p.portfolio_id = %s)",
+        "IN (SELECT k.id FROM kpis_kpi k JOIN products_product p ON p.id = k.product_id"
+        " WHERE p.portfolio_id = %s)",
         [portfolio_id],
     )
     with transaction.atomic():

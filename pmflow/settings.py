@@ -231,7 +231,8 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
-# Queues: "rollups" (imports, recomputes, rebuilds) and "default" (stage changes, rules, health); each task names its own.
+# Queues: "rollups" (imports, recomputes, rebuilds) and "default" (stage changes, rules, health);
+# each task names its own, so a large import never delays a stage change.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 4 * 3600}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
