@@ -28,8 +28,7 @@ def sparkline(values: list, *, width: int = 120, height: int = 28, label: str = 
     span = (high - low) or 1.0
     step = (width - 4) / (len(numbers) - 1)
     points = " ".join(
-        f"{2 + i * step:.1f},{height - 2 - (n - low) / span * (height - 4):.1f}"
-        for i, n in enumerate(numbers)
+        f"{2 + i * step:.1f},{height - 2 - (n - low) / span * (height - 4):.1f}" for i, n in enumerate(numbers)
     )
     return format_html(
         '<svg class="sparkline" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" '

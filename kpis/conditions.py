@@ -56,9 +56,9 @@ def evaluate_threshold(rule, product, today: date) -> dict | None:
     granularity, needed = params["granularity"], params["periods"]
     current = period_start(today, granularity)
     rows = list(
-        Rollup.objects.filter(kpi=kpi, granularity=granularity, period_start__lt=current).order_by(
-            "-period_start"
-        )[:needed]
+        Rollup.objects.filter(kpi=kpi, granularity=granularity, period_start__lt=current).order_by("-period_start")[
+            :needed
+        ]
     )
     if len(rows) < needed:
         return None

@@ -49,7 +49,5 @@ def rollup_row(kpi, granularity: str, period_start: date, value, count: int) -> 
         "value": value,
         "count": count,
         "target": target,
-        "health": health_of(
-            value=value, target=target, direction=kpi.direction, tolerance_pct=kpi.tolerance_pct
-        ),
+        "health": health_of(value=value, target=target, direction=kpi.direction, tolerance_pct=kpi.tolerance_pct),
     }

@@ -44,17 +44,13 @@ class KPI(models.Model):
     """
 
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="kpis")
-    key = models.SlugField(
-        max_length=64, help_text="Shared across products, e.g. revenue, weekly_active_users."
-    )
+    key = models.SlugField(max_length=64, help_text="Shared across products, e.g. revenue, weekly_active_users.")
     name = models.CharField(max_length=200)
     unit = models.CharField(max_length=32, blank=True)
     direction = models.CharField(max_length=20, choices=Direction.choices, default=Direction.HIGHER)
     aggregation = models.CharField(max_length=8, choices=Aggregation.choices, default=Aggregation.SUM)
     target = models.DecimalField(max_digits=20, decimal_places=6, null=True, blank=True)
-    target_granularity = models.CharField(
-        max_length=8, choices=Granularity.choices, default=Granularity.MONTH
-    )
+    target_granularity = models.CharField(max_length=8, choices=Granularity.choices, default=Granularity.MONTH)
     tolerance_pct = models.DecimalField(
         max_digits=5,
         decimal_places=2,
@@ -128,9 +124,7 @@ class Rollup(models.Model):
     class Meta:
         ordering = ["kpi_id", "granularity", "period_start"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["kpi", "granularity", "period_start"], name="rollup_one_per_period"
-            ),
+            models.UniqueConstraint(fields=["kpi", "granularity", "period_start"], name="rollup_one_per_period"),
         ]
 
     def __str__(self):

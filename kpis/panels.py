@@ -55,9 +55,7 @@ def kpi_charts(product, request) -> dict:
         charts.append(
             {
                 "kpi": kpi,
-                "svg": line_chart(
-                    series, title=f"{kpi.name} by {granularity}", unit=kpi.unit, period_label=label
-                ),
+                "svg": line_chart(series, title=f"{kpi.name} by {granularity}", unit=kpi.unit, period_label=label),
                 "latest": series[-1] if series else None,
             }
         )

@@ -13,9 +13,7 @@ from django.db import connection, transaction
 
 from kpis.periods import COARSER, merge_ranges, widen
 
-COLUMNS = (
-    "kpi_id, granularity, period_start, value, count, total, minimum, maximum, last_value, last_observed_at"
-)
+COLUMNS = "kpi_id, granularity, period_start, value, count, total, minimum, maximum, last_value, last_observed_at"
 
 VALUE_BY_AGGREGATION = """
     CASE k.aggregation
@@ -146,8 +144,7 @@ def recompute_kpi(*, kpi_id: int, zone_name: str, day_ranges: list[tuple[date, d
 def rebuild_portfolio(*, portfolio_id: int, zone_name: str) -> None:
     """Rebuild every rollup of every KPI of a portfolio from its measurements."""
     scope = (
-        "IN (SELECT k.id FROM kpis_kpi k JOIN products_product p ON p.id = k.product_id"
-        " WHERE p.portfolio_id = %s)",
+        "IN (SELECT k.id FROM kpis_kpi k JOIN products_product p ON p.id = k.product_id WHERE p.portfolio_id = %s)",
         [portfolio_id],
     )
     with transaction.atomic():

@@ -13,18 +13,12 @@ from products.selectors import require_write, role_in, roles_by_portfolio
 
 
 def kpi_list_for_user(user) -> QuerySet[KPI]:
-    return KPI.objects.filter(product__portfolio_id__in=list(roles_by_portfolio(user))).select_related(
-        "product"
-    )
+    return KPI.objects.filter(product__portfolio_id__in=list(roles_by_portfolio(user))).select_related("product")
 
 
 def kpi_for_user(user, kpi_id, *, write: bool = False, kind: str = "kpi") -> KPI:
     try:
-        kpi = (
-            KPI.objects.select_related("product__portfolio", "product__product_line")
-            .filter(pk=int(kpi_id))
-            .first()
-        )
+        kpi = KPI.objects.select_related("product__portfolio", "product__product_line").filter(pk=int(kpi_id)).first()
     except (TypeError, ValueError):
         kpi = None
     if kpi is None or role_in(user, kpi.product.portfolio_id) is None:
@@ -92,9 +86,7 @@ def rollups_combined(
     aggregations = {kpi.aggregation for kpi in kpis}
     if len(aggregations) > 1:
         raise InvalidInput(
-            fields={
-                "key": f"KPIs with key “{key}” aggregate differently ({', '.join(sorted(aggregations))})."
-            }
+            fields={"key": f"KPIs with key “{key}” aggregate differently ({', '.join(sorted(aggregations))})."}
         )
     aggregation = aggregations.pop()
     reference = kpis[0]
@@ -130,9 +122,7 @@ def rollups_combined(
         health = health_of(
             value=value, target=target, direction=reference.direction, tolerance_pct=reference.tolerance_pct
         )
-        series.append(
-            {"period_start": start, "value": value, "count": count, "target": target, "health": health}
-        )
+        series.append({"period_start": start, "value": value, "count": count, "target": target, "health": health})
     return series
 
 

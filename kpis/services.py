@@ -66,9 +66,7 @@ def kpi_save(*, kpi: KPI | None = None, product: Product | None = None, **fields
             for name, value in fields.items():
                 setattr(kpi, name, value)
             if kpi.headline:
-                KPI.objects.filter(product_id=kpi.product_id, headline=True).exclude(pk=kpi.pk).update(
-                    headline=False
-                )
+                KPI.objects.filter(product_id=kpi.product_id, headline=True).exclude(pk=kpi.pk).update(headline=False)
             kpi.save()
     except IntegrityError as exc:
         raise InvalidInput(fields={"key": "This product already has a KPI with this key."}) from exc
@@ -98,9 +96,7 @@ def kpi_health_refresh(*, kpi_id: int, today: date | None = None) -> str:
             aggregation=kpi.aggregation,
             granularity=kpi.target_granularity,
         )
-        kpi.health = health_of(
-            value=row.value, target=target, direction=kpi.direction, tolerance_pct=kpi.tolerance_pct
-        )
+        kpi.health = health_of(value=row.value, target=target, direction=kpi.direction, tolerance_pct=kpi.tolerance_pct)
         kpi.latest_value, kpi.latest_period_start = row.value, row.period_start
     KPI.objects.filter(pk=kpi_id).update(
         health=kpi.health, latest_value=kpi.latest_value, latest_period_start=kpi.latest_period_start
@@ -130,9 +126,7 @@ def parse_observed_at(raw, zone) -> datetime:
         except ValueError:
             moment = None
         if moment is None:
-            raise ValueError(
-                "Use an ISO date (2026-03-31) or a datetime with an offset (2026-03-31T09:00:00+02:00)."
-            )
+            raise ValueError("Use an ISO date (2026-03-31) or a datetime with an offset (2026-03-31T09:00:00+02:00).")
     else:
         raise ValueError("This field is required.")
     if moment.tzinfo is None:
@@ -169,11 +163,7 @@ def _clean_items(items: list, zone) -> tuple[list[dict], list[dict]]:
         external_id = item.get("external_id")
         if external_id in ("", None):
             external_id = None
-        elif (
-            not isinstance(external_id, str | int)
-            or isinstance(external_id, bool)
-            or len(str(external_id)) > 200
-        ):
+        elif not isinstance(external_id, str | int) or isinstance(external_id, bool) or len(str(external_id)) > 200:
             errors.append(
                 {"index": index, "field": "external_id", "message": "Use a string of at most 200 characters."}
             )
@@ -204,9 +194,7 @@ def measurements_ingest(*, kpi_id: int, items: list) -> dict:
     Enqueues the rollup recompute for the touched local days after the transaction commits.
     """
     if not isinstance(items, list) or not items:
-        raise InvalidImport(
-            [{"index": None, "field": None, "message": "Send one measurement or a non-empty list."}]
-        )
+        raise InvalidImport([{"index": None, "field": None, "message": "Send one measurement or a non-empty list."}])
     if len(items) > MAX_BATCH:
         raise InvalidImport(
             [{"index": None, "field": None, "message": f"At most {MAX_BATCH:,} measurements per request."}]
@@ -271,9 +259,7 @@ def rollups_recompute(*, kpi_id: int, day_ranges: list[tuple[date, date]]) -> No
 
 def rollups_rebuild(*, portfolio_id: int | None = None) -> int:
     """Rebuild all rollups (of one portfolio, or all) from measurements; returns portfolios rebuilt."""
-    portfolios = (
-        Portfolio.objects.all() if portfolio_id is None else Portfolio.objects.filter(pk=portfolio_id)
-    )
+    portfolios = Portfolio.objects.all() if portfolio_id is None else Portfolio.objects.filter(pk=portfolio_id)
     done = 0
     for portfolio in portfolios.order_by("id"):
         rollups.rebuild_portfolio(portfolio_id=portfolio.id, zone_name=portfolio.timezone)

@@ -33,9 +33,7 @@ def kpi_page(request, kpi_id: int):
             "portfolio": kpi.product.portfolio,
             "granularity": granularity,
             "granularities": Granularity.choices,
-            "chart": line_chart(
-                rows, title=f"{kpi.name} by {granularity}", unit=kpi.unit, period_label=label
-            ),
+            "chart": line_chart(rows, title=f"{kpi.name} by {granularity}", unit=kpi.unit, period_label=label),
             "rows": [
                 {**row, "label": label(row["period_start"]), "health_label": Health(row["health"]).label}
                 for row in reversed(rows)

@@ -203,9 +203,7 @@ REST_FRAMEWORK = {
 _token_ttl_hours = os.environ.get("API_TOKEN_TTL_HOURS", "")
 REST_KNOX = {
     # REST clients that pull KPI data run unattended: tokens live until revoked unless a TTL is set.
-    "TOKEN_TTL": None
-    if not _token_ttl_hours
-    else __import__("datetime").timedelta(hours=int(_token_ttl_hours)),
+    "TOKEN_TTL": None if not _token_ttl_hours else __import__("datetime").timedelta(hours=int(_token_ttl_hours)),
     "AUTH_HEADER_PREFIX": "Token",
 }
 SPECTACULAR_SETTINGS = {

@@ -18,9 +18,7 @@ class TransitionForm(forms.Form):
     from_stage = forms.CharField(widget=forms.HiddenInput)
     to_stage = forms.ChoiceField(choices=Stage.choices, label="Move to")
     reason = forms.CharField(
-        widget=forms.Textarea(
-            attrs={"rows": 3, "placeholder": "Why now? e.g. Beta feedback met the exit criteria."}
-        ),
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "Why now? e.g. Beta feedback met the exit criteria."}),
         max_length=5000,
         help_text="Recorded in the stage history for everyone to read.",
     )

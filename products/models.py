@@ -174,9 +174,7 @@ class LifecycleRule(models.Model):
         ordering = ["portfolio_id", "from_stage", "name"]
         constraints = [
             models.UniqueConstraint(fields=["portfolio", "name"], name="lifecycle_rule_name_unique"),
-            models.CheckConstraint(
-                condition=~Q(from_stage=models.F("to_stage")), name="rule_moves_somewhere"
-            ),
+            models.CheckConstraint(condition=~Q(from_stage=models.F("to_stage")), name="rule_moves_somewhere"),
         ]
 
     def __str__(self):

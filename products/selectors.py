@@ -145,8 +145,6 @@ def product_detail(product: Product) -> Product:
     """The product with its ledger loaded for the product page."""
     return (
         Product.objects.select_related("portfolio", "product_line")
-        .prefetch_related(
-            Prefetch("transitions", queryset=StageTransition.objects.select_related("actor", "rule"))
-        )
+        .prefetch_related(Prefetch("transitions", queryset=StageTransition.objects.select_related("actor", "rule")))
         .get(pk=product.pk)
     )

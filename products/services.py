@@ -58,9 +58,7 @@ def membership_set(*, portfolio: Portfolio, username: str, role: str) -> Members
         raise InvalidInput(fields={"username": f"No user named “{username}”."})
     with transaction.atomic():
         Portfolio.objects.select_for_update().get(pk=portfolio.pk)
-        membership, _ = Membership.objects.update_or_create(
-            portfolio=portfolio, user=user, defaults={"role": role}
-        )
+        membership, _ = Membership.objects.update_or_create(portfolio=portfolio, user=user, defaults={"role": role})
         if not portfolio.memberships.filter(role=Role.ADMIN).exists():
             raise Conflict("A portfolio needs at least one admin.")
     return membership
@@ -196,9 +194,7 @@ def lifecycle_rules_evaluate(*, product_id: int, today: date | None = None) -> S
         if kind is None:
             log.warning("rule %s has unknown condition type %s", rule.id, rule.condition_type)
             continue
-        if StageTransition.objects.filter(
-            product=product, rule=rule, at__gte=product.stage_changed_at
-        ).exists():
+        if StageTransition.objects.filter(product=product, rule=rule, at__gte=product.stage_changed_at).exists():
             continue
         evidence = kind.evaluate(rule, product, today)
         if evidence is None:
@@ -224,8 +220,6 @@ def lifecycle_rules_evaluate_all(*, today: date | None = None) -> int:
     moved = 0
     pairs = LifecycleRule.objects.filter(is_active=True).values_list("portfolio_id", "from_stage").distinct()
     for portfolio_id, stage in pairs:
-        for product_id in Product.objects.filter(portfolio_id=portfolio_id, stage=stage).values_list(
-            "id", flat=True
-        ):
+        for product_id in Product.objects.filter(portfolio_id=portfolio_id, stage=stage).values_list("id", flat=True):
             moved += lifecycle_rules_evaluate(product_id=product_id, today=today) is not None
     return moved

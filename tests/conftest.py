@@ -28,9 +28,7 @@ def services_configured() -> bool:
 def _reachable(url: str, default_port: int) -> bool:
     parsed = urlparse(url)
     try:
-        with socket.create_connection(
-            (parsed.hostname or "127.0.0.1", parsed.port or default_port), timeout=2
-        ):
+        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or default_port), timeout=2):
             return True
     except OSError:
         return False
@@ -78,8 +76,7 @@ def services_up():
     need(
         _reachable(
             settings.DATABASES["default"].get("HOST")
-            and f"//{settings.DATABASES['default']['HOST']}:"
-            f"{settings.DATABASES['default'].get('PORT') or 5432}"
+            and f"//{settings.DATABASES['default']['HOST']}:{settings.DATABASES['default'].get('PORT') or 5432}"
             or "//127.0.0.1:5432",
             5432,
         ),

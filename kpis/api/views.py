@@ -87,9 +87,7 @@ class KPIViewSet(PortfolioScopedViewSet):
         parameters=[OpenApiParameter("page_size", int)],
     )
     @extend_schema(methods=["POST"], request=MeasurementInput(many=True), responses={201: IngestResult})
-    @action(
-        detail=True, methods=["get", "post"], pagination_class=MeasurementCursorPagination, filter_backends=[]
-    )
+    @action(detail=True, methods=["get", "post"], pagination_class=MeasurementCursorPagination, filter_backends=[])
     def measurements(self, request, pk=None):
         if request.method == "POST":
             kpi = kpi_for_user(request.user, pk, write=True, kind="measurement")

@@ -89,9 +89,7 @@ class Migration(migrations.Migration):
                 ("history_change_reason", models.CharField(max_length=100, null=True)),
                 (
                     "history_type",
-                    models.CharField(
-                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
-                    ),
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
                 ),
                 (
                     "history_user",
@@ -127,9 +125,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 (
                     "key",
@@ -232,9 +228,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 ("observed_at", models.DateTimeField()),
                 ("value", models.DecimalField(decimal_places=6, max_digits=20)),
@@ -258,9 +252,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 (
                     "granularity",
@@ -320,9 +312,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name="measurement",
-            constraint=models.UniqueConstraint(
-                fields=("kpi", "external_id"), name="measurement_external_id_unique"
-            ),
+            constraint=models.UniqueConstraint(fields=("kpi", "external_id"), name="measurement_external_id_unique"),
         ),
         migrations.AddConstraint(
             model_name="rollup",

@@ -88,9 +88,7 @@ class ProductLineSerializer(serializers.ModelSerializer):
         if self.instance:
             clash = clash.exclude(pk=self.instance.pk)
         if clash.exists():
-            raise serializers.ValidationError(
-                {"name": "A product line with this name exists in the portfolio."}
-            )
+            raise serializers.ValidationError({"name": "A product line with this name exists in the portfolio."})
         return attrs
 
 
@@ -117,9 +115,7 @@ class ProductSerializer(serializers.ModelSerializer):
         portfolio = attrs.get("portfolio") or getattr(self.instance, "portfolio", None)
         line = attrs.get("product_line", getattr(self.instance, "product_line", None))
         if line is not None and line.portfolio_id != portfolio.id:
-            raise serializers.ValidationError(
-                {"product_line": "The product line belongs to another portfolio."}
-            )
+            raise serializers.ValidationError({"product_line": "The product line belongs to another portfolio."})
         if self.instance and "portfolio" in attrs and attrs["portfolio"].id != self.instance.portfolio_id:
             raise serializers.ValidationError({"portfolio": "A product cannot move to another portfolio."})
         name = attrs.get("name") or getattr(self.instance, "name", None)

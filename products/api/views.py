@@ -166,9 +166,7 @@ class ProductViewSet(PortfolioScopedViewSet):
             expected_stage=data.get("from_stage"),
             actor=request.user,
         )
-        return Response(
-            ProductSerializer(product_for_user(request.user, pk), context={"request": request}).data
-        )
+        return Response(ProductSerializer(product_for_user(request.user, pk), context={"request": request}).data)
 
     @extend_schema(responses=TransitionSerializer(many=True))
     @action(detail=True, methods=["get"])

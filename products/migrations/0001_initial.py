@@ -20,16 +20,12 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 ("name", models.CharField(max_length=200)),
                 (
                     "timezone",
-                    models.CharField(
-                        default="UTC", max_length=64, validators=[products.models.validate_timezone]
-                    ),
+                    models.CharField(default="UTC", max_length=64, validators=[products.models.validate_timezone]),
                 ),
                 ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
@@ -47,9 +43,7 @@ class Migration(migrations.Migration):
                 ("name", models.CharField(max_length=200)),
                 (
                     "timezone",
-                    models.CharField(
-                        default="UTC", max_length=64, validators=[products.models.validate_timezone]
-                    ),
+                    models.CharField(default="UTC", max_length=64, validators=[products.models.validate_timezone]),
                 ),
                 ("created_at", models.DateTimeField(blank=True, editable=False)),
                 ("history_id", models.AutoField(primary_key=True, serialize=False)),
@@ -57,9 +51,7 @@ class Migration(migrations.Migration):
                 ("history_change_reason", models.CharField(max_length=100, null=True)),
                 (
                     "history_type",
-                    models.CharField(
-                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
-                    ),
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
                 ),
                 (
                     "history_user",
@@ -84,9 +76,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 ("name", models.CharField(max_length=200)),
                 (
@@ -169,9 +159,7 @@ class Migration(migrations.Migration):
                 ("history_change_reason", models.CharField(max_length=100, null=True)),
                 (
                     "history_type",
-                    models.CharField(
-                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
-                    ),
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
                 ),
                 (
                     "history_user",
@@ -227,9 +215,7 @@ class Migration(migrations.Migration):
                 ("history_change_reason", models.CharField(max_length=100, null=True)),
                 (
                     "history_type",
-                    models.CharField(
-                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
-                    ),
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
                 ),
                 (
                     "history_user",
@@ -326,9 +312,7 @@ class Migration(migrations.Migration):
                 ("history_change_reason", models.CharField(max_length=100, null=True)),
                 (
                     "history_type",
-                    models.CharField(
-                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
-                    ),
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
                 ),
                 (
                     "created_by",
@@ -375,9 +359,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 ("name", models.CharField(max_length=200)),
                 ("description", models.TextField(blank=True)),
@@ -400,9 +382,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 ("name", models.CharField(max_length=200)),
                 ("description", models.TextField(blank=True)),
@@ -484,9 +464,7 @@ class Migration(migrations.Migration):
                 ("history_change_reason", models.CharField(max_length=100, null=True)),
                 (
                     "history_type",
-                    models.CharField(
-                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
-                    ),
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
                 ),
                 (
                     "history_user",
@@ -533,9 +511,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 (
                     "from_stage",
@@ -576,9 +552,7 @@ class Migration(migrations.Migration):
                 ("reason", models.TextField()),
                 (
                     "override",
-                    models.BooleanField(
-                        default=False, help_text="Moved although the stage gate was not met."
-                    ),
+                    models.BooleanField(default=False, help_text="Moved although the stage gate was not met."),
                 ),
                 ("unmet_criteria", models.JSONField(blank=True, default=list)),
                 ("evidence", models.JSONField(blank=True, default=dict)),
@@ -620,9 +594,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 (
                     "role",
@@ -667,9 +639,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name="lifecyclerule",
-            constraint=models.UniqueConstraint(
-                fields=("portfolio", "name"), name="lifecycle_rule_name_unique"
-            ),
+            constraint=models.UniqueConstraint(fields=("portfolio", "name"), name="lifecycle_rule_name_unique"),
         ),
         migrations.AddConstraint(
             model_name="lifecyclerule",

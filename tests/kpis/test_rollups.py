@@ -153,12 +153,8 @@ def test_new_measurements_recompute_only_the_periods_they_touch(django_capture_o
 
 def test_updating_a_measurement_moves_it_out_of_its_old_day(django_capture_on_commit_callbacks):
     kpi = _kpi("sum")
-    _ingest(
-        kpi, [{"observed_at": "2026-02-01", "value": 5, "external_id": "a"}], django_capture_on_commit_callbacks
-    )
-    _ingest(
-        kpi, [{"observed_at": "2026-02-03", "value": 6, "external_id": "a"}], django_capture_on_commit_callbacks
-    )
+    _ingest(kpi, [{"observed_at": "2026-02-01", "value": 5, "external_id": "a"}], django_capture_on_commit_callbacks)
+    _ingest(kpi, [{"observed_at": "2026-02-03", "value": 6, "external_id": "a"}], django_capture_on_commit_callbacks)
     assert _rows(kpi, "day") == {date(2026, 2, 3): (Decimal(6), 1)}
     assert _rows(kpi, "month") == {date(2026, 2, 1): (Decimal(6), 1)}
 
