@@ -215,6 +215,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "StageEnum": "products.models.Stage",
+        "RoleEnum": "products.models.Role",
+        "GranularityEnum": "kpis.models.Granularity",
+    },
 }
 
 # --- Celery ---
