@@ -1,32 +1,42 @@
 """KPI pieces of the products' pages: dashboard card sparklines and the product page's KPI charts."""
 
 from collections import defaultdict
-from datetime import timedelta
 
-from django.utils import timezone
+from django.db.models import F, Window
+from django.db.models.functions import RowNumber
 
 from kpis.charts import line_chart, period_label, sparkline
 from kpis.health import rollup_row
 from kpis.models import KPI, Granularity, Rollup
-from kpis.periods import period_start
 from products.pages import Panel, register_card_provider, register_product_panel
 
 SPARK_WEEKS = 12
 CHART_PERIODS = {"week": 26, "month": 12, "quarter": 8}
 
 
+def latest_rollups(kpis, granularity: str, keep: int) -> list[tuple]:
+    """The latest `keep` rollups of each KPI, oldest first, in one query (a window, not a loop)."""
+    if not kpis:
+        return []
+    ranked = (
+        Rollup.objects.filter(kpi__in=kpis, granularity=granularity)
+        .annotate(rank=Window(RowNumber(), partition_by=F("kpi_id"), order_by=F("period_start").desc()))
+        .filter(rank__lte=keep)
+        .order_by("kpi_id", "period_start")
+    )
+    return list(ranked.values_list("kpi_id", "period_start", "value", "count"))
+
+
 def headline_cards(products) -> dict[int, dict]:
-    """Each product's headline KPI (or its first) with health and a 12-week sparkline: two queries."""
+    """Each product's headline KPI (or its first) with health and its latest 12 weeks: two queries."""
     if not products:
         return {}
     headline: dict[int, KPI] = {}
     for kpi in KPI.objects.filter(product__in=products).order_by("product_id", "-headline", "name", "id"):
         headline.setdefault(kpi.product_id, kpi)
-    today = timezone.now().date()
-    since = period_start(today, "week") - timedelta(weeks=SPARK_WEEKS)
     series = defaultdict(list)
-    rows = Rollup.objects.filter(kpi__in=headline.values(), granularity="week", period_start__gte=since)
-    for kpi_id, value in rows.order_by("kpi_id", "period_start").values_list("kpi_id", "value"):
+    rows = latest_rollups(list(headline.values()), "week", SPARK_WEEKS)
+    for kpi_id, _, value, _ in rows:
         series[kpi_id].append(value)
     return {
         product_id: {
@@ -44,14 +54,12 @@ def kpi_charts(product, request) -> dict:
     kpis = list(KPI.objects.filter(product=product).order_by("-headline", "name", "id"))
     keep = CHART_PERIODS[granularity]
     by_kpi = defaultdict(list)
-    rows = Rollup.objects.filter(kpi__in=kpis, granularity=granularity).order_by("kpi_id", "-period_start")
-    for kpi_id, start, value, count in rows.values_list("kpi_id", "period_start", "value", "count"):
-        if len(by_kpi[kpi_id]) < keep:
-            by_kpi[kpi_id].append((start, value, count))
+    for kpi_id, start, value, count in latest_rollups(kpis, granularity, keep):
+        by_kpi[kpi_id].append((start, value, count))
     label = period_label(granularity)
     charts = []
     for kpi in kpis:
-        series = [rollup_row(kpi, granularity, *row) for row in reversed(by_kpi[kpi.id])]
+        series = [rollup_row(kpi, granularity, *row) for row in by_kpi[kpi.id]]
         charts.append(
             {
                 "kpi": kpi,

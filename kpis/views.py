@@ -7,6 +7,7 @@ from kpis.charts import line_chart, period_label
 from kpis.models import Granularity, Health
 from kpis.selectors import kpi_for_user, rollup_series
 from pmflow.errors import NotFound
+from products.views import remember_portfolio
 
 CHART_LIMIT = {"day": 90, "week": 52, "month": 24, "quarter": 12, "year": 10}
 
@@ -23,7 +24,7 @@ def kpi_page(request, kpi_id: int):
     rows = rollup_series(kpi, granularity, limit=CHART_LIMIT[granularity])
     label = period_label(granularity)
     csv_url = reverse("kpi-rollups", kwargs={"pk": kpi.id}) + f"?granularity={granularity}&format=csv"
-    request.session["portfolio_id"] = kpi.product.portfolio_id
+    remember_portfolio(request, kpi.product.portfolio_id)
     return render(
         request,
         "kpis/kpi_detail.html",

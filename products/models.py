@@ -87,6 +87,9 @@ class ProductLine(models.Model):
         return self.name
 
 
+LEDGER_FIELDS = ("stage", "stage_changed_at")
+
+
 class Product(models.Model):
     """A product; `stage` changes only through `products.services.product_transition`."""
 
@@ -111,6 +114,15 @@ class Product(models.Model):
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        # A stale copy must never write its old stage back over a move made meanwhile: only the
+        # transition service names the stage fields in update_fields.
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                f.name for f in self._meta.concrete_fields if not f.primary_key and f.name not in LEDGER_FIELDS
+            ]
+        super().save(*args, **kwargs)
 
     def clean(self):
         if self.product_line_id and self.product_line.portfolio_id != self.portfolio_id:

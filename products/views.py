@@ -21,6 +21,12 @@ from products.selectors import (
 )
 
 
+def remember_portfolio(request, portfolio_id: int) -> None:
+    """The portfolio last looked at is where "/" and the switcher go next (no write if unchanged)."""
+    if request.session.get("portfolio_id") != portfolio_id:
+        request.session["portfolio_id"] = portfolio_id
+
+
 def _or_404(fetch, *args, **kwargs):
     try:
         return fetch(*args, **kwargs)
@@ -54,7 +60,7 @@ def portfolio_create(request):
 @login_required
 def portfolio_dashboard(request, portfolio_id: int):
     portfolio = _or_404(portfolio_for_user, request.user, portfolio_id)
-    request.session["portfolio_id"] = portfolio.id
+    remember_portfolio(request, portfolio.id)
     board = products_by_stage(portfolio)
     products = [p for stage_products in board.values() for p in stage_products]
     cards = pages.cards_for(products)
@@ -104,7 +110,7 @@ def _product_page(request, product, form, status=200, unmet=None):
 @login_required
 def product_page(request, product_id: int):
     product = _or_404(product_for_user, request.user, product_id)
-    request.session["portfolio_id"] = product.portfolio_id
+    remember_portfolio(request, product.portfolio_id)
     return _product_page(request, product, TransitionForm(product=product))
 
 

@@ -119,3 +119,13 @@ def test_membership_set_unknown_user_is_a_field_error():
     with pytest.raises(InvalidInput) as caught:
         services.membership_set(portfolio=PortfolioFactory(), username="nobody", role=Role.VIEWER)
     assert "username" in caught.value.fields
+
+
+def test_saving_a_stale_product_copy_keeps_the_stage_moved_meanwhile():
+    product = ProductFactory(stage=Stage.RESEARCH)
+    stale = type(product).objects.get(pk=product.pk)
+    services.product_transition(product_id=product.id, to_stage=Stage.PLANNING, reason="Done", actor=None)
+    stale.description = "Edited in another tab"
+    stale.save()
+    product.refresh_from_db()
+    assert (product.stage, product.description) == (Stage.PLANNING, "Edited in another tab")
