@@ -15,6 +15,8 @@ def _number(value) -> str:
         return f"{value / 1_000_000:.1f}M"
     if abs(value) >= 10_000:
         return f"{value / 1000:.0f}k"
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
     if value == value.to_integral():
         return f"{value:,.0f}"
     return f"{value:,.2f}"

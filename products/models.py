@@ -157,9 +157,8 @@ class StageTransition(models.Model):
 
     @property
     def actor_label(self) -> str:
-        if self.actor_id is None:
-            return f"system ({self.rule.name})" if self.rule_id and self.rule else "system"
-        return self.actor.get_username()
+        # A rule's name is already the move's reason; "system" says who without repeating it.
+        return "system" if self.actor_id is None else self.actor.get_username()
 
 
 class LifecycleRule(models.Model):
