@@ -3,8 +3,11 @@ from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 
+from django.utils import timezone
+
 from kpis.charts import line_chart, period_label
 from kpis.models import Granularity, Health
+from kpis.periods import period_start
 from kpis.selectors import kpi_for_user, rollup_series
 from pmflow.errors import NotFound
 from products.views import remember_portfolio
@@ -23,6 +26,7 @@ def kpi_page(request, kpi_id: int):
         granularity = kpi.target_granularity
     rows = rollup_series(kpi, granularity, limit=CHART_LIMIT[granularity])
     label = period_label(granularity)
+    current = period_start(timezone.now().astimezone(kpi.product.portfolio.zone).date(), granularity)
     csv_url = reverse("kpi-rollups", kwargs={"pk": kpi.id}) + f"?granularity={granularity}&format=csv"
     remember_portfolio(request, kpi.product.portfolio_id)
     return render(
@@ -36,7 +40,11 @@ def kpi_page(request, kpi_id: int):
             "granularities": Granularity.choices,
             "chart": line_chart(rows, title=f"{kpi.name} by {granularity}", unit=kpi.unit, period_label=label),
             "rows": [
-                {**row, "label": label(row["period_start"]), "health_label": Health(row["health"]).label}
+                {
+                    **row,
+                    "label": label(row["period_start"]) + (" (so far)" if row["period_start"] == current else ""),
+                    "health_label": Health(row["health"]).label,
+                }
                 for row in reversed(rows)
             ],
             "limit": CHART_LIMIT[granularity],
