@@ -2,7 +2,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
-
 from django.utils import timezone
 
 from kpis.charts import line_chart, period_label
