@@ -103,3 +103,21 @@ def _tasks_in_process(request):
 @pytest.fixture
 def api_client():
     return APIClient()
+
+
+@pytest.fixture
+def world(django_capture_on_commit_callbacks):
+    """One portfolio with a line, a product in research, a KPI with measurements and a rule."""
+    from kpis.services import measurements_ingest
+    from tests.factories import KPIFactory, LifecycleRuleFactory, PortfolioFactory, ProductFactory, ProductLineFactory
+
+    portfolio = PortfolioFactory(timezone="Europe/Berlin")
+    line = ProductLineFactory(portfolio=portfolio)
+    product = ProductFactory(portfolio=portfolio, product_line=line, stage="research")
+    kpi = KPIFactory(product=product, key="revenue", name="Revenue", target=100, target_granularity="month")
+    with django_capture_on_commit_callbacks(execute=True):
+        measurements_ingest(
+            kpi_id=kpi.id, items=[{"observed_at": f"2026-03-{d:02d}", "value": d} for d in range(1, 11)]
+        )
+    rule = LifecycleRuleFactory(portfolio=portfolio)
+    return type("World", (), {"portfolio": portfolio, "line": line, "product": product, "kpi": kpi, "rule": rule})

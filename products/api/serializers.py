@@ -80,6 +80,7 @@ class ProductLineSerializer(serializers.ModelSerializer):
         model = ProductLine
         fields = ["id", "portfolio", "name", "description", "created_at"]
         read_only_fields = ["created_at"]
+        validators = []  # uniqueness is checked in validate(), with a field-level message
 
     def validate(self, attrs):
         portfolio = attrs.get("portfolio") or getattr(self.instance, "portfolio", None)
@@ -110,6 +111,7 @@ class ProductSerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = ["stage_changed_at", "created_at"]
+        validators = []  # uniqueness is checked in validate(), with a field-level message
 
     def validate(self, attrs):
         portfolio = attrs.get("portfolio") or getattr(self.instance, "portfolio", None)
@@ -182,6 +184,7 @@ class LifecycleRuleSerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = ["created_at"]
+        validators = []  # uniqueness is checked in validate(), with a field-level message
 
     def get_description(self, rule) -> str:
         kind = condition_types.get(rule.condition_type)
