@@ -68,7 +68,10 @@ class RollupQuery(serializers.Serializer):
         values = super().to_internal_value(data)
         raw = data.get("from")
         if raw:
-            values["from"] = serializers.DateField().run_validation(raw) if raw else None
+            try:
+                values["from"] = serializers.DateField().run_validation(raw)
+            except serializers.ValidationError as exc:
+                raise serializers.ValidationError({"from": exc.detail}) from exc
         return values
 
     def validate(self, attrs):
