@@ -215,6 +215,24 @@ def lifecycle_rules_evaluate(*, product_id: int, today: date | None = None) -> S
     return None
 
 
+def lifecycle_rule_products_evaluate(*, rule_id: int) -> int:
+    """Evaluate a new or changed rule at once for the products it could move. Returns moves made."""
+    rule = LifecycleRule.objects.filter(pk=rule_id, is_active=True).first()
+    if rule is None:
+        return 0
+    products = Product.objects.filter(portfolio_id=rule.portfolio_id, stage=rule.from_stage).values_list(
+        "id", flat=True
+    )
+    return sum(lifecycle_rules_evaluate(product_id=product_id) is not None for product_id in products)
+
+
+def lifecycle_rule_enqueue(*, rule_id: int) -> None:
+    """After the current transaction commits, evaluate the rule (so a new rule need not wait for beat)."""
+    from products.tasks import lifecycle_rule_evaluate
+
+    transaction.on_commit(lambda: lifecycle_rule_evaluate.delay(rule_id))
+
+
 def lifecycle_rules_evaluate_all(*, today: date | None = None) -> int:
     """Evaluate rules for every product in a stage some active rule starts from. Returns moves made."""
     moved = 0

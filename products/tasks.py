@@ -27,3 +27,9 @@ def lifecycle_rules_evaluate(product_id: int) -> int | None:
 def lifecycle_rules_evaluate_all() -> int:
     """The periodic sweep: evaluate every product some active rule could move."""
     return services.lifecycle_rules_evaluate_all()
+
+
+@shared_task(**RETRY)
+def lifecycle_rule_evaluate(rule_id: int) -> int:
+    """A rule was created or changed: evaluate it for the products in its from-stage."""
+    return services.lifecycle_rule_products_evaluate(rule_id=rule_id)

@@ -191,4 +191,9 @@ class LifecycleRuleViewSet(PortfolioScopedViewSet):
 
     def perform_create(self, serializer):
         require_write(self.request.user, serializer.validated_data["portfolio"].id, "lifecycle_rule")
-        serializer.save(created_by=self.request.user)
+        rule = serializer.save(created_by=self.request.user)
+        services.lifecycle_rule_enqueue(rule_id=rule.id)
+
+    def perform_update(self, serializer):
+        rule = serializer.save()
+        services.lifecycle_rule_enqueue(rule_id=rule.id)

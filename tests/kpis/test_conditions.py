@@ -132,3 +132,28 @@ def test_unknown_condition_type_is_refused():
     with pytest.raises(InvalidInput) as caught:
         services.lifecycle_rule_clean(condition_type="moon_phase", params={}, from_stage="launch", to_stage="growth")
     assert "condition_type" in caught.value.fields
+
+
+def test_new_rule_created_through_the_api_moves_a_product_at_once(api_client, django_capture_on_commit_callbacks):
+    from products.models import Role
+    from tests.factories import member
+
+    product = ProductFactory(stage=Stage.LAUNCH)
+    kpi = KPIFactory(product=product, key="signups")
+    start = date.today() - timedelta(days=3)
+    items = [{"observed_at": (start + timedelta(days=i)).isoformat(), "value": 50} for i in range(3)]
+    with django_capture_on_commit_callbacks(execute=True):
+        measurements_ingest(kpi_id=kpi.id, items=items)
+    api_client.force_authenticate(member(product.portfolio, Role.ADMIN))
+    body = {
+        "portfolio": product.portfolio_id,
+        "name": "Signups hold",
+        "from_stage": "launch",
+        "to_stage": "growth",
+        "condition_type": "kpi_threshold",
+        "params": {"key": "signups", "granularity": "day", "comparator": "gte", "value": 40, "periods": 2},
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        assert api_client.post("/api/v1/lifecycle-rules/", body, format="json").status_code == 201
+    product.refresh_from_db()
+    assert product.stage == Stage.GROWTH
