@@ -33,9 +33,9 @@ def sparkline(values: list, *, width: int = 120, height: int = 28, label: str = 
         f"{2 + i * step:.1f},{height - 2 - (n - low) / span * (height - 4):.1f}" for i, n in enumerate(numbers)
     )
     return format_html(
-        '<svg class="sparkline" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" '
-        'aria-label="{label}">'
-        '<polyline fill="none" stroke="currentColor" stroke-width="1.6" points="{points}"/></svg>',
+        '<svg class="sparkline" viewBox="0 0 {w} {h}" width="{w}" height="{h}" preserveAspectRatio="none" '
+        'role="img" aria-label="{label}"><polyline fill="none" stroke="currentColor" stroke-width="1.6" '
+        'vector-effect="non-scaling-stroke" points="{points}"/></svg>',
         w=width,
         h=height,
         label=label or "trend",
