@@ -27,6 +27,25 @@ class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
         return self.selector(self.context["request"].user)
 
 
+class InPortfolio(serializers.ModelSerializer):
+    """An object that stays in its portfolio and whose name is unique there (field-level messages)."""
+
+    name_taken = "This name is taken in the portfolio."
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        if self.instance and "portfolio" in attrs and attrs["portfolio"].id != self.instance.portfolio_id:
+            raise serializers.ValidationError({"portfolio": "It cannot move to another portfolio."})
+        portfolio = attrs.get("portfolio") or self.instance.portfolio
+        name = attrs.get("name", getattr(self.instance, "name", None))
+        clash = self.Meta.model.objects.filter(portfolio=portfolio, name=name)
+        if self.instance:
+            clash = clash.exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise serializers.ValidationError({"name": self.name_taken})
+        return attrs
+
+
 class TokenInput(serializers.Serializer):
     username = serializers.CharField()
     password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
@@ -73,8 +92,9 @@ class MemberInput(serializers.Serializer):
     role = serializers.ChoiceField(choices=Role.choices)
 
 
-class ProductLineSerializer(serializers.ModelSerializer):
+class ProductLineSerializer(InPortfolio):
     portfolio = ScopedPrimaryKeyField(portfolio_list_for_user)
+    name_taken = "A product line with this name exists in the portfolio."
 
     class Meta:
         model = ProductLine
@@ -82,18 +102,9 @@ class ProductLineSerializer(serializers.ModelSerializer):
         read_only_fields = ["created_at"]
         validators = []  # uniqueness is checked in validate(), with a field-level message
 
-    def validate(self, attrs):
-        portfolio = attrs.get("portfolio") or getattr(self.instance, "portfolio", None)
-        name = attrs.get("name") or getattr(self.instance, "name", None)
-        clash = ProductLine.objects.filter(portfolio=portfolio, name=name)
-        if self.instance:
-            clash = clash.exclude(pk=self.instance.pk)
-        if clash.exists():
-            raise serializers.ValidationError({"name": "A product line with this name exists in the portfolio."})
-        return attrs
 
-
-class ProductSerializer(serializers.ModelSerializer):
+class ProductSerializer(InPortfolio):
+    name_taken = "A product with this name exists in the portfolio."
     portfolio = ScopedPrimaryKeyField(portfolio_list_for_user)
     product_line = ScopedPrimaryKeyField(product_line_list_for_user, allow_null=True, required=False)
     stage = serializers.CharField(read_only=True)
@@ -114,18 +125,11 @@ class ProductSerializer(serializers.ModelSerializer):
         validators = []  # uniqueness is checked in validate(), with a field-level message
 
     def validate(self, attrs):
-        portfolio = attrs.get("portfolio") or getattr(self.instance, "portfolio", None)
+        attrs = super().validate(attrs)
+        portfolio = attrs.get("portfolio") or self.instance.portfolio
         line = attrs.get("product_line", getattr(self.instance, "product_line", None))
         if line is not None and line.portfolio_id != portfolio.id:
             raise serializers.ValidationError({"product_line": "The product line belongs to another portfolio."})
-        if self.instance and "portfolio" in attrs and attrs["portfolio"].id != self.instance.portfolio_id:
-            raise serializers.ValidationError({"portfolio": "A product cannot move to another portfolio."})
-        name = attrs.get("name") or getattr(self.instance, "name", None)
-        clash = Product.objects.filter(portfolio=portfolio, name=name)
-        if self.instance:
-            clash = clash.exclude(pk=self.instance.pk)
-        if clash.exists():
-            raise serializers.ValidationError({"name": "A product with this name exists in the portfolio."})
         return attrs
 
 
@@ -163,7 +167,8 @@ class TransitionSerializer(serializers.ModelSerializer):
         return move.actor.get_username() if move.actor_id else None
 
 
-class LifecycleRuleSerializer(serializers.ModelSerializer):
+class LifecycleRuleSerializer(InPortfolio):
+    name_taken = "A rule with this name exists in the portfolio."
     portfolio = ScopedPrimaryKeyField(portfolio_list_for_user)
     condition_type = serializers.CharField()
     description = serializers.SerializerMethodField()
@@ -196,11 +201,4 @@ class LifecycleRuleSerializer(serializers.ModelSerializer):
             for name in ("condition_type", "params", "from_stage", "to_stage")
         }
         attrs["params"] = services.lifecycle_rule_clean(**{**merged, "params": merged["params"] or {}})
-        portfolio = attrs.get("portfolio") or getattr(self.instance, "portfolio", None)
-        name = attrs.get("name") or getattr(self.instance, "name", None)
-        clash = LifecycleRule.objects.filter(portfolio=portfolio, name=name)
-        if self.instance:
-            clash = clash.exclude(pk=self.instance.pk)
-        if clash.exists():
-            raise serializers.ValidationError({"name": "A rule with this name exists in the portfolio."})
-        return attrs
+        return super().validate(attrs)

@@ -396,3 +396,17 @@ def test_list_query_count_does_not_grow_with_rows(api_client, world, template, d
     api_client.force_authenticate(user)
     with django_assert_max_num_queries(5):
         assert api_client.get(_url(template, world)).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "template", ["/api/v1/product-lines/{line}/", "/api/v1/products/{product}/", "/api/v1/lifecycle-rules/{rule}/"]
+)
+def test_objects_cannot_move_to_another_portfolio(api_client, world, template):
+    user = member(world.portfolio, Role.ADMIN)
+    other = Portfolio.objects.create(name="Other")
+    Membership.objects.create(user=user, portfolio=other, role=Role.ADMIN)
+    api_client.force_authenticate(user)
+    before = _snapshot()
+    response = api_client.patch(_url(template, world), {"portfolio": other.id}, format="json")
+    assert response.status_code == 400 and "portfolio" in response.json()
+    assert _snapshot()[1:] == before[1:]
