@@ -80,7 +80,9 @@ def line_chart(
         )
     every = max(1, len(rows) // 8)
     for i, row in enumerate(rows):
-        if i % every == 0 or i == len(rows) - 1:
+        last = len(rows) - 1
+        # Label every n-th period and the latest, unless the latest would sit on top of its neighbour.
+        if (i % every == 0 and (i == last or last - i >= every * 0.75)) or i == last:
             parts.append(
                 f'<text class="axis" x="{x(i):.1f}" y="{height - 12}" text-anchor="middle">'
                 f"{escape(label(row['period_start']))}</text>"
