@@ -134,6 +134,12 @@ def parse_observed_at(raw, zone) -> datetime:
     return moment
 
 
+def _plausible(moment: datetime) -> datetime:
+    if not 1900 <= moment.year <= 2200:
+        raise ValueError("The date must be between the years 1900 and 2200.")
+    return moment
+
+
 def parse_value(raw) -> Decimal:
     if isinstance(raw, bool) or raw is None or raw == "":
         raise ValueError("A number is required.")
@@ -155,7 +161,7 @@ def _clean_items(items: list, zone) -> tuple[list[dict], list[dict]]:
             errors.append({"index": index, "field": None, "message": "Expected an object."})
             continue
         row = {}
-        for field, parse in (("observed_at", lambda v: parse_observed_at(v, zone)), ("value", parse_value)):
+        for field, parse in (("observed_at", lambda v: _plausible(parse_observed_at(v, zone))), ("value", parse_value)):
             try:
                 row[field] = parse(item.get(field))
             except ValueError as exc:

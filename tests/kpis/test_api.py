@@ -356,3 +356,13 @@ def test_schema_and_docs_are_served_without_internet(client):
     docs = client.get("/api/docs/").content.decode()
     assert "swagger-ui" in docs.lower()
     assert "https://" not in docs and "http://" not in docs.replace("http://testserver", "")
+
+
+@pytest.mark.parametrize("observed_at", ["0001-01-01", "9999-12-31T23:59:59+00:00", "31/12/2026", "", None])
+def test_implausible_or_malformed_dates_are_field_errors(
+    api_client, world, observed_at, django_capture_on_commit_callbacks
+):
+    before = _snapshot()
+    response = _post(api_client, world, {"observed_at": observed_at, "value": 1}, django_capture_on_commit_callbacks)
+    assert response.status_code == 400 and response.json()["errors"][0]["field"] == "observed_at"
+    assert _snapshot() == before
