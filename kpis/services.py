@@ -218,23 +218,30 @@ def measurements_ingest(*, kpi_id: int, items: list) -> dict:
         existing = {}
         for start in range(0, len(external_ids), 1000):
             chunk = external_ids[start : start + 1000]
-            existing.update(
-                {m.external_id: m for m in Measurement.objects.filter(kpi_id=kpi_id, external_id__in=chunk)}
-            )
-        new, changed = [], []
+            stored = Measurement.objects.filter(kpi_id=kpi_id, external_id__in=chunk).only("external_id", "observed_at")
+            existing.update({m.external_id: m for m in stored})
+        plain, keyed, updated = [], [], 0
         for row in cleaned:
             touched.add(row["observed_at"].astimezone(zone).date())
-            stored = existing.get(row["external_id"]) if row["external_id"] is not None else None
-            if stored is None:
-                new.append(Measurement(kpi_id=kpi_id, **row))
-            else:
+            if row["external_id"] is None:
+                plain.append(Measurement(kpi_id=kpi_id, **row))
+                continue
+            stored = existing.get(row["external_id"])
+            if stored is not None:
+                updated += 1
                 touched.add(stored.observed_at.astimezone(zone).date())
-                stored.observed_at, stored.value = row["observed_at"], row["value"]
-                changed.append(stored)
-        Measurement.objects.bulk_create(new, batch_size=2000)
-        Measurement.objects.bulk_update(changed, ["observed_at", "value", "recorded_at"], batch_size=2000)
+            keyed.append(Measurement(kpi_id=kpi_id, **row))
+        Measurement.objects.bulk_create(plain, batch_size=2000)
+        # One upsert for every item with an external id: a repeat updates the stored measurement.
+        Measurement.objects.bulk_create(
+            keyed,
+            batch_size=2000,
+            update_conflicts=True,
+            unique_fields=["kpi", "external_id"],
+            update_fields=["observed_at", "value", "recorded_at"],
+        )
         rollups_enqueue(kpi_id=kpi_id, days=touched)
-    return {"created": len(new), "updated": len(changed)}
+    return {"created": len(cleaned) - updated, "updated": updated}
 
 
 def rollups_enqueue(*, kpi_id: int, days: set[date]) -> None:
