@@ -55,6 +55,7 @@ AGGREGATIONS = ("sum", "sum", "avg", "sum", "avg", "last", "sum", "min", "avg", 
 NAME = "bench rollups"  # other portfolios named "bench…" are deleted as leftovers of earlier benchmarks
 ADDED = 1000  # measurements posted for the incremental update
 TIMES = ("total", "ingest", "recompute")  # per incremental run
+LOCK = 7_402_113  # advisory lock id: one run per database at a time
 TAG = "bench-inc-"  # external_id prefix of the measurements the incremental part adds (and deletes)
 
 
@@ -452,6 +453,8 @@ def main() -> None:
 
     from kpis.services import rollups_rebuild
 
+    if not one("SELECT pg_try_advisory_lock(%s)", [LOCK]):  # held until this process disconnects
+        sys.exit("another bench/rollups.py is running on this database; wait for it to finish")
     call_command("migrate", verbosity=0)
     portfolio_id = load(args.measurements, args.kpis, args.fresh)
     others = one("SELECT COUNT(*) FROM kpis_measurement WHERE kpi_id <> ALL(%s)", [kpi_ids(portfolio_id)])
