@@ -84,7 +84,8 @@ class KPI(models.Model):
 
 
 class Measurement(models.Model):
-    kpi = models.ForeignKey(KPI, on_delete=models.CASCADE, related_name="measurements")
+    # db_index=False: the (kpi, observed_at) index already serves every lookup by KPI.
+    kpi = models.ForeignKey(KPI, on_delete=models.CASCADE, related_name="measurements", db_index=False)
     observed_at = models.DateTimeField()
     value = models.DecimalField(max_digits=20, decimal_places=6)
     external_id = models.CharField(max_length=200, null=True, blank=True)
@@ -110,7 +111,8 @@ class Rollup(models.Model):
     products combine without going back to the measurements.
     """
 
-    kpi = models.ForeignKey(KPI, on_delete=models.CASCADE, related_name="rollups")
+    # db_index=False: the unique (kpi, granularity, period_start) index already covers it.
+    kpi = models.ForeignKey(KPI, on_delete=models.CASCADE, related_name="rollups", db_index=False)
     granularity = models.CharField(max_length=8, choices=Granularity.choices)
     period_start = models.DateField()
     value = models.DecimalField(max_digits=28, decimal_places=6)

@@ -3,7 +3,8 @@
 Each recompute deletes the rows of the periods it covers and inserts them again with one
 `INSERT … SELECT … GROUP BY` per granularity inside one transaction, so running it twice, or again
 after a crash half way, leaves the same rows. The SQL is shared by PostgreSQL and SQLite except for
-the two expressions that differ (a timestamp's local date, a date's period start).
+the two expressions that differ (a timestamp's local date, a date's period start). Week and month
+rows come from day rows, quarters from months, years from quarters.
 """
 
 from datetime import date, datetime, time, timedelta
@@ -13,12 +14,15 @@ from django.db import connection, transaction
 
 from kpis.periods import COARSER, merge_ranges, widen
 
+# Each coarser period is built from the next finer one, so a year reads 4 quarter rows, not 365 days.
+SOURCE = {"week": "day", "month": "day", "quarter": "month", "year": "quarter"}
+
 COLUMNS = "kpi_id, granularity, period_start, value, count, total, minimum, maximum, last_value, last_observed_at"
 
 VALUE_BY_AGGREGATION = """
-    CASE k.aggregation
+    CASE g.agg
         WHEN 'sum' THEN g.total
-        WHEN 'avg' THEN ROUND(g.total / g.cnt, 6)
+        WHEN 'avg' THEN ROUND(g.total * 1.0 / g.cnt, 6)  -- * 1.0: SQLite divides integers as integers
         WHEN 'min' THEN g.mn
         WHEN 'max' THEN g.mx
         ELSE g.lv
@@ -48,6 +52,20 @@ def _period_start_sql(granularity: str, column: str = "r.period_start") -> str:
     }[granularity]
 
 
+def _fence() -> str:
+    """Keep PostgreSQL from inlining the subquery, which would run the "last" lookup twice per row."""
+    return "OFFSET 0" if connection.vendor == "postgresql" else ""
+
+
+def _tune_session() -> None:
+    """Rollup statements are big hash aggregates: JIT compiling them costs more than it saves, and a
+    4 MB work_mem makes them spill to disk. Both settings last only for the current transaction."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL jit = off")
+            cursor.execute("SET LOCAL work_mem = '64MB'")
+
+
 def _utc_bounds(first: date, last: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
     """The UTC instants from local midnight of `first` to local midnight after `last`."""
     start = datetime.combine(first, time.min, tzinfo=zone).astimezone(ZoneInfo("UTC"))
@@ -65,7 +83,7 @@ def _insert_days(scope_sql: str, scope_params: list, zone_name: str, bounds=None
         INSERT INTO kpis_rollup ({COLUMNS})
         SELECT g.kpi_id, 'day', g.d, {VALUE_BY_AGGREGATION}, g.cnt, g.total, g.mn, g.mx, g.lv, g.last_at
         FROM (
-            SELECT a.*, CASE WHEN k2.aggregation = 'last' THEN (
+            SELECT a.*, k.aggregation AS agg, CASE WHEN k.aggregation = 'last' THEN (
                     SELECT m2.value FROM kpis_measurement m2
                     WHERE m2.kpi_id = a.kpi_id AND m2.observed_at = a.last_at
                     ORDER BY m2.id DESC LIMIT 1
@@ -77,17 +95,17 @@ def _insert_days(scope_sql: str, scope_params: list, zone_name: str, bounds=None
                 WHERE {where}
                 GROUP BY 1, 2
             ) a
-            JOIN kpis_kpi k2 ON k2.id = a.kpi_id
+            JOIN kpis_kpi k ON k.id = a.kpi_id
+            {_fence()}
         ) g
-        JOIN kpis_kpi k ON k.id = g.kpi_id
     """
     with connection.cursor() as cursor:
         cursor.execute(sql, date_params + where_params)
 
 
 def _insert_coarser(granularity: str, scope_sql: str, scope_params: list, period=None) -> None:
-    start = _period_start_sql(granularity)
-    where, params = f"r.granularity = 'day' AND r.kpi_id {scope_sql}", list(scope_params)
+    start, source = _period_start_sql(granularity), SOURCE[granularity]
+    where, params = f"r.granularity = '{source}' AND r.kpi_id {scope_sql}", list(scope_params)
     if period is not None:
         where += " AND r.period_start BETWEEN %s AND %s"
         params += list(period)
@@ -95,9 +113,9 @@ def _insert_coarser(granularity: str, scope_sql: str, scope_params: list, period
         INSERT INTO kpis_rollup ({COLUMNS})
         SELECT g.kpi_id, %s, g.p, {VALUE_BY_AGGREGATION}, g.cnt, g.total, g.mn, g.mx, g.lv, g.last_at
         FROM (
-            SELECT a.*, CASE WHEN k2.aggregation = 'last' THEN (
+            SELECT a.*, k.aggregation AS agg, CASE WHEN k.aggregation = 'last' THEN (
                     SELECT r2.last_value FROM kpis_rollup r2
-                    WHERE r2.kpi_id = a.kpi_id AND r2.granularity = 'day' AND r2.period_start = a.last_day
+                    WHERE r2.kpi_id = a.kpi_id AND r2.granularity = '{source}' AND r2.period_start = a.last_day
                 ) END AS lv
             FROM (
                 SELECT r.kpi_id, {start} AS p, SUM(r.count) AS cnt, SUM(r.total) AS total,
@@ -107,9 +125,9 @@ def _insert_coarser(granularity: str, scope_sql: str, scope_params: list, period
                 WHERE {where}
                 GROUP BY 1, 2
             ) a
-            JOIN kpis_kpi k2 ON k2.id = a.kpi_id
+            JOIN kpis_kpi k ON k.id = a.kpi_id
+            {_fence()}
         ) g
-        JOIN kpis_kpi k ON k.id = g.kpi_id
     """
     with connection.cursor() as cursor:
         cursor.execute(sql, [granularity, *params])
@@ -132,6 +150,7 @@ def recompute_kpi(*, kpi_id: int, zone_name: str, day_ranges: list[tuple[date, d
     zone, scope = ZoneInfo(zone_name), ("= %s", [kpi_id])
     ranges = merge_ranges(day_ranges)
     with transaction.atomic():
+        _tune_session()
         for first, last in ranges:
             _delete(*scope, "day", (first, last))
             _insert_days(*scope, zone_name, _utc_bounds(first, last, zone))
@@ -148,6 +167,7 @@ def rebuild_portfolio(*, portfolio_id: int, zone_name: str) -> None:
         [portfolio_id],
     )
     with transaction.atomic():
+        _tune_session()
         _delete(*scope)
         _insert_days(*scope, zone_name)
         for granularity in COARSER:

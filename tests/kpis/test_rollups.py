@@ -88,9 +88,9 @@ def test_sum_rollups_match_independent_computation(granularity, django_capture_o
 @pytest.mark.parametrize("aggregation", ["avg", "min", "max", "last"])
 def test_each_aggregation_matches_independent_computation(aggregation, django_capture_on_commit_callbacks):
     kpi = _kpi(aggregation)
-    observations = _spread(datetime(2026, 1, 5, 1, tzinfo=UTC), 45, step_hours=5)
+    observations = _spread(datetime(2025, 11, 5, 1, tzinfo=UTC), 160, step_hours=11)  # crosses a year
     _ingest(kpi, _as_items(observations), django_capture_on_commit_callbacks)
-    for granularity in ("day", "week", "month"):
+    for granularity in ("day", "week", "month", "quarter", "year"):
         assert _rows(kpi, granularity) == _expected(observations, "UTC", granularity, aggregation), granularity
 
 
