@@ -7,7 +7,6 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 
 from kpis import rollups
 from kpis.health import health_of, target_for
@@ -107,6 +106,10 @@ def kpi_health_refresh(*, kpi_id: int, today: date | None = None) -> str:
 # --- measurements --------------------------------------------------------------------------------
 
 
+FORMAT_HINT = "Use an ISO date (2026-03-31) or a datetime with an offset (2026-03-31T09:00:00+02:00)."
+NO_OFFSET = "A datetime needs a UTC offset (e.g. +00:00 or Z); without one it is ambiguous."
+
+
 def parse_observed_at(raw, zone) -> datetime:
     """An ISO date means that day in the portfolio's time zone; a datetime must carry its offset."""
     if isinstance(raw, datetime):
@@ -116,21 +119,15 @@ def parse_observed_at(raw, zone) -> datetime:
     elif isinstance(raw, str) and raw.strip():
         text = raw.strip()
         try:
-            day = parse_date(text)
+            if len(text) == 10:  # YYYY-MM-DD
+                return datetime.combine(date.fromisoformat(text), time.min, tzinfo=zone)
+            moment = datetime.fromisoformat(text)  # Python 3.11+ reads offsets and a trailing Z
         except ValueError:
-            day = None
-        if day is not None:
-            return datetime.combine(day, time.min, tzinfo=zone)
-        try:
-            moment = parse_datetime(text.replace("z", "Z"))
-        except ValueError:
-            moment = None
-        if moment is None:
-            raise ValueError("Use an ISO date (2026-03-31) or a datetime with an offset (2026-03-31T09:00:00+02:00).")
+            raise ValueError(FORMAT_HINT) from None
     else:
         raise ValueError("This field is required.")
     if moment.tzinfo is None:
-        raise ValueError("A datetime needs a UTC offset (e.g. +00:00 or Z); without one it is ambiguous.")
+        raise ValueError(NO_OFFSET)
     return moment
 
 
@@ -218,18 +215,18 @@ def measurements_ingest(*, kpi_id: int, items: list) -> dict:
         existing = {}
         for start in range(0, len(external_ids), 1000):
             chunk = external_ids[start : start + 1000]
-            stored = Measurement.objects.filter(kpi_id=kpi_id, external_id__in=chunk).only("external_id", "observed_at")
-            existing.update({m.external_id: m for m in stored})
+            stored = Measurement.objects.filter(kpi_id=kpi_id, external_id__in=chunk)
+            existing.update(stored.values_list("external_id", "observed_at"))
         plain, keyed, updated = [], [], 0
         for row in cleaned:
             touched.add(row["observed_at"].astimezone(zone).date())
             if row["external_id"] is None:
                 plain.append(Measurement(kpi_id=kpi_id, **row))
                 continue
-            stored = existing.get(row["external_id"])
-            if stored is not None:
+            stored_at = existing.get(row["external_id"])
+            if stored_at is not None:
                 updated += 1
-                touched.add(stored.observed_at.astimezone(zone).date())
+                touched.add(stored_at.astimezone(zone).date())
             keyed.append(Measurement(kpi_id=kpi_id, **row))
         Measurement.objects.bulk_create(plain, batch_size=2000)
         # One upsert for every item with an external id: a repeat updates the stored measurement.
