@@ -44,9 +44,19 @@ def sparkline(values: list, *, width: int = 120, height: int = 28, label: str = 
 
 
 def line_chart(
-    rows: list[dict], *, title: str, unit: str = "", width: int = 720, height: int = 240, period_label=None
+    rows: list[dict],
+    *,
+    title: str,
+    unit: str = "",
+    width: int = 720,
+    height: int = 240,
+    period_label=None,
+    in_progress: date | None = None,
 ) -> SafeString:
-    """A line of `rows` ({period_start, value, target, health}) with the target as a dashed line."""
+    """A line of `rows` ({period_start, value, target, health}) with the target as a dashed line.
+
+    The period starting on `in_progress` is still running: its point is drawn hollow.
+    """
     if not rows:
         return format_html('<p class="empty">{}</p>', "No measurements yet: post some to see the chart.")
     left, right, top, bottom = 64, 16, 16, 36
@@ -99,10 +109,12 @@ def line_chart(
     if len(rows) <= 60:
         for i, row in enumerate(rows):
             colour = HEALTH_COLOURS.get(row.get("health"), "#3558d6")
+            running = row["period_start"] == in_progress
             tip = f"{label(row['period_start'])}: {_number(row['value'])} {unit}".strip()
+            tip += " (so far)" if running else ""
+            fill = f'fill="#fff" stroke="{colour}" stroke-width="2"' if running else f'fill="{colour}"'
             parts.append(
-                f'<circle cx="{x(i):.1f}" cy="{y(values[i]):.1f}" r="3.5" fill="{colour}">'
-                f"<title>{escape(tip)}</title></circle>"
+                f'<circle cx="{x(i):.1f}" cy="{y(values[i]):.1f}" r="3.5" {fill}><title>{escape(tip)}</title></circle>'
             )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - every interpolated text above is escaped

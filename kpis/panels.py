@@ -4,10 +4,12 @@ from collections import defaultdict
 
 from django.db.models import F, Window
 from django.db.models.functions import RowNumber
+from django.utils import timezone
 
 from kpis.charts import line_chart, period_label, sparkline
 from kpis.health import rollup_row
 from kpis.models import KPI, Granularity, Rollup
+from kpis.periods import period_start
 from products.pages import Panel, register_card_provider, register_product_panel
 
 SPARK_WEEKS = 12
@@ -57,13 +59,20 @@ def kpi_charts(product, request) -> dict:
     for kpi_id, start, value, count in latest_rollups(kpis, granularity, keep):
         by_kpi[kpi_id].append((start, value, count))
     label = period_label(granularity)
+    current = period_start(timezone.now().astimezone(product.portfolio.zone).date(), granularity)
     charts = []
     for kpi in kpis:
         series = [rollup_row(kpi, granularity, *row) for row in by_kpi[kpi.id]]
         charts.append(
             {
                 "kpi": kpi,
-                "svg": line_chart(series, title=f"{kpi.name} by {granularity}", unit=kpi.unit, period_label=label),
+                "svg": line_chart(
+                    series,
+                    title=f"{kpi.name} by {granularity}",
+                    unit=kpi.unit,
+                    period_label=label,
+                    in_progress=current,
+                ),
                 "latest": series[-1] if series else None,
             }
         )

@@ -37,7 +37,13 @@ def kpi_page(request, kpi_id: int):
             "portfolio": kpi.product.portfolio,
             "granularity": granularity,
             "granularities": Granularity.choices,
-            "chart": line_chart(rows, title=f"{kpi.name} by {granularity}", unit=kpi.unit, period_label=label),
+            "chart": line_chart(
+                rows,
+                title=f"{kpi.name} by {granularity}",
+                unit=kpi.unit,
+                period_label=label,
+                in_progress=current,
+            ),
             "rows": [
                 {
                     **row,

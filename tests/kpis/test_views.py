@@ -54,3 +54,15 @@ def test_kpi_page_query_count_is_bounded(client, kpi, django_assert_max_num_quer
     client.force_login(member(kpi.product.portfolio, Role.VIEWER))
     with django_assert_max_num_queries(10):
         assert client.get(f"/kpis/{kpi.id}/?granularity=day").status_code == 200
+
+
+def test_kpi_page_draws_the_period_in_progress_hollow(client, django_capture_on_commit_callbacks):
+    from django.utils import timezone
+
+    kpi = KPIFactory()
+    today = timezone.now().date().isoformat()
+    with django_capture_on_commit_callbacks(execute=True):
+        measurements_ingest(kpi_id=kpi.id, items=[{"observed_at": today, "value": 5}])
+    client.force_login(member(kpi.product.portfolio, Role.VIEWER))
+    page = client.get(f"/kpis/{kpi.id}/?granularity=day").content.decode()
+    assert 'fill="#fff"' in page and "(so far)" in page
