@@ -93,9 +93,10 @@ def line_chart(
         last = len(rows) - 1
         # Label every n-th period and the latest, unless the latest would sit on top of its neighbour.
         if (i % every == 0 and (i == last or last - i >= every * 0.75)) or i == last:
+            anchor = "end" if i == last and i > 0 else "middle"  # the right-most label stays inside
             parts.append(
-                f'<text class="axis" x="{x(i):.1f}" y="{height - 12}" text-anchor="middle">'
-                f"{escape(label(row['period_start']))}</text>"
+                f'<text class="axis" x="{x(i) + (6 if anchor == "end" else 0):.1f}" y="{height - 12}" '
+                f'text-anchor="{anchor}">{escape(label(row["period_start"]))}</text>'
             )
     target_points = [(i, float(r["target"])) for i, r in enumerate(rows) if r.get("target") is not None]
     if target_points:
