@@ -1,18 +1,11 @@
 from datetime import date
 
 from celery import shared_task
-from django.db import OperationalError
 
 from kpis import services
+from pmflow.celery import transient_retry
 
-RETRY = {
-    "acks_late": True,
-    "reject_on_worker_lost": True,
-    "autoretry_for": (OperationalError,),
-    "retry_backoff": True,
-    "retry_jitter": True,
-    "max_retries": 5,
-}
+RETRY = transient_retry()
 
 
 @shared_task(queue="rollups", **RETRY)

@@ -1,16 +1,9 @@
 from celery import shared_task
-from django.db import OperationalError
 
+from pmflow.celery import transient_retry
 from products import services
 
-RETRY = {
-    "acks_late": True,
-    "reject_on_worker_lost": True,
-    "autoretry_for": (OperationalError,),
-    "retry_backoff": True,
-    "retry_jitter": True,
-    "max_retries": 5,
-}
+RETRY = transient_retry()
 
 
 @shared_task(**RETRY)
