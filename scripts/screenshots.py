@@ -1,0 +1,151 @@
+#!/usr/bin/env python
+"""Screenshot every page of a running pmflow, for reviewing the UI.
+
+Start a server with the demo data first (scripts/run does), then:
+
+    .venv/bin/python scripts/screenshots.py [--url http://127.0.0.1:8000] [--out screenshots]
+
+Logs in (demo / pmflow-demo by default) and writes full-page PNGs, 1440 px wide (the dashboard also
+900 px wide), into screenshots/ (git-ignored): login, dashboard, the first product on the dashboard,
+that product after a transition its gate refuses (nothing is changed), a product with KPI charts,
+a KPI page by month and by day, and the API docs. Needs Chromium (/usr/bin/chromium or PMFLOW_CHROMIUM).
+"""
+
+import argparse
+import os
+import shutil
+import sys
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Page, sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+WIDE, NARROW, HEIGHT = 1440, 900, 900
+
+
+def chromium_path() -> str | None:
+    candidate = os.environ.get("PMFLOW_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    return candidate if os.path.exists(candidate) else None
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--url", default=os.environ.get("PMFLOW_URL", "http://127.0.0.1:8000"), help="server")
+    parser.add_argument("--username", default="demo")
+    parser.add_argument("--password", default="pmflow-demo")
+    parser.add_argument("--out", type=Path, default=ROOT / "screenshots", help="folder for the PNGs")
+    parser.add_argument("--timeout", type=float, default=20, help="seconds to wait for a page")
+    return parser.parse_args(argv)
+
+
+class Shooter:
+    def __init__(self, page: Page, base: str, out: Path):
+        self.page, self.base, self.out = page, base.rstrip("/"), out
+        self.taken: list[Path] = []
+
+    def go(self, path: str) -> None:
+        response = self.page.goto(self.base + path, wait_until="networkidle")
+        if response is None or response.status >= 500:
+            raise SystemExit(f"{path}: HTTP {response.status if response else '?'}")
+
+    def shot(self, name: str) -> None:
+        path = self.out / f"{name}.png"
+        self.page.screenshot(path=str(path), full_page=True)
+        self.taken.append(path)
+        print(f"  {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}  ({self.page.url})")
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        urllib.request.urlopen(args.url.rstrip("/") + "/login/", timeout=5).close()
+    except (urllib.error.URLError, OSError) as exc:
+        print(f"No pmflow at {args.url} ({exc}). Start one first, e.g. scripts/run.", file=sys.stderr)
+        return 2
+    executable = chromium_path()
+    if executable is None:
+        print("Chromium not found: apt-get install chromium, or set PMFLOW_CHROMIUM.", file=sys.stderr)
+        return 2
+    args.out.mkdir(parents=True, exist_ok=True)
+    print(f"Screenshots of {args.url} into {args.out}:")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": WIDE, "height": HEIGHT})
+        page.set_default_timeout(args.timeout * 1000)
+        shots = Shooter(page, args.url, args.out)
+        try:
+            take_all(shots, page, args)
+        except PlaywrightError as exc:
+            print(f"Failed on {page.url}: {exc}", file=sys.stderr)
+            return 1
+        finally:
+            browser.close()
+    print(f"{len(shots.taken)} screenshots.")
+    return 0
+
+
+def take_all(shots: Shooter, page: Page, args: argparse.Namespace) -> None:
+    shots.go("/login/")
+    shots.shot("01-login")
+
+    page.fill("#id_username", args.username)
+    page.fill("#id_password", args.password)
+    page.click("form button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    if "/login/" in page.url:
+        raise SystemExit(f"Could not log in as {args.username}: is the demo data loaded (seed_demo)?")
+    dashboard = page.url
+    shots.shot("02-dashboard")
+    page.set_viewport_size({"width": NARROW, "height": HEIGHT})
+    shots.shot("03-dashboard-900px")
+    page.set_viewport_size({"width": WIDE, "height": HEIGHT})
+
+    cards = page.locator(".product-card")
+    if cards.count() == 0:
+        raise SystemExit("The dashboard shows no products: load the demo data (manage.py seed_demo).")
+    first_product = cards.first.get_attribute("href")
+    # The product furthest along the lifecycle that has KPI data: the richest product page.
+    with_kpis = page.locator(".product-card:has(svg.sparkline)").last.get_attribute("href")
+
+    shots.go(first_product)
+    shots.shot("04-product")
+
+    # A move the gate refuses: skip to the last stage offered, without override. Nothing changes.
+    if page.locator("#move").count():
+        options = page.locator("#id_to_stage option")
+        page.select_option("#id_to_stage", options.nth(options.count() - 1).get_attribute("value"))
+        page.fill("#id_reason", "Screenshot: trying to skip stages.")
+        page.locator("#id_override").set_checked(False)
+        page.click("#move button[type=submit]")
+        page.wait_for_load_state("networkidle")
+        page.locator(".gate-errors, #move .errors").first.wait_for()
+        shots.shot("05-product-transition-refused")
+    else:
+        print(f"  (no Move stage form for {args.username}: skipped the refused transition)")
+
+    shots.go(with_kpis)
+    shots.shot("06-product-with-kpis")
+    kpi_link = page.locator(".kpi-chart h3 a").first.get_attribute("href")
+    for granularity in ("month", "day"):
+        shots.go(f"{kpi_link}?granularity={granularity}")
+        shots.shot(f"07-kpi-{granularity}")
+
+    shots.go("/api/docs/")
+    page.locator(".swagger-ui .info, .swagger-ui .opblock").first.wait_for()
+    shots.shot("08-api-docs")
+
+    shots.go(dashboard.removeprefix(shots.base))  # back where we started; no state was changed
+
+
+if __name__ == "__main__":
+    sys.exit(run(parse_args()))
