@@ -128,7 +128,7 @@ def period_label(granularity: str):
         if granularity == "week":
             return f"W{day.isocalendar()[1]} {day:%y}"
         if granularity == "month":
-            return day.strftime("%b %y")
+            return day.strftime("%b %Y")
         if granularity == "quarter":
             return f"Q{(day.month - 1) // 3 + 1} {day.year}"
         return str(day.year)

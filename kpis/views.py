@@ -48,7 +48,9 @@ def kpi_page(request, kpi_id: int):
                 {
                     **row,
                     "label": label(row["period_start"]) + (" (so far)" if row["period_start"] == current else ""),
-                    "health_label": Health(row["health"]).label,
+                    # A period still running is not judged against a whole period's target yet.
+                    "health": "no_data" if row["period_start"] == current else row["health"],
+                    "health_label": "In progress" if row["period_start"] == current else Health(row["health"]).label,
                 }
                 for row in reversed(rows)
             ],

@@ -66,3 +66,4 @@ def test_kpi_page_draws_the_period_in_progress_hollow(client, django_capture_on_
     client.force_login(member(kpi.product.portfolio, Role.VIEWER))
     page = client.get(f"/kpis/{kpi.id}/?granularity=day").content.decode()
     assert 'fill="#fff"' in page and "(so far)" in page
+    assert "In progress" in page  # not judged against a whole day's target yet

@@ -118,6 +118,15 @@ def test_move_form_shows_gate_errors_and_changes_nothing(client, product):
     assert product.stage == Stage.PLANNING
 
 
+def test_refused_move_page_links_its_tabs_to_the_product_page(client, product):
+    client.force_login(member(product.portfolio, Role.PRODUCT_MANAGER))
+    response = client.post(
+        f"/products/{product.id}/transition/", {"from_stage": "planning", "to_stage": "growth", "reason": "Hurry"}
+    )
+    # Relative "?granularity=" links would point at the POST-only /transition/ URL (a 405).
+    assert f'href="/products/{product.id}/?granularity=week"' in response.content.decode()
+
+
 def test_move_form_without_reason_is_a_field_error(client, product):
     client.force_login(member(product.portfolio, Role.PRODUCT_MANAGER))
     count = StageTransition.objects.count()
