@@ -100,3 +100,17 @@ def member(portfolio, role: str | None):
     else:
         MembershipFactory(user=user, portfolio=portfolio, role=role)
     return user
+
+
+class StageTransitionFactory(factory.django.DjangoModelFactory):
+    """A ledger row written directly (test setup; real moves go through the service)."""
+
+    class Meta:
+        model = "products.StageTransition"
+
+    product = factory.SubFactory(ProductFactory)
+    from_stage = Stage.IDEATION
+    to_stage = Stage.RESEARCH
+    at = factory.LazyFunction(timezone.now)
+    actor = factory.SubFactory(UserFactory)
+    reason = "Interviews done"
