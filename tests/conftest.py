@@ -15,7 +15,10 @@ from urllib.parse import urlparse
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from rest_framework.test import APIClient
+
+from tests.factories import member
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 _deselected_integration: list[str] = []
@@ -121,3 +124,25 @@ def world(django_capture_on_commit_callbacks):
         )
     rule = LifecycleRuleFactory(portfolio=portfolio)
     return type("World", (), {"portfolio": portfolio, "line": line, "product": product, "kpi": kpi, "rule": rule})
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    # Full-strength PBKDF2 costs ~0.3 s per user, and the matrices create hundreds of users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_token_throttle():
+    # The token endpoint's throttle counts in the (process-wide) cache.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def outsider(world):
+    """An admin of another portfolio. The world's portfolio has a member too, so "not a member" is tested
+    against a portfolio that has members, not an empty one."""
+    member(world.portfolio, "admin")
+    return member(world.portfolio, None)

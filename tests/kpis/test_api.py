@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.staticfiles import finders
-from django.core.cache import cache
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -39,28 +38,6 @@ COMBINED = [
 # The world's KPI: ten daily measurements 1..10 in March 2026, so March sums to 55 against a target of 100.
 MARCH = {"period_start": "2026-03-01", "value": 55.0, "count": 10, "target": 100.0, "health": "off_track"}
 MARCH_CSV = ("2026-03-01", Decimal(55), 10, Decimal(100), "off_track")
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    # Full-strength PBKDF2 costs ~0.3 s per user, and the matrices create hundreds of users.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_token_throttle():
-    # The token endpoint's throttle counts in the (process-wide) cache.
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture
-def outsider(world):
-    """An admin of another portfolio. The world's portfolio has a member too, so "not a member" is tested
-    against a portfolio that has members, not an empty one."""
-    member(world.portfolio, Role.ADMIN)
-    return member(world.portfolio, None)
 
 
 def _url(template, world):

@@ -1,7 +1,6 @@
 """The products API: permission matrix (role × own/foreign portfolio), validation, tokens, query counts."""
 
 import pytest
-from django.core.cache import cache
 from knox.crypto import hash_token
 from knox.models import AuthToken
 from rest_framework.test import APIClient
@@ -47,28 +46,6 @@ LISTS = {
     "/api/v1/products/": "product",
     "/api/v1/lifecycle-rules/": "rule",
 }
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    # Full-strength PBKDF2 costs ~0.3 s per user, and the matrices create hundreds of users.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_token_throttle():
-    # The token endpoint's throttle counts in the (process-wide) cache.
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture
-def outsider(world):
-    """An admin of another portfolio. The world's portfolio has a member too, so "not a member" is tested
-    against a portfolio that has members, not an empty one."""
-    member(world.portfolio, Role.ADMIN)
-    return member(world.portfolio, None)
 
 
 def _url(template, world):
