@@ -1,4 +1,4 @@
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, get_user_model
 from drf_spectacular.utils import extend_schema
 from knox.auth import TokenAuthentication
 from knox.models import AuthToken
@@ -72,7 +72,8 @@ class TokenView(views.APIView):
 class MeView(views.APIView):
     @extend_schema(responses=MeSerializer)
     def get(self, request):
-        user = type(request.user).objects.prefetch_related("memberships__portfolio").get(pk=request.user.pk)
+        # Not type(request.user): a session login gives the request's lazy user (SimpleLazyObject).
+        user = get_user_model().objects.prefetch_related("memberships__portfolio").get(pk=request.user.pk)
         return Response(MeSerializer(user).data)
 
 

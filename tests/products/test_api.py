@@ -701,3 +701,20 @@ def test_list_query_count_does_not_grow_with_rows(
         response = api_client.get(_url(template, world))
     body = response.json()
     assert len(body if isinstance(body, list) else body.get("results", body.get("memberships"))) >= 6
+
+
+# --- a browser session (not a token) -----------------------------------------------------------------
+
+
+def test_me_answers_a_session_login_with_the_memberships(world):
+    # A session login hands DRF the request's lazy user (a SimpleLazyObject), not a User instance.
+    user = member(world.portfolio, Role.PRODUCT_MANAGER)
+    browser = APIClient()
+    browser.force_login(user)
+    response = browser.get("/api/v1/me/")
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert (body["id"], body["username"]) == (user.id, user.username)
+    assert body["memberships"] == [
+        {"portfolio": world.portfolio.id, "portfolio_name": world.portfolio.name, "role": "product_manager"}
+    ]
