@@ -1,11 +1,12 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
+from kpis import services
 from kpis.models import KPI, Measurement, Rollup
+from pmflow.service_admin import ServiceAdmin
 
 
 @admin.register(KPI)
-class KPIAdmin(SimpleHistoryAdmin):
+class KPIAdmin(ServiceAdmin):
     list_display = [
         "name",
         "key",
@@ -20,6 +21,18 @@ class KPIAdmin(SimpleHistoryAdmin):
     search_fields = ["name", "key", "product__name"]
     readonly_fields = ["health", "latest_value", "latest_period_start"]
     list_select_related = ["product"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*self.readonly_fields, "product"] if obj else self.readonly_fields
+
+    def service_save(self, request, obj, form, change):
+        data = {name: form.cleaned_data[name] for name in services.KPI_FIELDS if name in form.cleaned_data}
+        if change:
+            return services.kpi_save(kpi=obj, actor=request.user, **data)
+        return services.kpi_save(product=form.cleaned_data["product"], actor=request.user, **data)
+
+    def service_delete(self, request, obj):
+        services.kpi_delete(kpi_id=obj.pk, actor=request.user)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -7,4 +7,12 @@ class KpisConfig(AppConfig):
 
     def ready(self):
         # kpis sits right of products: it plugs its facts into the products' registries.
-        from kpis import conditions, gates, panels  # noqa: F401
+        from kpis import conditions, gates, handlers, panels  # noqa: F401
+        from kpis.models import KPI, Measurement, Rollup
+        from pmflow.access import policies
+        from products.models import Role
+
+        managers = {Role.ADMIN, Role.PRODUCT_MANAGER}
+        policies.register(KPI, portfolio="product__portfolio", write=managers, actions={"measure": managers})
+        policies.register(Measurement, portfolio="kpi__product__portfolio", write=managers)
+        policies.register(Rollup, portfolio="kpi__product__portfolio", write=set())

@@ -2,7 +2,6 @@
 
 from django.db import models
 from django.db.models import Q
-from simple_history.models import HistoricalRecords
 
 from products.models import Product
 
@@ -63,7 +62,6 @@ class KPI(models.Model):
     latest_value = models.DecimalField(max_digits=28, decimal_places=6, null=True, editable=False)
     latest_period_start = models.DateField(null=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
-    history = HistoricalRecords(excluded_fields=["health", "latest_value", "latest_period_start"])
 
     class Meta:
         verbose_name = "KPI"

@@ -8,24 +8,22 @@ from django.db.models import QuerySet
 
 from kpis.health import SIX_PLACES, health_of, rollup_row, target_for
 from kpis.models import KPI, Aggregation, Measurement, Rollup
-from pmflow.errors import InvalidInput, NotFound
-from products.selectors import require_write, role_in, roles_by_portfolio
+from pmflow.access import READ, WRITE, object_for_user, queryset_for_user
+from pmflow.errors import InvalidInput
 
 
 def kpi_list_for_user(user) -> QuerySet[KPI]:
-    return KPI.objects.filter(product__portfolio_id__in=list(roles_by_portfolio(user))).select_related("product")
+    return queryset_for_user(user, KPI.objects.select_related("product"))
 
 
-def kpi_for_user(user, kpi_id, *, write: bool = False, kind: str = "kpi") -> KPI:
-    try:
-        kpi = KPI.objects.select_related("product__portfolio", "product__product_line").filter(pk=int(kpi_id)).first()
-    except (TypeError, ValueError):
-        kpi = None
-    if kpi is None or role_in(user, kpi.product.portfolio_id) is None:
-        raise NotFound()
-    if write:
-        require_write(user, kpi.product.portfolio_id, kind)
-    return kpi
+def kpi_for_user(user, kpi_id, *, write: bool = False, action: str | None = None) -> KPI:
+    queryset = KPI.objects.select_related("product__portfolio", "product__product_line")
+    return object_for_user(user, queryset, kpi_id, action=action or (WRITE if write else READ))
+
+
+def measurement_for_user(user, measurement_id, *, write: bool = False) -> Measurement:
+    queryset = Measurement.objects.select_related("kpi__product__portfolio")
+    return object_for_user(user, queryset, measurement_id, action=WRITE if write else READ)
 
 
 def measurement_list(kpi: KPI) -> QuerySet[Measurement]:

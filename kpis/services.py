@@ -12,7 +12,8 @@ from kpis import rollups
 from kpis.health import health_of, target_for
 from kpis.models import KPI, Aggregation, Direction, Granularity, Health, Measurement, Rollup
 from kpis.periods import days_to_ranges, period_start
-from pmflow.errors import InvalidInput
+from pmflow.errors import InvalidInput, NotFound
+from products import events
 from products.models import Portfolio, Product
 
 log = logging.getLogger(__name__)
@@ -49,11 +50,12 @@ KPI_FIELDS = (
 )
 
 
-def kpi_save(*, kpi: KPI | None = None, product: Product | None = None, **fields) -> KPI:
+def kpi_save(*, kpi: KPI | None = None, product: Product | None = None, actor=None, **fields) -> KPI:
     """Create a KPI (give `product`) or change one (give `kpi`); refreshes its health.
 
     Raises InvalidInput when the key is taken on the product. Making a KPI the headline takes the
-    flag from the product's other KPIs.
+    flag from the product's other KPIs (each change recorded as an event). A KPI never moves to
+    another product.
     """
     unknown = set(fields) - set(KPI_FIELDS)
     if unknown:
@@ -61,17 +63,51 @@ def kpi_save(*, kpi: KPI | None = None, product: Product | None = None, **fields
     try:
         with transaction.atomic():
             if kpi is None:
-                kpi = KPI(product=product)
+                kpi, before = KPI(product=product), None
+            else:
+                kpi = KPI.objects.select_for_update().select_related("product").get(pk=kpi.pk)
+                before = events.snapshot(kpi, KPI_FIELDS)
             for name, value in fields.items():
                 setattr(kpi, name, value)
+            portfolio_id = kpi.product.portfolio_id
             if kpi.headline:
-                KPI.objects.filter(product_id=kpi.product_id, headline=True).exclude(pk=kpi.pk).update(headline=False)
+                others = KPI.objects.filter(product_id=kpi.product_id, headline=True).exclude(pk=kpi.pk)
+                for other in others.select_for_update():
+                    KPI.objects.filter(pk=other.pk).update(headline=False)
+                    events.record(
+                        portfolio_id=portfolio_id,
+                        actor=actor,
+                        verb="kpi.updated",
+                        obj=other,
+                        changes={"headline": [True, False]},
+                    )
             kpi.save()
+            after = events.snapshot(kpi, KPI_FIELDS)
+            if before is None:
+                events.record(portfolio_id=portfolio_id, actor=actor, verb="kpi.created", obj=kpi)
+            elif changes := events.changes_between(before, after):
+                events.record(portfolio_id=portfolio_id, actor=actor, verb="kpi.updated", obj=kpi, changes=changes)
     except IntegrityError as exc:
         raise InvalidInput(fields={"key": "This product already has a KPI with this key."}) from exc
     kpi_health_refresh(kpi_id=kpi.id)
     kpi.refresh_from_db()
     return kpi
+
+
+def kpi_delete(*, kpi_id: int, actor=None) -> None:
+    """Delete a KPI with its measurements and rollups."""
+    with transaction.atomic():
+        kpi = KPI.objects.select_related("product").select_for_update(of=("self",)).filter(pk=kpi_id).first()
+        if kpi is None:
+            raise NotFound()
+        events.record(
+            portfolio_id=kpi.product.portfolio_id,
+            actor=actor,
+            verb="kpi.deleted",
+            obj=kpi,
+            data={"measurements": kpi.measurements.count(), "product": kpi.product_id},
+        )
+        kpi.delete()
 
 
 def kpi_health_refresh(*, kpi_id: int, today: date | None = None) -> str:
@@ -189,7 +225,7 @@ def _clean_items(items: list, zone) -> tuple[list[dict], list[dict]]:
     return cleaned, errors
 
 
-def measurements_ingest(*, kpi_id: int, items: list) -> dict:
+def measurements_ingest(*, kpi_id: int, items: list, actor=None, source: str = "api") -> dict:
     """Write measurements of one KPI, all or nothing; returns {"created", "updated"}.
 
     A repeated `external_id` updates the stored measurement instead of adding one. Raises
@@ -225,8 +261,81 @@ def measurements_ingest(*, kpi_id: int, items: list) -> dict:
                 updated += 1
                 touched.add(stored_at.astimezone(zone).date())
         _measurements_upsert(kpi_id, cleaned)
+        result = {"created": len(cleaned) - updated, "updated": updated}
+        events.record(
+            portfolio_id=kpi.product.portfolio_id,
+            actor=actor,
+            verb="kpi.measurements_added",
+            obj=kpi,
+            data={**result, "source": source, "first": min(touched).isoformat(), "last": max(touched).isoformat()},
+        )
         rollups_enqueue(kpi_id=kpi_id, days=touched)
-    return {"created": len(cleaned) - updated, "updated": updated}
+    return result
+
+
+def measurement_correct(*, measurement_id: int, actor=None, observed_at=None, value=None) -> Measurement:
+    """Correct one measurement's time or value; the rollups of the old and the new day follow.
+
+    Raises InvalidInput (field messages) for a bad date or number, NotFound when it is gone.
+    """
+    measurement = Measurement.objects.select_related("kpi__product__portfolio").filter(pk=measurement_id).first()
+    if measurement is None:
+        raise NotFound()
+    kpi = measurement.kpi
+    zone = kpi.product.portfolio.zone
+    changes = {}
+    try:
+        new_at = _plausible(parse_observed_at(observed_at, zone)) if observed_at is not None else None
+    except ValueError as exc:
+        raise InvalidInput(fields={"observed_at": str(exc)}) from None
+    try:
+        new_value = parse_value(value) if value is not None else None
+    except ValueError as exc:
+        raise InvalidInput(fields={"value": str(exc)}) from None
+    with transaction.atomic():
+        KPI.objects.select_for_update().filter(pk=kpi.pk).first()
+        measurement = Measurement.objects.select_for_update().get(pk=measurement_id)
+        touched = {measurement.observed_at.astimezone(zone).date()}
+        if new_at is not None and new_at != measurement.observed_at:
+            changes["observed_at"] = [measurement.observed_at, new_at]
+            measurement.observed_at = new_at
+            touched.add(new_at.astimezone(zone).date())
+        if new_value is not None and new_value != measurement.value:
+            changes["value"] = [measurement.value, new_value]
+            measurement.value = new_value
+        if changes:
+            measurement.save(update_fields=[*changes, "recorded_at"])
+            events.record(
+                portfolio_id=kpi.product.portfolio_id,
+                actor=actor,
+                verb="kpi.measurement_corrected",
+                obj=kpi,
+                changes=changes,
+                data={"measurement": measurement.id},
+            )
+            rollups_enqueue(kpi_id=kpi.id, days=touched)
+    return measurement
+
+
+def measurement_delete(*, measurement_id: int, actor=None) -> None:
+    """Delete one measurement; its day's rollups follow."""
+    with transaction.atomic():
+        measurement = Measurement.objects.select_related("kpi__product__portfolio").filter(pk=measurement_id).first()
+        if measurement is None:
+            raise NotFound()
+        kpi = measurement.kpi
+        KPI.objects.select_for_update().filter(pk=kpi.pk).first()
+        day = measurement.observed_at.astimezone(kpi.product.portfolio.zone).date()
+        events.record(
+            portfolio_id=kpi.product.portfolio_id,
+            actor=actor,
+            verb="kpi.measurement_deleted",
+            obj=kpi,
+            changes={"value": [measurement.value, None]},
+            data={"measurement": measurement.id, "observed_at": measurement.observed_at.isoformat()},
+        )
+        measurement.delete()
+        rollups_enqueue(kpi_id=kpi.id, days={day})
 
 
 UPSERT_BATCH = 1000
@@ -282,6 +391,10 @@ def rollups_recompute(*, kpi_id: int, day_ranges: list[tuple[date, date]]) -> No
     if kpi is None:
         return  # deleted meanwhile: nothing to derive
     with transaction.atomic():
+        # The KPI's lock (lock order: product → KPI): two recomputes of one KPI run one after the
+        # other instead of both inserting the same rollup rows (an IntegrityError on PostgreSQL).
+        if not list(KPI.objects.select_for_update().filter(pk=kpi_id).values_list("id", flat=True)):
+            return
         rollups.recompute_kpi(kpi_id=kpi_id, zone_name=kpi.product.portfolio.timezone, day_ranges=day_ranges)
         kpi_health_refresh(kpi_id=kpi_id)
         product_id = kpi.product_id
@@ -293,7 +406,11 @@ def rollups_rebuild(*, portfolio_id: int | None = None) -> int:
     portfolios = Portfolio.objects.all() if portfolio_id is None else Portfolio.objects.filter(pk=portfolio_id)
     done = 0
     for portfolio in portfolios.order_by("id"):
-        rollups.rebuild_portfolio(portfolio_id=portfolio.id, zone_name=portfolio.timezone)
+        with transaction.atomic():
+            # Every KPI's lock, in id order, so no incremental recompute interleaves with the rebuild.
+            kpis = KPI.objects.select_for_update(of=("self",)).filter(product__portfolio=portfolio).order_by("id")
+            list(kpis.values_list("id", flat=True))
+            rollups.rebuild_portfolio(portfolio_id=portfolio.id, zone_name=portfolio.timezone)
         for kpi_id in KPI.objects.filter(product__portfolio=portfolio).values_list("id", flat=True):
             kpi_health_refresh(kpi_id=kpi_id)
         done += 1

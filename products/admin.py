@@ -1,76 +1,20 @@
-from django.contrib import admin, messages
-from simple_history.admin import SimpleHistoryAdmin
+from django.contrib import admin
 
-from pmflow.errors import DomainError
+from pmflow.service_admin import ServiceAdmin
 from products import services
-from products.models import LifecycleRule, Membership, Portfolio, Product, ProductLine, StageTransition
+from products.models import (
+    DomainEvent,
+    LifecycleRule,
+    Membership,
+    Portfolio,
+    Product,
+    ProductLine,
+    StageTransition,
+)
 
 
-class MembershipInline(admin.TabularInline):
-    model = Membership
-    extra = 0
-    autocomplete_fields = ["user"]
-
-
-@admin.register(Portfolio)
-class PortfolioAdmin(SimpleHistoryAdmin):
-    list_display = ["name", "timezone", "created_at"]
-    search_fields = ["name"]
-    inlines = [MembershipInline]
-
-
-@admin.register(Membership)
-class MembershipAdmin(SimpleHistoryAdmin):
-    list_display = ["user", "portfolio", "role"]
-    list_filter = ["role", "portfolio"]
-    search_fields = ["user__username", "portfolio__name"]
-    list_select_related = ["user", "portfolio"]
-
-
-@admin.register(ProductLine)
-class ProductLineAdmin(SimpleHistoryAdmin):
-    list_display = ["name", "portfolio"]
-    list_filter = ["portfolio"]
-    search_fields = ["name"]
-    list_select_related = ["portfolio"]
-
-
-@admin.register(Product)
-class ProductAdmin(SimpleHistoryAdmin):
-    list_display = ["name", "portfolio", "product_line", "stage", "stage_changed_at"]
-    list_filter = ["stage", "portfolio"]
-    search_fields = ["name"]
-    readonly_fields = ["stage", "stage_changed_at"]
-    list_select_related = ["portfolio", "product_line"]
-
-    def save_model(self, request, obj, form, change):
-        if change:
-            super().save_model(request, obj, form, change)
-            return
-        # New products get their first ledger row from the same service as the API.
-        try:
-            created = services.product_create(
-                portfolio=obj.portfolio,
-                product_line=obj.product_line,
-                name=obj.name,
-                description=obj.description,
-                actor=request.user,
-            )
-        except DomainError as exc:
-            messages.error(request, str(exc))
-            raise
-        obj.pk, obj.stage, obj.stage_changed_at = created.pk, created.stage, created.stage_changed_at
-        obj._state.adding = False
-
-
-@admin.register(StageTransition)
-class StageTransitionAdmin(admin.ModelAdmin):
-    """The ledger is append-only: rows are written by products.services.product_transition."""
-
-    list_display = ["product", "from_stage", "to_stage", "at", "actor", "rule", "override"]
-    list_filter = ["to_stage", "override"]
-    list_select_related = ["product", "actor", "rule"]
-    search_fields = ["product__name", "reason"]
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows written only by services (the ledger, the events): the admin shows them."""
 
     def has_add_permission(self, request):
         return False
@@ -82,19 +26,136 @@ class StageTransitionAdmin(admin.ModelAdmin):
         return False
 
 
+@admin.register(Portfolio)
+class PortfolioAdmin(ServiceAdmin):
+    list_display = ["name", "timezone", "created_at"]
+    search_fields = ["name"]
+
+    def service_save(self, request, obj, form, change):
+        data = form.cleaned_data
+        if change:
+            return services.portfolio_update(
+                portfolio_id=obj.pk, actor=request.user, name=data["name"], timezone_name=data["timezone"]
+            )
+        return services.portfolio_create(name=data["name"], timezone_name=data["timezone"], creator=request.user)
+
+    def service_delete(self, request, obj):
+        obj.delete()  # a whole portfolio goes with everything in it; the events go with it too
+
+
+@admin.register(Membership)
+class MembershipAdmin(ServiceAdmin):
+    list_display = ["user", "portfolio", "role"]
+    list_filter = ["role", "portfolio"]
+    search_fields = ["user__username", "portfolio__name"]
+    list_select_related = ["user", "portfolio"]
+    autocomplete_fields = ["user"]
+
+    def service_save(self, request, obj, form, change):
+        data = form.cleaned_data
+        if change and (
+            data["user"].pk != form.initial.get("user") or data["portfolio"].pk != form.initial.get("portfolio")
+        ):
+            from pmflow.errors import InvalidInput
+
+            raise InvalidInput(fields={"user": "Change only the role here; add a new membership for someone else."})
+        return services.membership_set(
+            portfolio=data["portfolio"], username=data["user"].get_username(), role=data["role"], actor=request.user
+        )
+
+    def service_delete(self, request, obj):
+        services.membership_remove(membership_id=obj.pk, actor=request.user)
+
+
+@admin.register(ProductLine)
+class ProductLineAdmin(ServiceAdmin):
+    list_display = ["name", "portfolio"]
+    list_filter = ["portfolio"]
+    search_fields = ["name"]
+    list_select_related = ["portfolio"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["portfolio"] if obj else []
+
+    def service_save(self, request, obj, form, change):
+        data = form.cleaned_data
+        fields = {"name": data["name"], "description": data["description"]}
+        if change:
+            return services.product_line_save(product_line=obj, actor=request.user, **fields)
+        return services.product_line_save(portfolio=data["portfolio"], actor=request.user, **fields)
+
+    def service_delete(self, request, obj):
+        services.product_line_delete(product_line_id=obj.pk, actor=request.user)
+
+
+@admin.register(Product)
+class ProductAdmin(ServiceAdmin):
+    list_display = ["name", "portfolio", "product_line", "stage", "stage_changed_at", "archived_at"]
+    list_filter = ["stage", "portfolio"]
+    search_fields = ["name"]
+    readonly_fields = ["stage", "stage_changed_at", "archived_at"]
+    list_select_related = ["portfolio", "product_line"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*self.readonly_fields, "portfolio"] if obj else self.readonly_fields
+
+    def service_save(self, request, obj, form, change):
+        data = form.cleaned_data
+        if change:
+            return services.product_update(
+                product_id=obj.pk,
+                actor=request.user,
+                name=data["name"],
+                description=data["description"],
+                product_line=data["product_line"],
+            )
+        return services.product_create(
+            portfolio=data["portfolio"],
+            product_line=data["product_line"],
+            name=data["name"],
+            description=data["description"],
+            actor=request.user,
+        )
+
+    def service_delete(self, request, obj):
+        services.product_delete(product_id=obj.pk, actor=request.user)
+
+
+@admin.register(StageTransition)
+class StageTransitionAdmin(ReadOnlyAdmin):
+    """The ledger is append-only: rows are written by products.services.product_transition."""
+
+    list_display = ["product", "from_stage", "to_stage", "at", "actor", "rule", "override"]
+    list_filter = ["to_stage", "override"]
+    list_select_related = ["product", "actor", "rule"]
+    search_fields = ["product__name", "reason"]
+
+
+@admin.register(DomainEvent)
+class DomainEventAdmin(ReadOnlyAdmin):
+    list_display = ["at", "verb", "object_type", "object_id", "object_repr", "actor", "portfolio"]
+    list_filter = ["verb", "object_type"]
+    list_select_related = ["actor", "portfolio"]
+    search_fields = ["object_repr", "verb"]
+    show_full_result_count = False
+
+
 @admin.register(LifecycleRule)
-class LifecycleRuleAdmin(SimpleHistoryAdmin):
+class LifecycleRuleAdmin(ServiceAdmin):
     list_display = ["name", "portfolio", "from_stage", "to_stage", "condition_type", "mode", "is_active"]
     list_filter = ["portfolio", "condition_type", "is_active"]
     search_fields = ["name"]
+    exclude = ["created_by"]
 
-    def save_model(self, request, obj, form, change):
-        obj.params = services.lifecycle_rule_clean(
-            condition_type=obj.condition_type,
-            params=obj.params,
-            from_stage=obj.from_stage,
-            to_stage=obj.to_stage,
-        )
-        if not change:
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
+    def get_readonly_fields(self, request, obj=None):
+        return ["portfolio"] if obj else []
+
+    def service_save(self, request, obj, form, change):
+        data = form.cleaned_data
+        fields = {name: data[name] for name in services.rules.RULE_FIELDS if name in data}
+        if change:
+            return services.lifecycle_rule_save(rule=obj, actor=request.user, **fields)
+        return services.lifecycle_rule_save(portfolio=data["portfolio"], actor=request.user, **fields)
+
+    def service_delete(self, request, obj):
+        services.lifecycle_rule_delete(rule_id=obj.pk, actor=request.user)

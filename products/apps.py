@@ -4,3 +4,27 @@ from django.apps import AppConfig
 class ProductsConfig(AppConfig):
     name = "products"
     verbose_name = "Products and lifecycle"
+
+    def ready(self):
+        from pmflow.access import policies
+        from products.models import (
+            DomainEvent,
+            LifecycleRule,
+            Membership,
+            Portfolio,
+            Product,
+            ProductLine,
+            Role,
+            StageTransition,
+        )
+
+        admins = {Role.ADMIN}
+        managers = {Role.ADMIN, Role.PRODUCT_MANAGER}
+        policies.register(Portfolio, portfolio="pk", write=admins)
+        policies.register(Membership, portfolio="portfolio", write=admins)
+        policies.register(ProductLine, portfolio="portfolio", write=managers)
+        policies.register(Product, portfolio="portfolio", write=managers, actions={"transition": managers})
+        policies.register(LifecycleRule, portfolio="portfolio", write=admins)
+        # Written by services only (the ledger and the events): members read them, nobody writes them.
+        policies.register(StageTransition, portfolio="product__portfolio", write=set())
+        policies.register(DomainEvent, portfolio="portfolio", write=set())

@@ -1,4 +1,5 @@
-"""Portfolios, membership, product lines, products, the stage ledger and lifecycle rules."""
+"""Portfolios, membership, product lines, products, the stage ledger, lifecycle rules and the
+domain events every service writes."""
 
 import zoneinfo
 
@@ -6,7 +7,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from simple_history.models import HistoricalRecords
 
 
 def validate_timezone(value: str) -> None:
@@ -41,7 +41,6 @@ class Portfolio(models.Model):
     name = models.CharField(max_length=200)
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
     created_at = models.DateTimeField(auto_now_add=True)
-    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name", "id"]
@@ -59,7 +58,6 @@ class Membership(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=20, choices=Role.choices)
     created_at = models.DateTimeField(auto_now_add=True)
-    history = HistoricalRecords()
 
     class Meta:
         ordering = ["portfolio_id", "user__username"]
@@ -77,7 +75,6 @@ class ProductLine(models.Model):
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name", "id"]
@@ -102,7 +99,7 @@ class Product(models.Model):
     stage = models.CharField(max_length=20, choices=Stage.choices, default=Stage.IDEATION, editable=False)
     stage_changed_at = models.DateTimeField(editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
-    history = HistoricalRecords(excluded_fields=["stage_changed_at"])
+    archived_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["name", "id"]
@@ -179,7 +176,6 @@ class LifecycleRule(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    history = HistoricalRecords()
 
     class Meta:
         ordering = ["portfolio_id", "from_stage", "name"]
@@ -190,3 +186,40 @@ class LifecycleRule(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class DomainEvent(models.Model):
+    """One change to business data, written by the service that made it, in its transaction.
+
+    The single source for object history on pages, and later for notifications, webhooks and the audit
+    API. `changes` is `{field: [old, new]}`; `actor` null means the system. Handlers run after commit
+    (`products.events`); `dispatched_at` stays null until they have, so a sweep finds what a crash left.
+    """
+
+    portfolio = models.ForeignKey(Portfolio, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    verb = models.CharField(max_length=64)
+    object_type = models.CharField(max_length=64)
+    object_id = models.BigIntegerField()
+    object_repr = models.CharField(max_length=200, blank=True)
+    changes = models.JSONField(default=dict, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["object_type", "object_id", "-at"], name="event_object_history"),
+            models.Index(fields=["portfolio", "-at"], name="event_portfolio_recent"),
+            models.Index(fields=["at"], condition=Q(dispatched_at__isnull=True), name="event_undispatched"),
+        ]
+
+    def __str__(self):
+        return f"{self.verb} {self.object_type} {self.object_id}"
+
+    @property
+    def actor_label(self) -> str:
+        return "system" if self.actor_id is None else self.actor.get_username()

@@ -1,74 +1,35 @@
 """Read queries and the access helpers pages and API share.
 
-Every helper answers "missing" and "not yours" with the same NotFound, and "yours but read-only" with
-NotAllowed.
+Access answers come from the one policy registry (`pmflow.access`): every helper here answers
+"missing" and "not yours" with the same NotFound, and "yours but read-only" with NotAllowed.
 """
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
-from pmflow.errors import NotAllowed, NotFound
+from pmflow.access import READ, WRITE, object_for_user, queryset_for_user, role_in, roles_by_portfolio
 from products.models import (
+    DomainEvent,
     LifecycleRule,
     Membership,
     Portfolio,
     Product,
     ProductLine,
-    Role,
     Stage,
     StageTransition,
 )
 
-READ_ROLES = frozenset(Role.values)
-# Who may write what, by kind of object. Marketers will write go-to-market data (gtm/) and its KPIs.
-WRITE_ROLES = {
-    "portfolio": frozenset({Role.ADMIN}),
-    "membership": frozenset({Role.ADMIN}),
-    "lifecycle_rule": frozenset({Role.ADMIN}),
-    "product_line": frozenset({Role.ADMIN, Role.PRODUCT_MANAGER}),
-    "product": frozenset({Role.ADMIN, Role.PRODUCT_MANAGER}),
-    "transition": frozenset({Role.ADMIN, Role.PRODUCT_MANAGER}),
-    "kpi": frozenset({Role.ADMIN, Role.PRODUCT_MANAGER}),
-    "measurement": frozenset({Role.ADMIN, Role.PRODUCT_MANAGER}),
-}
+__all__ = ["role_in", "roles_by_portfolio"]
 
 
-def roles_by_portfolio(user) -> dict[int, str]:
-    """{portfolio_id: role} for the user, cached on the user object for the request."""
-    if not getattr(user, "is_authenticated", False):
-        return {}
-    cached = getattr(user, "_pmflow_roles", None)
-    if cached is None:
-        cached = dict(Membership.objects.filter(user=user).values_list("portfolio_id", "role"))
-        user._pmflow_roles = cached
-    return cached
-
-
-def role_in(user, portfolio_id: int) -> str | None:
-    return roles_by_portfolio(user).get(portfolio_id)
-
-
-def can_write(user, portfolio_id: int, kind: str) -> bool:
-    return role_in(user, portfolio_id) in WRITE_ROLES[kind]
-
-
-def require_write(user, portfolio_id: int, kind: str) -> None:
-    """Raise NotFound if the user is not a member, NotAllowed if the role may only read."""
-    role = role_in(user, portfolio_id)
-    if role is None:
-        raise NotFound()
-    if role not in WRITE_ROLES[kind]:
-        raise NotAllowed(f"A {Role(role).label.lower()} cannot change this.")
-
-
-def _scoped(queryset: QuerySet, user, path: str = "portfolio_id") -> QuerySet:
-    return queryset.filter(**{f"{path}__in": list(roles_by_portfolio(user))})
+def _action(write: bool, action: str | None) -> str:
+    return action or (WRITE if write else READ)
 
 
 # --- lists --------------------------------------------------------------------------------------------
 
 
 def portfolio_list_for_user(user) -> QuerySet[Portfolio]:
-    return _scoped(Portfolio.objects.all(), user, "id")
+    return queryset_for_user(user, Portfolio)
 
 
 def membership_list(portfolio: Portfolio) -> QuerySet[Membership]:
@@ -76,11 +37,18 @@ def membership_list(portfolio: Portfolio) -> QuerySet[Membership]:
 
 
 def product_line_list_for_user(user) -> QuerySet[ProductLine]:
-    return _scoped(ProductLine.objects.all(), user)
+    return queryset_for_user(user, ProductLine)
+
+
+def product_line_list(portfolio: Portfolio) -> QuerySet[ProductLine]:
+    """The portfolio's lines with their number of (unarchived) products, for the lines page."""
+    return portfolio.product_lines.annotate(
+        product_count=Count("products", filter=Q(products__archived_at__isnull=True))
+    ).order_by("name", "id")
 
 
 def product_list_for_user(user) -> QuerySet[Product]:
-    return _scoped(Product.objects.select_related("product_line"), user)
+    return queryset_for_user(user, Product.objects.select_related("product_line"))
 
 
 def transition_list(product: Product) -> QuerySet[StageTransition]:
@@ -96,49 +64,58 @@ def recent_transitions(portfolio: Portfolio, limit: int = 10) -> list[StageTrans
 
 
 def lifecycle_rule_list_for_user(user) -> QuerySet[LifecycleRule]:
-    return _scoped(LifecycleRule.objects.all(), user)
+    return queryset_for_user(user, LifecycleRule)
 
 
-def products_by_stage(portfolio: Portfolio) -> dict[str, list[Product]]:
+def products_by_stage(
+    portfolio: Portfolio, *, product_line_id: int | None = None, search: str = "", archived: bool = False
+) -> dict[str, list[Product]]:
+    """The dashboard board: the portfolio's products by stage, narrowed by line and name."""
     board: dict[str, list[Product]] = {stage: [] for stage in Stage.values}
-    for product in portfolio.products.select_related("product_line").order_by("name"):
+    products = portfolio.products.select_related("product_line").filter(archived_at__isnull=not archived)
+    if product_line_id:
+        products = products.filter(product_line_id=product_line_id)
+    if search:
+        products = products.filter(name__icontains=search)
+    for product in products.order_by("name"):
         board[product.stage].append(product)
     return board
+
+
+def object_history(object_type: str, object_id: int, limit: int = 50) -> list[DomainEvent]:
+    """The object's domain events, newest first: the history shown on its page."""
+    return list(
+        DomainEvent.objects.filter(object_type=object_type, object_id=object_id)
+        .select_related("actor")
+        .order_by("-at", "-id")[:limit]
+    )
 
 
 # --- one object -------------------------------------------------------------------------------------
 
 
-def _one(queryset: QuerySet, user, pk, kind: str, write: bool):
-    try:
-        obj = queryset.filter(pk=int(pk)).first()
-    except (TypeError, ValueError):
-        obj = None
-    if obj is None:
-        raise NotFound()
-    portfolio_id = obj.id if kind == "portfolio" else obj.portfolio_id
-    if role_in(user, portfolio_id) is None:
-        raise NotFound()
-    if write:
-        require_write(user, portfolio_id, kind)
-    return obj
+def portfolio_for_user(user, portfolio_id, *, write: bool = False, action: str | None = None) -> Portfolio:
+    return object_for_user(user, Portfolio, portfolio_id, action=_action(write, action))
 
 
-def portfolio_for_user(user, portfolio_id, *, write: bool = False) -> Portfolio:
-    return _one(Portfolio.objects.all(), user, portfolio_id, "portfolio", write)
+def product_line_for_user(user, product_line_id, *, write: bool = False, action: str | None = None) -> ProductLine:
+    queryset = ProductLine.objects.select_related("portfolio")
+    return object_for_user(user, queryset, product_line_id, action=_action(write, action))
 
 
-def product_line_for_user(user, product_line_id, *, write: bool = False) -> ProductLine:
-    return _one(ProductLine.objects.select_related("portfolio"), user, product_line_id, "product_line", write)
-
-
-def product_for_user(user, product_id, *, write: bool = False, kind: str = "product") -> Product:
+def product_for_user(user, product_id, *, write: bool = False, action: str | None = None) -> Product:
     queryset = Product.objects.select_related("portfolio", "product_line")
-    return _one(queryset, user, product_id, kind, write)
+    return object_for_user(user, queryset, product_id, action=_action(write, action))
 
 
-def lifecycle_rule_for_user(user, rule_id, *, write: bool = False) -> LifecycleRule:
-    return _one(LifecycleRule.objects.select_related("portfolio"), user, rule_id, "lifecycle_rule", write)
+def lifecycle_rule_for_user(user, rule_id, *, write: bool = False, action: str | None = None) -> LifecycleRule:
+    queryset = LifecycleRule.objects.select_related("portfolio")
+    return object_for_user(user, queryset, rule_id, action=_action(write, action))
+
+
+def membership_for_user(user, membership_id, *, write: bool = False) -> Membership:
+    queryset = Membership.objects.select_related("portfolio", "user")
+    return object_for_user(user, queryset, membership_id, action=_action(write, None))
 
 
 def product_detail(product: Product) -> Product:

@@ -6,12 +6,12 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from pmflow import access
 from pmflow.errors import DomainError, NotFound
 from products import pages, services
 from products.forms import PortfolioForm, TransitionForm
-from products.models import Stage
+from products.models import Product, Stage
 from products.selectors import (
-    can_write,
     portfolio_for_user,
     portfolio_list_for_user,
     product_detail,
@@ -100,7 +100,7 @@ def _product_page(request, product, form, status=200, unmet=None):
         ],
         "transitions": list(product.transitions.all()),
         "panels": pages.panels_for(product, request),
-        "can_move": can_write(request.user, product.portfolio_id, "transition"),
+        "can_move": access.can(request.user, Product, product.portfolio_id, "transition"),
         "form": form,
         "unmet": unmet or [],
     }
@@ -118,7 +118,7 @@ def product_page(request, product_id: int):
 @require_POST
 def product_transition(request, product_id: int):
     product = _or_404(product_for_user, request.user, product_id)
-    if not can_write(request.user, product.portfolio_id, "transition"):
+    if not access.can(request.user, Product, product.portfolio_id, "transition"):
         messages.error(request, "Your role in this portfolio cannot move products.")
         return redirect("product-page", product_id=product.id)
     form = TransitionForm(request.POST, product=product)
@@ -148,3 +148,4 @@ def product_transition(request, product_id: int):
         return _product_page(request, product, form, status=400)
     messages.success(request, f"{product.name} moved to {Stage(data['to_stage']).label}.")
     return redirect("product-page", product_id=product.id)
+

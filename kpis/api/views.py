@@ -19,6 +19,7 @@ from kpis.api.serializers import (
 )
 from kpis.models import KPI
 from kpis.selectors import kpi_for_user, kpi_list_for_user, measurement_list, rollup_series, rollups_combined
+from pmflow.access import require
 from pmflow.api import PortfolioScopedViewSet
 from pmflow.pagination import MeasurementCursorPagination
 from products.selectors import product_for_user
@@ -73,13 +74,17 @@ class KPIViewSet(PortfolioScopedViewSet):
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
-        product = product_for_user(self.request.user, data.pop("product").id, write=True, kind="kpi")
-        serializer.instance = services.kpi_save(product=product, **data)
+        product = product_for_user(self.request.user, data.pop("product").id)
+        require(self.request.user, KPI, product.portfolio_id)
+        serializer.instance = services.kpi_save(product=product, actor=self.request.user, **data)
 
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)
         data.pop("product", None)
-        serializer.instance = services.kpi_save(kpi=serializer.instance, **data)
+        serializer.instance = services.kpi_save(kpi=serializer.instance, actor=self.request.user, **data)
+
+    def perform_destroy(self, instance):
+        services.kpi_delete(kpi_id=instance.id, actor=self.request.user)
 
     @extend_schema(
         methods=["GET"],
@@ -90,9 +95,9 @@ class KPIViewSet(PortfolioScopedViewSet):
     @action(detail=True, methods=["get", "post"], pagination_class=MeasurementCursorPagination, filter_backends=[])
     def measurements(self, request, pk=None):
         if request.method == "POST":
-            kpi = kpi_for_user(request.user, pk, write=True, kind="measurement")
+            kpi = kpi_for_user(request.user, pk, action="measure")
             items = request.data if isinstance(request.data, list) else [request.data]
-            result = services.measurements_ingest(kpi_id=kpi.id, items=items)
+            result = services.measurements_ingest(kpi_id=kpi.id, items=items, actor=request.user)
             return Response(result, status=status.HTTP_201_CREATED)
         kpi = kpi_for_user(request.user, pk)
         page = self.paginate_queryset(measurement_list(kpi))

@@ -6,6 +6,7 @@ from rest_framework import permissions, status, views
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from pmflow.access import require
 from pmflow.api import PortfolioScopedViewSet
 from pmflow.errors import InvalidInput
 from products import services
@@ -23,6 +24,7 @@ from products.api.serializers import (
     TransitionInput,
     TransitionSerializer,
 )
+from products.models import LifecycleRule, Product, ProductLine
 from products.selectors import (
     lifecycle_rule_for_user,
     lifecycle_rule_list_for_user,
@@ -33,7 +35,6 @@ from products.selectors import (
     product_line_for_user,
     product_line_list_for_user,
     product_list_for_user,
-    require_write,
     transition_list,
 )
 
@@ -98,6 +99,15 @@ class PortfolioViewSet(PortfolioScopedViewSet):
             creator=self.request.user,
         )
 
+    def perform_update(self, serializer):
+        data = serializer.validated_data
+        serializer.instance = services.portfolio_update(
+            portfolio_id=serializer.instance.id,
+            actor=self.request.user,
+            name=data.get("name"),
+            timezone_name=data.get("timezone"),
+        )
+
     @extend_schema(request=MemberInput, responses=MemberSerializer(many=True))
     @action(detail=True, methods=["get", "post"], pagination_class=None)
     def members(self, request, pk=None):
@@ -105,7 +115,7 @@ class PortfolioViewSet(PortfolioScopedViewSet):
         if request.method == "POST":
             body = MemberInput(data=request.data)
             body.is_valid(raise_exception=True)
-            membership = services.membership_set(portfolio=portfolio, **body.validated_data)
+            membership = services.membership_set(portfolio=portfolio, actor=request.user, **body.validated_data)
             return Response(MemberSerializer(membership).data, status=status.HTTP_201_CREATED)
         return Response(MemberSerializer(membership_list(portfolio), many=True).data)
 
@@ -124,8 +134,19 @@ class ProductLineViewSet(PortfolioScopedViewSet):
         return product_line_for_user(self.request.user, self.kwargs["pk"], write=write)
 
     def perform_create(self, serializer):
-        require_write(self.request.user, serializer.validated_data["portfolio"].id, "product_line")
-        serializer.save()
+        data = dict(serializer.validated_data)
+        require(self.request.user, ProductLine, data["portfolio"].id)
+        serializer.instance = services.product_line_save(actor=self.request.user, **data)
+
+    def perform_update(self, serializer):
+        data = dict(serializer.validated_data)
+        data.pop("portfolio", None)
+        serializer.instance = services.product_line_save(
+            product_line=serializer.instance, actor=self.request.user, **data
+        )
+
+    def perform_destroy(self, instance):
+        services.product_line_delete(product_line_id=instance.id, actor=self.request.user)
 
 
 class ProductViewSet(PortfolioScopedViewSet):
@@ -143,7 +164,7 @@ class ProductViewSet(PortfolioScopedViewSet):
 
     def perform_create(self, serializer):
         data = serializer.validated_data
-        require_write(self.request.user, data["portfolio"].id, "product")
+        require(self.request.user, Product, data["portfolio"].id)
         serializer.instance = services.product_create(
             portfolio=data["portfolio"],
             product_line=data.get("product_line"),
@@ -152,10 +173,19 @@ class ProductViewSet(PortfolioScopedViewSet):
             actor=self.request.user,
         )
 
+    def perform_update(self, serializer):
+        data = {k: v for k, v in serializer.validated_data.items() if k in services.catalog.PRODUCT_FIELDS}
+        serializer.instance = services.product_update(
+            product_id=serializer.instance.id, actor=self.request.user, **data
+        )
+
+    def perform_destroy(self, instance):
+        services.product_delete(product_id=instance.id, actor=self.request.user)
+
     @extend_schema(request=TransitionInput, responses=ProductSerializer)
     @action(detail=True, methods=["post"])
     def transition(self, request, pk=None):
-        product = product_for_user(request.user, pk, write=True, kind="transition")
+        product = product_for_user(request.user, pk, action="transition")
         body = TransitionInput(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
@@ -191,10 +221,14 @@ class LifecycleRuleViewSet(PortfolioScopedViewSet):
         return lifecycle_rule_for_user(self.request.user, self.kwargs["pk"], write=write)
 
     def perform_create(self, serializer):
-        require_write(self.request.user, serializer.validated_data["portfolio"].id, "lifecycle_rule")
-        rule = serializer.save(created_by=self.request.user)
-        services.lifecycle_rule_enqueue(rule_id=rule.id)
+        data = dict(serializer.validated_data)
+        require(self.request.user, LifecycleRule, data["portfolio"].id)
+        serializer.instance = services.lifecycle_rule_save(actor=self.request.user, **data)
 
     def perform_update(self, serializer):
-        rule = serializer.save()
-        services.lifecycle_rule_enqueue(rule_id=rule.id)
+        data = dict(serializer.validated_data)
+        data.pop("portfolio", None)
+        serializer.instance = services.lifecycle_rule_save(rule=serializer.instance, actor=self.request.user, **data)
+
+    def perform_destroy(self, instance):
+        services.lifecycle_rule_delete(rule_id=instance.id, actor=self.request.user)

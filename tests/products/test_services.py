@@ -1,6 +1,6 @@
 import pytest
 
-from pmflow.errors import InvalidInput, NotFound
+from pmflow.errors import Conflict, InvalidInput, NotFound
 from products import services
 from products.models import Membership, Role, Stage, StageTransition
 from tests.factories import KPIFactory, PortfolioFactory, ProductFactory, ProductLineFactory, UserFactory
@@ -110,7 +110,7 @@ def test_portfolio_creator_becomes_admin():
 def test_membership_set_refuses_to_remove_the_last_admin():
     user = UserFactory()
     portfolio = services.portfolio_create(name="P", creator=user)
-    with pytest.raises(services.Conflict):
+    with pytest.raises(Conflict):
         services.membership_set(portfolio=portfolio, username=user.username, role=Role.VIEWER)
     assert Membership.objects.get(portfolio=portfolio, user=user).role == Role.ADMIN
 

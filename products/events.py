@@ -1,0 +1,116 @@
+"""Domain events: what every service that changes business data records, in its own transaction.
+
+`record()` writes one `DomainEvent` row inside the caller's transaction and, after that transaction
+commits, hands the committed rows to the handlers registered for their verb (`register_handler`).
+A handler that fails leaves its event undispatched; `relay_pending()` (run by beat) retries what a
+crash or an outage left behind, so handlers must be idempotent. Apps to the right of `products`
+register their handlers from their `AppConfig.ready()`.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Model
+from django.utils import timezone
+
+from products.models import DomainEvent
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[DomainEvent], None]
+_handlers: list[tuple[str, Handler]] = []
+
+
+def object_type_of(model_or_obj) -> str:
+    """`LifecycleRule` → "lifecycle_rule", `KPI` → "kpi": the names the audit API uses."""
+    name = model_or_obj.__name__ if isinstance(model_or_obj, type) else type(model_or_obj).__name__
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
+
+
+def _plain(value):
+    """A JSON-friendly copy of a field value, readable in the history."""
+    if isinstance(value, Model):
+        return value.pk
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value.normalize()) if value == value.to_integral_value() else str(value)
+    return value
+
+
+def snapshot(obj: Model, fields) -> dict:
+    """The named fields of `obj` as plain values (foreign keys as ids)."""
+    values = {}
+    for name in fields:
+        field = obj._meta.get_field(name)
+        values[name] = _plain(getattr(obj, field.attname))
+    return values
+
+
+def changes_between(before: dict, after: dict) -> dict:
+    """{field: [old, new]} for the fields whose value differs."""
+    return {name: [before.get(name), value] for name, value in after.items() if before.get(name) != value}
+
+
+def record(
+    *,
+    portfolio_id: int,
+    actor,
+    verb: str,
+    obj: Model | None = None,
+    object_type: str | None = None,
+    object_id: int | None = None,
+    object_repr: str | None = None,
+    changes: dict | None = None,
+    data: dict | None = None,
+) -> DomainEvent:
+    """Write one event in the current transaction; dispatch it to handlers after commit."""
+    event = DomainEvent.objects.create(
+        portfolio_id=portfolio_id,
+        at=timezone.now(),
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        verb=verb,
+        object_type=object_type or object_type_of(obj),
+        object_id=object_id if object_id is not None else obj.pk,
+        object_repr=(object_repr if object_repr is not None else str(obj) if obj is not None else "")[:200],
+        changes={name: [_plain(old), _plain(new)] for name, (old, new) in (changes or {}).items()},
+        data=data or {},
+    )
+    event_id = event.id
+    transaction.on_commit(lambda: dispatch(event_id))
+    return event
+
+
+def register_handler(verb_prefix: str, handler: Handler) -> None:
+    """Call `handler(event)` after commit for every event whose verb starts with `verb_prefix`."""
+    if (verb_prefix, handler) not in _handlers:
+        _handlers.append((verb_prefix, handler))
+
+
+def dispatch(event_id: int) -> bool:
+    """Run the handlers of one committed event; mark it dispatched when all of them succeeded."""
+    event = DomainEvent.objects.filter(pk=event_id, dispatched_at__isnull=True).first()
+    if event is None:
+        return False
+    for prefix, handler in _handlers:
+        if event.verb.startswith(prefix):
+            try:
+                handler(event)
+            except Exception:
+                log.exception("event %s (%s): handler %s failed; the sweep retries it", event.id, event.verb, handler)
+                return False
+    DomainEvent.objects.filter(pk=event_id).update(dispatched_at=timezone.now())
+    return True
+
+
+def relay_pending(*, older_than: timedelta = timedelta(seconds=30), limit: int = 1000) -> int:
+    """Dispatch events a crash or an outage left undispatched. Returns how many went through."""
+    cutoff = timezone.now() - older_than
+    ids = DomainEvent.objects.filter(dispatched_at__isnull=True, at__lt=cutoff).order_by("at", "id")
+    return sum(dispatch(event_id) for event_id in list(ids.values_list("id", flat=True)[:limit]))
