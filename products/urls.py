@@ -9,3 +9,6 @@ urlpatterns = [
     path("products/<int:product_id>/", views.product_page, name="product-page"),
     path("products/<int:product_id>/transition/", views.product_transition, name="product-transition"),
 ]
+
+# The portfolio switcher in the navigation (templates/base.html) submits here.
+urlpatterns += [path("portfolios/switch/", views.portfolio_switch, name="portfolio-switch")]

@@ -149,3 +149,13 @@ def product_transition(request, product_id: int):
     messages.success(request, f"{product.name} moved to {Stage(data['to_stage']).label}.")
     return redirect("product-page", product_id=product.id)
 
+
+@login_required
+def portfolio_switch(request):
+    """The navigation's portfolio switcher (a GET form that works without JavaScript): to that dashboard."""
+    try:
+        portfolio_id = int(request.GET.get("portfolio", ""))
+    except ValueError:
+        raise Http404("No such portfolio.") from None
+    portfolio = _or_404(portfolio_for_user, request.user, portfolio_id)
+    return redirect("portfolio-dashboard", portfolio_id=portfolio.id)

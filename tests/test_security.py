@@ -1,0 +1,146 @@
+"""The strict Content-Security-Policy on every page, and pages that need no exception to it.
+
+The browser half (no violation reported by Chromium) is tests/e2e/test_csp.py.
+"""
+
+from html.parser import HTMLParser
+
+import pytest
+
+from products.models import Role
+from tests.factories import MembershipFactory, PortfolioFactory, member
+
+pytestmark = pytest.mark.django_db
+
+DIRECTIVES = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": "'self' data:",
+    "object-src": "'none'",
+    "base-uri": "'self'",
+    "frame-ancestors": "'none'",
+    "form-action": "'self'",
+}
+PAGES = {
+    "login": "/login/",
+    "dashboard": "/portfolios/{portfolio}/",
+    "product": "/products/{product}/",
+    "kpi": "/kpis/{kpi}/",
+    "api docs": "/api/docs/",
+}
+
+
+def _policy(response) -> dict[str, str]:
+    header = response.headers.get("Content-Security-Policy")
+    assert header, f"no Content-Security-Policy header on {response.request['PATH_INFO']}"
+    directives = [part.strip().split(None, 1) for part in header.split(";") if part.strip()]
+    return {name_value[0]: (name_value[1:] or [""])[0] for name_value in directives}
+
+
+class InlineCode(HTMLParser):
+    """Collects what the policy would block: inline scripts, <style> blocks, style= and on…= attributes."""
+
+    def __init__(self):
+        super().__init__()
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        for name in attrs:
+            if name == "style" or name.startswith("on"):
+                self.found.append(f"<{tag} {name}=…>")
+        if tag == "style":
+            self.found.append("<style> block")
+        if tag == "script" and "src" not in attrs and attrs.get("type", "text/javascript") != "application/json":
+            self.found.append("inline <script>")
+
+
+@pytest.fixture
+def signed_in(client, world):
+    client.force_login(member(world.portfolio, Role.PRODUCT_MANAGER))
+    return client
+
+
+def _url(name, world):
+    return PAGES[name].format(portfolio=world.portfolio.id, product=world.product.id, kpi=world.kpi.id)
+
+
+def _get(client, world, name):
+    if name == "login":
+        client.logout()  # a signed-in visitor is sent on from the login page
+    response = client.get(_url(name, world))
+    assert response.status_code == 200
+    return response
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_every_page_has_the_strict_policy(signed_in, world, name):
+    response = _get(signed_in, world, name)
+    policy = _policy(response)
+    assert policy == DIRECTIVES
+    assert "unsafe-inline" not in response.headers["Content-Security-Policy"]
+    assert "unsafe-eval" not in response.headers["Content-Security-Policy"]
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_pages_carry_no_inline_script_or_style(signed_in, world, name):
+    response = _get(signed_in, world, name)
+    parser = InlineCode()
+    parser.feed(response.content.decode())
+    assert parser.found == []
+
+
+def test_login_page_has_the_policy_for_anonymous_visitors(client):
+    response = client.get("/login/")
+    assert "unsafe-inline" not in response.headers["Content-Security-Policy"]
+    assert _policy(response)["script-src"] == "'self'"
+
+
+def test_api_docs_load_their_init_script_as_a_file(client):
+    page = client.get("/api/docs/").content.decode()
+    assert 'src="/api/docs/?script="' in page
+    script = client.get("/api/docs/?script=")
+    assert script.status_code == 200
+    assert script["Content-Type"].startswith("application/javascript")
+    assert "SwaggerUIBundle(" in script.content.decode() and "/api/schema/" in script.content.decode()
+
+
+def test_api_docs_style_rules_come_from_a_file(client):
+    page = client.get("/api/docs/").content.decode()
+    assert "/static/css/swagger.css" in page and "swagger-ui.css" in page
+
+
+# --- the portfolio switcher works without JavaScript ---------------------------------------------------
+
+
+def test_switcher_is_a_get_form_with_a_go_button(signed_in, world):
+    page = signed_in.get(_url("dashboard", world)).content.decode()
+    assert 'action="/portfolios/switch/"' in page and 'class="switcher-go"' in page
+    assert "onchange" not in page
+
+
+@pytest.mark.parametrize("role", [Role.ADMIN, Role.PRODUCT_MANAGER, Role.MARKETER, Role.VIEWER])
+def test_switch_goes_to_the_chosen_portfolio(client, world, role):
+    user = member(world.portfolio, role)
+    other = MembershipFactory(user=user, role=Role.VIEWER).portfolio
+    client.force_login(user)
+    for portfolio in (other, world.portfolio):
+        response = client.get(f"/portfolios/switch/?portfolio={portfolio.id}")
+        assert response.status_code == 302 and response["Location"] == f"/portfolios/{portfolio.id}/"
+
+
+def test_switch_to_a_portfolio_you_are_not_in_is_404(client, world):
+    client.force_login(member(world.portfolio, Role.ADMIN))
+    assert client.get(f"/portfolios/switch/?portfolio={PortfolioFactory().id}").status_code == 404
+
+
+@pytest.mark.parametrize("query", ["", "?portfolio=", "?portfolio=abc", "?portfolio=999999"])
+def test_switch_without_a_portfolio_of_yours_is_404(client, world, query):
+    client.force_login(member(world.portfolio, Role.ADMIN))
+    assert client.get(f"/portfolios/switch/{query}").status_code == 404
+
+
+def test_switch_asks_anonymous_visitors_to_log_in(client, world):
+    response = client.get(f"/portfolios/switch/?portfolio={world.portfolio.id}")
+    assert response.status_code == 302 and response["Location"].startswith("/login/")
