@@ -4,9 +4,12 @@ import operator
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from django import forms
+
 from kpis.models import KPI, Granularity, Rollup
 from kpis.periods import next_period_start, period_start
 from pmflow.errors import InvalidInput
+from pmflow.forms import NUMBER, BoundedDecimalField
 from products.lifecycle import ConditionType, register_condition_type
 
 COMPARATORS = {"gt": operator.gt, "gte": operator.ge, "lt": operator.lt, "lte": operator.le}
@@ -24,12 +27,16 @@ def clean_threshold(params: dict) -> dict:
     comparator = params.get("comparator")
     if comparator not in COMPARATORS:
         errors["params.comparator"] = f"Use one of {', '.join(COMPARATORS)}."
+    raw = params.get("value")
     try:
-        value = Decimal(str(params.get("value")))
-        if not value.is_finite():
+        # Bounded on the text before converting: "1e9999999" must cost nothing.
+        if isinstance(raw, bool) or not NUMBER.fullmatch(str(raw).strip()):
+            raise InvalidOperation
+        value = Decimal(str(raw).strip())
+        if not value.is_finite() or abs(value) >= Decimal("1e14"):
             raise InvalidOperation
     except (InvalidOperation, ValueError):
-        errors["params.value"] = "A number is required."
+        errors["params.value"] = "A number below 100,000,000,000,000 is required."
         value = None
     periods = params.get("periods", 1)
     if isinstance(periods, bool) or not isinstance(periods, int) or not 1 <= periods <= 366:
@@ -79,18 +86,60 @@ def evaluate_threshold(rule, product, today: date) -> dict | None:
     }
 
 
+def _number(value) -> str:
+    return f"{value:,}" if isinstance(value, int) else f"{value:,.6g}" if abs(value) >= 1000 else f"{value:g}"
+
+
 def describe_threshold(params: dict) -> str:
-    periods = params["periods"]
-    span = f"{periods} consecutive {params['granularity']}s" if periods > 1 else f"a {params['granularity']}"
-    return f"{params['key']} {COMPARATOR_WORDS[params['comparator']]} {params['value']} for {span}"
+    """“weekly active users stay above 1,500 for 3 weeks in a row”."""
+    periods, granularity = params["periods"], params["granularity"]
+    metric = params["key"].replace("_", " ")
+    span = f"for {periods} {granularity}s in a row" if periods > 1 else f"for a complete {granularity}"
+    verb = "stay" if metric.endswith("s") else "stays"
+    return f"{metric} {verb} {COMPARATOR_WORDS[params['comparator']]} {_number(params['value'])} {span}"
+
+
+class ThresholdParamsForm(forms.Form):
+    key = forms.SlugField(
+        max_length=64,
+        label="KPI key",
+        help_text="The key of the product's KPI to watch, e.g. weekly_active_users.",
+    )
+    comparator = forms.ChoiceField(choices=list(COMPARATOR_WORDS.items()), label="Stays")
+    value = BoundedDecimalField(label="Threshold")
+    periods = forms.IntegerField(min_value=1, max_value=366, initial=3, label="For how many periods in a row")
+    granularity = forms.ChoiceField(choices=Granularity.choices, initial=Granularity.WEEK, label="Period")
+
+    def __init__(self, *args, portfolio=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if portfolio is not None:
+            keys = KPI.objects.filter(product__portfolio=portfolio).values_list("key", flat=True).distinct()
+            self.fields["key"].widget.attrs["list"] = "kpi-keys"
+            self.fields["key"].datalist = sorted(set(keys))
+
+
+def threshold_params_from_form(cleaned: dict) -> dict:
+    value = cleaned["value"]
+    return clean_threshold(
+        {
+            "key": cleaned["key"],
+            "granularity": cleaned["granularity"],
+            "comparator": cleaned["comparator"],
+            "value": str(value) if value is not None else None,
+            "periods": cleaned["periods"],
+        }
+    )
 
 
 register_condition_type(
     ConditionType(
         key="kpi_threshold",
-        label="KPI beyond a threshold",
+        label="A KPI stays beyond a threshold",
         clean=clean_threshold,
         evaluate=evaluate_threshold,
         describe=describe_threshold,
+        params_form=ThresholdParamsForm,
+        params_from_form=threshold_params_from_form,
+        evidence_template="kpis/_threshold_evidence.html",
     )
 )

@@ -10,7 +10,7 @@ from kpis.charts import line_chart, period_label, sparkline
 from kpis.health import rollup_row
 from kpis.models import KPI, Granularity, Rollup
 from kpis.periods import period_start
-from products.pages import Panel, register_card_provider, register_product_panel
+from products.pages import Fragment, register_fragment
 
 SPARK_WEEKS = 12
 CHART_PERIODS = {"week": 26, "month": 12, "quarter": 8}
@@ -84,5 +84,16 @@ def kpi_charts(product, request) -> dict:
     }
 
 
-register_card_provider(headline_cards)
-register_product_panel(Panel(key="kpis", template="kpis/_product_panel.html", context=kpi_charts))
+def headline_card_contexts(products, request) -> dict[int, dict]:
+    """Every card gets the fragment: "No KPI yet" tells a product manager what is missing."""
+    cards = headline_cards(products)
+    return {product.id: cards.get(product.id, {}) for product in products}
+
+
+register_fragment(
+    "dashboard.card",
+    Fragment(key="kpis.headline", template="kpis/_dashboard_card.html", context=headline_card_contexts, order=10),
+)
+register_fragment(
+    "product.panels", Fragment(key="kpis", template="kpis/_product_panel.html", context=kpi_charts, order=20)
+)

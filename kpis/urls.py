@@ -1,5 +1,13 @@
 from django.urls import path
 
-from kpis import views
+from kpis import kpi_views, views
 
-urlpatterns = [path("kpis/<int:kpi_id>/", views.kpi_page, name="kpi-page")]
+urlpatterns = [
+    path("kpis/<int:kpi_id>/", views.kpi_page, name="kpi-page"),
+    path("kpis/new/", kpi_views.kpi_create, name="kpi-create"),
+    path("kpis/<int:kpi_id>/edit/", kpi_views.kpi_edit, name="kpi-edit"),
+    path("kpis/<int:kpi_id>/delete/", kpi_views.kpi_delete, name="kpi-delete"),
+    path("kpis/<int:kpi_id>/measurements/", kpi_views.kpi_measurements, name="kpi-measurements"),
+    path("measurements/<int:measurement_id>/correct/", kpi_views.measurement_correct, name="measurement-correct"),
+    path("measurements/<int:measurement_id>/delete/", kpi_views.measurement_delete, name="measurement-delete"),
+]

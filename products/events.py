@@ -69,11 +69,15 @@ def record(
     object_repr: str | None = None,
     changes: dict | None = None,
     data: dict | None = None,
+    at=None,
 ) -> DomainEvent:
-    """Write one event in the current transaction; dispatch it to handlers after commit."""
+    """Write one event in the current transaction; dispatch it to handlers after commit.
+
+    `at` defaults to now; a service recording something dated (a backdated move) passes its time.
+    """
     event = DomainEvent.objects.create(
         portfolio_id=portfolio_id,
-        at=timezone.now(),
+        at=at or timezone.now(),
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         verb=verb,
         object_type=object_type or object_type_of(obj),

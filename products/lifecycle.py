@@ -7,6 +7,7 @@
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from products.models import LifecycleRule, Product, Stage
 
@@ -56,7 +57,10 @@ class ConditionType:
 
     `clean(params)` returns normalised params or raises `InvalidInput` with field messages;
     `evaluate(rule, product, today)` returns the evidence (JSON a person can read) when the condition
-    holds, else None; `describe(params)` says it in one sentence.
+    holds, else None; `describe(params)` says it in one sentence. For the rule form on the pages,
+    `params_form(portfolio=…, initial=params)` is a Django form class whose fields are the params, and
+    `params_from_form(cleaned)` turns its cleaned values into `params`; `evidence_template` renders the
+    evidence of a move the condition made (with `move` and `evidence` in its context).
     """
 
     key: str
@@ -64,6 +68,9 @@ class ConditionType:
     clean: Callable[[dict], dict]
     evaluate: Callable[[LifecycleRule, Product, date], dict | None]
     describe: Callable[[dict], str]
+    params_form: Any = None
+    params_from_form: Callable[[dict], dict] = dict
+    evidence_template: str = ""
 
 
 condition_types: dict[str, ConditionType] = {}

@@ -223,3 +223,8 @@ class DomainEvent(models.Model):
     @property
     def actor_label(self) -> str:
         return "system" if self.actor_id is None else self.actor.get_username()
+
+    @property
+    def action_label(self) -> str:
+        """“product.stage_changed” → “Stage changed”: readable without a table of verbs."""
+        return self.verb.rsplit(".", 1)[-1].replace("_", " ").capitalize()

@@ -4,14 +4,17 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from pmflow import access
 from pmflow.errors import DomainError, NotFound
-from products import pages, services
-from products.forms import PortfolioForm, TransitionForm
+from pmflow.forms import csv_download
+from products import lifecycle, pages, services
+from products.forms import DashboardFilter, PortfolioForm, TransitionForm
 from products.models import Product, Stage
 from products.selectors import (
+    object_history,
     portfolio_for_user,
     portfolio_list_for_user,
     product_detail,
@@ -61,9 +64,33 @@ def portfolio_create(request):
 def portfolio_dashboard(request, portfolio_id: int):
     portfolio = _or_404(portfolio_for_user, request.user, portfolio_id)
     remember_portfolio(request, portfolio.id)
-    board = products_by_stage(portfolio)
+    filters = DashboardFilter(request.GET or None, portfolio=portfolio)
+    wanted = filters.cleaned_data if filters.is_valid() else {}
+    line = wanted.get("product_line")
+    board = products_by_stage(
+        portfolio,
+        product_line_id=line.id if line else None,
+        search=wanted.get("search") or "",
+        archived=bool(wanted.get("archived")),
+    )
     products = [p for stage_products in board.values() for p in stage_products]
-    cards = pages.cards_for(products)
+    if request.GET.get("format") == "csv":
+        return csv_download(
+            f"products-{portfolio.id}",
+            ["id", "name", "product_line", "stage", "stage_changed_at", "description"],
+            [
+                (
+                    p.id,
+                    p.name,
+                    p.product_line.name if p.product_line else "",
+                    p.stage,
+                    p.stage_changed_at.isoformat(),
+                    p.description,
+                )
+                for p in products
+            ],
+        )
+    cards = pages.cards_for(products, request)
     columns = [
         {
             "stage": stage,
@@ -72,25 +99,62 @@ def portfolio_dashboard(request, portfolio_id: int):
         }
         for stage in Stage.values
     ]
-    return render(
+    context = pages.portfolio_context(
         request,
-        "products/dashboard.html",
-        {
-            "portfolio": portfolio,
-            "columns": columns,
-            "product_count": len(products),
-            "transitions": recent_transitions(portfolio),
-        },
+        portfolio,
+        section="board",
+        columns=columns,
+        product_count=len(products),
+        filtered=bool(wanted.get("product_line") or wanted.get("search") or wanted.get("archived")),
+        filters=filters,
+        has_lines=portfolio.product_lines.exists(),
+        can_create=access.can(request.user, Product, portfolio.id),
+        transitions=recent_transitions(portfolio),
     )
+    context["crumbs"] = []
+    return render(request, "products/dashboard.html", context)
 
 
-def _product_page(request, product, form, status=200, unmet=None):
+def _gate_preview(product) -> dict[str, list[str]]:
+    """{stage: unmet criteria} for every stage a person could pick: shown before the move, not after."""
+    return {
+        stage: unmet
+        for stage in Stage.values
+        if stage != product.stage and (unmet := lifecycle.gate_unmet(product, stage))
+    }
+
+
+def _evidence_template(move) -> str:
+    condition_type = (move.evidence or {}).get("condition_type") or getattr(move.rule, "condition_type", "")
+    kind = lifecycle.condition_types.get(condition_type)
+    return kind.evidence_template if kind and kind.evidence_template else ""
+
+
+def _product_page(request, product, form=None, status=200, unmet=None):
     product = product_detail(product)
     stage_index = Stage.order(product.stage)
-    context = {
-        "portfolio": product.portfolio,
-        "product": product,
-        "stages": [
+    can_move = access.can(request.user, Product, product.portfolio_id, "transition")
+    refused = _gate_preview(product) if can_move else {}
+    choices = TransitionForm(product=product, refused=refused).fields["to_stage"].choices
+    if form is None:
+        form = TransitionForm(product=product, refused=refused)
+    form.fields["to_stage"].choices = choices
+    next_stage = Stage.values[stage_index + 1] if stage_index + 1 < len(Stage.values) else None
+    transitions = list(product.transitions.all())
+    for move in transitions:
+        move.evidence_template = _evidence_template(move)
+    line = product.product_line
+    line_crumb = []
+    if line:
+        line_crumb = [
+            (line.name, f"{reverse('portfolio-dashboard', args=[product.portfolio_id])}?product_line={line.id}")
+        ]
+    context = pages.portfolio_context(
+        request,
+        product.portfolio,
+        crumbs=[*line_crumb, (product.name, None)],
+        product=product,
+        stages=[
             {
                 "value": v,
                 "label": label,
@@ -98,12 +162,17 @@ def _product_page(request, product, form, status=200, unmet=None):
             }
             for i, (v, label) in enumerate(Stage.choices)
         ],
-        "transitions": list(product.transitions.all()),
-        "panels": pages.panels_for(product, request),
-        "can_move": access.can(request.user, Product, product.portfolio_id, "transition"),
-        "form": form,
-        "unmet": unmet or [],
-    }
+        transitions=transitions,
+        panels=pages.panels_for(product, request),
+        can_move=can_move,
+        can_edit=access.can(request.user, Product, product.portfolio_id),
+        form=form,
+        unmet=unmet or [],
+        next_stage=next_stage
+        and {"value": next_stage, "label": Stage(next_stage).label, "unmet": refused.get(next_stage, [])},
+        refused=[(Stage(stage).label, texts) for stage, texts in refused.items()],
+        history=object_history("product", product.id, limit=20),
+    )
     return render(request, "products/product_detail.html", context, status=status)
 
 
@@ -111,7 +180,7 @@ def _product_page(request, product, form, status=200, unmet=None):
 def product_page(request, product_id: int):
     product = _or_404(product_for_user, request.user, product_id)
     remember_portfolio(request, product.portfolio_id)
-    return _product_page(request, product, TransitionForm(product=product))
+    return _product_page(request, product)
 
 
 @login_required

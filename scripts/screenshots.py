@@ -5,10 +5,11 @@ Start a server with the demo data first (scripts/run does), then:
 
     .venv/bin/python scripts/screenshots.py [--url http://127.0.0.1:8000] [--out screenshots]
 
-Logs in (demo / pmflow-demo by default) and writes full-page PNGs, 1440 px wide (the dashboard also
-900 px wide), into screenshots/ (git-ignored): login, dashboard, the first product on the dashboard,
-that product after a transition its gate refuses (nothing is changed), a product with KPI charts,
-a KPI page by month and by day, and the API docs. Needs Chromium (/usr/bin/chromium or PMFLOW_CHROMIUM).
+Logs in (demo / pmflow-demo by default) and writes full-page PNGs of every page at 1440, 900 and
+390 px into screenshots/ (git-ignored): login, dashboard (also filtered), a product, a refused move
+(nothing is changed), a product with KPI charts, a KPI by month and by day, the measurements page
+(also with a refused paste), every create/edit/delete form, product lines, rules, members, settings,
+the 404 page and the API docs. Needs Chromium (/usr/bin/chromium or PMFLOW_CHROMIUM).
 """
 
 import argparse
@@ -94,9 +95,20 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+WIDTHS = (1440, 900, 390)
+
+
+def shoot_widths(shots: Shooter, page: Page, name: str) -> None:
+    """The page at 1440, 900 and 390 px (a phone), each full length."""
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": HEIGHT})
+        shots.shot(f"{name}-{width}")
+    page.set_viewport_size({"width": WIDE, "height": HEIGHT})
+
+
 def take_all(shots: Shooter, page: Page, args: argparse.Namespace) -> None:
     shots.go("/login/")
-    shots.shot("01-login")
+    shoot_widths(shots, page, "01-login")
 
     page.fill("#id_username", args.username)
     page.fill("#id_password", args.password)
@@ -104,13 +116,14 @@ def take_all(shots: Shooter, page: Page, args: argparse.Namespace) -> None:
     page.wait_for_load_state("networkidle")
     if "/login/" in page.url:
         raise SystemExit(f"Could not log in as {args.username}: is the demo data loaded (seed_demo)?")
-    dashboard = page.url
-    shots.shot("02-dashboard")
-    page.set_viewport_size({"width": NARROW, "height": HEIGHT})
-    shots.shot("03-dashboard-900px")
-    page.set_viewport_size({"width": WIDE, "height": HEIGHT})
+    dashboard = page.url.removeprefix(shots.base).split("?")[0]
+    portfolio_id = dashboard.strip("/").split("/")[-1]
+    shoot_widths(shots, page, "02-dashboard")
+    shots.go(f"{dashboard}?search=a")
+    shoot_widths(shots, page, "03-dashboard-filtered")
 
     cards = page.locator(".product-card")
+    shots.go(dashboard)
     if cards.count() == 0:
         raise SystemExit("The dashboard shows no products: load the demo data (manage.py seed_demo).")
     first_product = cards.first.get_attribute("href")
@@ -118,7 +131,7 @@ def take_all(shots: Shooter, page: Page, args: argparse.Namespace) -> None:
     with_kpis = page.locator(".product-card:has(svg.sparkline)").last.get_attribute("href")
 
     shots.go(first_product)
-    shots.shot("04-product")
+    shoot_widths(shots, page, "04-product")
 
     # A move the gate refuses: skip to the last stage offered, without override. Nothing changes.
     if page.locator("#move").count():
@@ -129,22 +142,58 @@ def take_all(shots: Shooter, page: Page, args: argparse.Namespace) -> None:
         page.click("#move button[type=submit]")
         page.wait_for_load_state("networkidle")
         page.locator(".gate-errors, #move .errors").first.wait_for()
-        shots.shot("05-product-transition-refused")
+        shots.shot("05-product-transition-refused-1440")
     else:
         print(f"  (no Move stage form for {args.username}: skipped the refused transition)")
 
     shots.go(with_kpis)
-    shots.shot("06-product-with-kpis")
+    shoot_widths(shots, page, "06-product-with-kpis")
+    product_id = with_kpis.strip("/").split("/")[-1]
     kpi_link = page.locator(".kpi-chart h3 a").first.get_attribute("href")
     for granularity in ("month", "day"):
         shots.go(f"{kpi_link}?granularity={granularity}")
-        shots.shot(f"07-kpi-{granularity}")
+        shoot_widths(shots, page, f"07-kpi-{granularity}")
+    kpi_id = kpi_link.strip("/").split("/")[-1]
+
+    # The workspace: every form a product manager fills in, read-only (nothing is submitted but a
+    # paste with bad rows, which imports nothing).
+    for name, path in [
+        ("08-measurements", f"/kpis/{kpi_id}/measurements/"),
+        ("09-kpi-edit", f"/kpis/{kpi_id}/edit/"),
+        ("10-kpi-new", f"/kpis/new/?product={product_id}"),
+        ("11-product-edit", f"/products/{product_id}/edit/"),
+        ("12-product-new", f"/products/new/?portfolio={portfolio_id}"),
+        ("13-product-delete", f"/products/{product_id}/delete/"),
+        ("14-product-lines", f"/portfolios/{portfolio_id}/product-lines/"),
+        ("15-product-line-new", f"/product-lines/new/?portfolio={portfolio_id}"),
+        ("16-rules", f"/portfolios/{portfolio_id}/rules/"),
+        ("17-rule-new", f"/portfolios/{portfolio_id}/rules/new/"),
+        ("18-members", f"/portfolios/{portfolio_id}/members/"),
+        ("19-settings", f"/portfolios/{portfolio_id}/settings/"),
+    ]:
+        shots.go(path)
+        shoot_widths(shots, page, name)
+
+    shots.go(f"/kpis/{kpi_id}/measurements/")
+    page.fill("#id_rows", "2026-02-30\t12\nyesterday\t5\n2026-03-01\tmany")
+    page.click("form:has(#id_rows) button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    shoot_widths(shots, page, "20-measurements-refused-paste")
+
+    rule_edit = page.locator("a[href*='/rules/'][href$='/edit/']")
+    shots.go(f"/portfolios/{portfolio_id}/rules/")
+    if rule_edit.count():
+        shots.go(rule_edit.first.get_attribute("href"))
+        shoot_widths(shots, page, "21-rule-edit")
+
+    page.goto(shots.base + "/products/999999999/")
+    shoot_widths(shots, page, "22-not-found")
 
     shots.go("/api/docs/")
     page.locator(".swagger-ui .info, .swagger-ui .opblock").first.wait_for()
-    shots.shot("08-api-docs")
+    shots.shot("23-api-docs-1440")
 
-    shots.go(dashboard.removeprefix(shots.base))  # back where we started; no state was changed
+    shots.go(dashboard)  # back where we started; no state was changed
 
 
 if __name__ == "__main__":

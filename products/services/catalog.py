@@ -112,6 +112,7 @@ def product_create(
                 verb="product.created",
                 obj=product,
                 changes={"stage": [None, stage]},
+                at=now,
             )
     except IntegrityError as exc:
         raise InvalidInput(fields={"name": "A product with this name exists in the portfolio."}) from exc

@@ -136,7 +136,7 @@ def lifecycle_rules_evaluate(*, product_id: int, today: date | None = None) -> S
         evidence = kind.evaluate(rule, product, today)
         if evidence is None:
             continue
-        evidence = {"rule": rule.name, "condition": kind.describe(rule.params), **evidence}
+        evidence = {"rule": rule.name, "condition": kind.describe(rule.params), "condition_type": kind.key, **evidence}
         try:
             return product_transition(
                 product_id=product.id,

@@ -81,6 +81,7 @@ def product_transition(
             verb="product.stage_changed",
             obj=product,
             changes={"stage": [move.from_stage, to_stage]},
+            at=move.at,
             data={
                 "transition": move.id,
                 "reason": reason,

@@ -13,3 +13,34 @@ document.addEventListener("DOMContentLoaded", () => {
     if (select) select.addEventListener("change", () => switcher.submit());
   }
 });
+
+// Time zone select: a filter box narrows the (long, grouped) list; a new portfolio starts in the
+// browser's own zone. Without JavaScript the select still works (type to jump, as in any select).
+document.addEventListener("DOMContentLoaded", () => {
+  const select = document.querySelector("select.zone-select");
+  if (!select) return;
+  if (select.dataset.browserDefault === "true" && !select.form.querySelector(".errorlist")) {
+    try {
+      const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+      if (zone && select.querySelector(`option[value="${CSS.escape(zone)}"]`)) select.value = zone;
+    } catch (e) { /* keep the server's default */ }
+  }
+  const box = document.querySelector(".zone-field");
+  const filter = box && box.querySelector(".zone-filter");
+  if (!filter) return;
+  box.hidden = false;
+  filter.addEventListener("input", () => {
+    const words = filter.value.trim().toLowerCase().split(/\s+/).filter(Boolean);
+    let first = null;
+    for (const option of select.options) {
+      const text = (option.value + " " + option.textContent).toLowerCase().replace(/_/g, " ");
+      const match = words.every((w) => text.includes(w));
+      option.hidden = !match;
+      if (match && !first) first = option;
+    }
+    for (const group of select.querySelectorAll("optgroup")) {
+      group.hidden = ![...group.children].some((o) => !o.hidden);
+    }
+    if (first && words.length) select.value = first.value;
+  });
+});

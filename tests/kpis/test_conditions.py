@@ -40,7 +40,7 @@ def test_rule_evidence_holds_the_rollup_rows(django_capture_on_commit_callbacks)
     move = services.lifecycle_rules_evaluate(product_id=product.id, today=TODAY)
     assert [row["value"] for row in move.evidence["rollups"]] == [120.0, 130.0, 140.0]
     assert move.evidence["rollups"][0]["period_start"] == (TODAY - timedelta(days=3)).isoformat()
-    assert move.evidence["condition"] == "revenue at or above 100 for 3 consecutive days"
+    assert move.evidence["condition"] == "revenue stays at or above 100 for 3 days in a row"
 
 
 def test_rule_does_not_fire_when_one_period_misses(django_capture_on_commit_callbacks):

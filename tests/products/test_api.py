@@ -358,7 +358,7 @@ def test_lifecycle_rule_params_are_normalised_and_described(api_client, world):
     }
     created = api_client.post("/api/v1/lifecycle-rules/", body, format="json").json()
     assert created["params"]["key"] == "revenue" and created["params"]["value"] == 1000
-    assert created["description"] == "revenue at or above 1000 for 3 consecutive months"
+    assert created["description"] == "revenue stays at or above 1,000 for 3 months in a row"
 
 
 # --- validation: 400 with field messages, nothing written -------------------------------------------

@@ -1,0 +1,88 @@
+"""KPI and measurement forms; fields named like the API's."""
+
+from decimal import Decimal
+
+from django import forms
+
+from kpis.models import KPI, Aggregation, Direction, Granularity
+from pmflow.forms import BoundedDecimalField
+
+
+class KPIForm(forms.Form):
+    name = forms.CharField(max_length=200, help_text="As people say it, e.g. Weekly active users.")
+    key = forms.SlugField(
+        max_length=64,
+        help_text="Lower-case with underscores, the same on every product (e.g. revenue), so rollups combine.",
+    )
+    unit = forms.CharField(max_length=32, required=False, help_text="e.g. EUR, users, %. Shown on charts.")
+    direction = forms.ChoiceField(choices=Direction.choices, initial=Direction.HIGHER)
+    aggregation = forms.ChoiceField(
+        choices=Aggregation.choices,
+        initial=Aggregation.SUM,
+        help_text="How measurements in one period combine: Sum for revenue or sign-ups, Last value for gauges "
+        "such as active users, Average for rates.",
+    )
+    target = BoundedDecimalField(required=False, help_text="Leave empty for no target (health then says so).")
+    target_granularity = forms.ChoiceField(choices=Granularity.choices, initial=Granularity.MONTH, label="Target per")
+    tolerance_pct = BoundedDecimalField(
+        limit=Decimal("1000"),
+        initial=10,
+        label="Tolerance (%)",
+        help_text="Below target but within this percentage counts as at risk; further off is off track.",
+    )
+    headline = forms.BooleanField(required=False, help_text="Shown on the product's card on the dashboard.")
+
+    def clean_tolerance_pct(self):
+        value = self.cleaned_data["tolerance_pct"]
+        if value is None or value < 0:
+            raise forms.ValidationError("A percentage of 0 or more.")
+        return value
+
+    def clean_target(self):
+        value = self.cleaned_data["target"]
+        if value is not None and value.as_tuple().exponent < -6:
+            raise forms.ValidationError("At most 6 decimal places.")
+        return value
+
+    @staticmethod
+    def initial_for(kpi: KPI) -> dict:
+        return {name: getattr(kpi, name) for name in KPIForm.base_fields}
+
+
+class MeasurementForm(forms.Form):
+    observed_at = forms.CharField(
+        max_length=40,
+        label="Date or time",
+        help_text="A date (2026-03-31) means that day in the portfolio's time zone; a time needs its offset.",
+        widget=forms.TextInput(attrs={"type": "date"}),
+    )
+    value = BoundedDecimalField()
+    external_id = forms.CharField(
+        max_length=200,
+        required=False,
+        label="External id (optional)",
+        help_text="The id in the system it comes from; sending it again updates instead of adding.",
+    )
+
+
+class MeasurementCorrectForm(forms.Form):
+    observed_at = forms.CharField(max_length=40, label="Date or time")
+    value = BoundedDecimalField()
+
+
+class PasteForm(forms.Form):
+    rows = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 8, "placeholder": "2026-03-01\t1520\n2026-03-02\t1575"}),
+        max_length=2_000_000,
+        label="Rows",
+        help_text="One measurement a line: date, value and optionally an external id, separated by a tab "
+        "(as copied from a spreadsheet), a semicolon or a comma.",
+    )
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        label="CSV file",
+        help_text="Columns observed_at, value and optionally external_id, with a header row; at most 5 MB and "
+        "10,000 rows. Nothing is written unless every row is valid.",
+    )
