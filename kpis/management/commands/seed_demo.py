@@ -71,8 +71,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--password", default="pmflow-demo")
         parser.add_argument("--days", type=int, default=365)
+        parser.add_argument("--url", default="", help="Where the app is served, printed with the login.")
 
-    def handle(self, *args, password, days, **options):
+    def handle(self, *args, password, days, url, **options):
         User = get_user_model()
         user, created = User.objects.get_or_create(
             username="demo", defaults={"is_staff": True, "is_superuser": True, "email": "demo@example.com"}
@@ -88,14 +89,18 @@ class Command(BaseCommand):
             self.stdout.write("Demo data already loaded.")
         else:
             self._load(user, viewer, days)
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"\n  Log in at http://127.0.0.1:8000/ as demo / {password}"
-                f" (admin; 'viewer' / {password} can only read)\n"
-                if created
-                else "\n  Log in at http://127.0.0.1:8000/ as demo (password as set before)\n"
-            )
-        )
+        # Every run prints the login, whether it loaded the data or found it (scripts/run starts with this).
+        self.stdout.write(self.style.SUCCESS(self._login_line(user, viewer, password, url)))
+
+    @staticmethod
+    def _login_line(user, viewer, password, url):
+        def login(account, role):
+            if account.check_password(password):
+                return f"{account.username} / {password} ({role})"
+            return f"{account.username} ({role}; its password was changed after the demo data was loaded)"
+
+        where = f"Open {url} and log in" if url else "Log in"
+        return f"\n  {where} as {login(user, 'portfolio admin and superuser')} or {login(viewer, 'read-only')}\n"
 
     def _load(self, user, viewer, days):
         rng = random.Random(42)
