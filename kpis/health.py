@@ -36,18 +36,42 @@ def health_of(*, value, target, direction: str, tolerance_pct) -> str:
     return Health.AT_RISK if value >= target - slack else Health.OFF_TRACK
 
 
-def rollup_row(kpi, granularity: str, period_start: date, value, count: int) -> dict:
-    """One row of the rollups API: the period, its value, and how it stands against the target."""
+def unjudged(period_start: date, *, current: date | None, first_day: date | None) -> str | None:
+    """Why a period is not judged against a whole period's target yet, or None when it is.
+
+    `in_progress`: the period holding today (`current` is its start, in the portfolio's time zone),
+    or one after it. `partial`: the period began before `first_day`, the first day with a measurement,
+    so only part of it is covered (only the first period of a series can be). DESIGN-NOTES.md has why.
+    """
+    if current is not None and period_start >= current:
+        return Health.IN_PROGRESS
+    if first_day is not None and period_start < first_day:
+        return Health.PARTIAL
+    return None
+
+
+def rollup_row(
+    kpi,
+    granularity: str,
+    period_start: date,
+    value,
+    count: int,
+    *,
+    current: date | None = None,
+    first_day: date | None = None,
+) -> dict:
+    """One row of the rollups API: the period, its value, and how it stands against the target.
+
+    Give `current` (the start of the period holding today) and `first_day` (the KPI's first day with
+    a measurement) so that a running or partly covered period is not judged (see `unjudged`).
+    """
     target = target_for(
         target=kpi.target,
         target_granularity=kpi.target_granularity,
         aggregation=kpi.aggregation,
         granularity=granularity,
     )
-    return {
-        "period_start": period_start,
-        "value": value,
-        "count": count,
-        "target": target,
-        "health": health_of(value=value, target=target, direction=kpi.direction, tolerance_pct=kpi.tolerance_pct),
-    }
+    health = unjudged(period_start, current=current, first_day=first_day) or health_of(
+        value=value, target=target, direction=kpi.direction, tolerance_pct=kpi.tolerance_pct
+    )
+    return {"period_start": period_start, "value": value, "count": count, "target": target, "health": health}

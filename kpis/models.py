@@ -33,6 +33,14 @@ class Health(models.TextChoices):
     OFF_TRACK = "off_track", "Off track"
     NO_TARGET = "no_target", "No target"
     NO_DATA = "no_data", "No data yet"
+    # Rollup rows only (API, CSV, charts), never a KPI's stored health: periods not judged yet.
+    IN_PROGRESS = "in_progress", "In progress"  # the period holding today: its value is "so far"
+    PARTIAL = "partial", "Partial period"  # a first period whose measurements start after it began
+
+
+# A KPI stores the health of its latest *complete* period, so never one of the unjudged values (and
+# "in_progress" would not fit the column's 10 characters).
+STORED_HEALTH = [(value, label) for value, label in Health.choices if value not in {"in_progress", "partial"}]
 
 
 class KPI(models.Model):
@@ -58,7 +66,7 @@ class KPI(models.Model):
     )
     headline = models.BooleanField(default=False, help_text="Shown on the product's dashboard card.")
     # Health of the latest complete period at target granularity; refreshed after rollups change.
-    health = models.CharField(max_length=10, choices=Health.choices, default=Health.NO_DATA, editable=False)
+    health = models.CharField(max_length=10, choices=STORED_HEALTH, default=Health.NO_DATA, editable=False)
     latest_value = models.DecimalField(max_digits=28, decimal_places=6, null=True, editable=False)
     latest_period_start = models.DateField(null=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -4,10 +4,12 @@ from collections import defaultdict
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import QuerySet
+from django.db.models import Min, QuerySet
+from django.utils import timezone
 
-from kpis.health import SIX_PLACES, health_of, rollup_row, target_for
+from kpis.health import SIX_PLACES, health_of, rollup_row, target_for, unjudged
 from kpis.models import KPI, Aggregation, Measurement, Rollup
+from kpis.periods import period_start
 from pmflow.access import READ, WRITE, object_for_user, queryset_for_user
 from pmflow.errors import InvalidInput
 
@@ -30,10 +32,33 @@ def measurement_list(kpi: KPI) -> QuerySet[Measurement]:
     return kpi.measurements.all()
 
 
+def current_period_start(zone, granularity: str, today: date | None = None) -> date:
+    """The start of the period holding today (or `today`) in the portfolio's time zone `zone`."""
+    return period_start(today or timezone.now().astimezone(zone).date(), granularity)
+
+
+def first_measured_days(kpis) -> dict[int, date]:
+    """Each KPI's first local day with a measurement (its first day rollup), in one query."""
+    if not kpis:
+        return {}
+    rows = Rollup.objects.filter(kpi__in=kpis, granularity="day").values("kpi_id").annotate(first=Min("period_start"))
+    return {row["kpi_id"]: row["first"] for row in rows.order_by()}
+
+
 def rollup_series(
-    kpi: KPI, granularity: str, first: date | None = None, last: date | None = None, limit: int | None = None
+    kpi: KPI,
+    granularity: str,
+    first: date | None = None,
+    last: date | None = None,
+    limit: int | None = None,
+    *,
+    today: date | None = None,
 ) -> list[dict]:
-    """The KPI's rollups at `granularity` as API rows, oldest first; `limit` keeps the latest ones."""
+    """The KPI's rollups at `granularity` as API rows, oldest first; `limit` keeps the latest ones.
+
+    The period holding today (in the portfolio's time zone) has health `in_progress`, and a first
+    period the measurements cover only part of has `partial` (kpis.health.unjudged).
+    """
     rows = Rollup.objects.filter(kpi=kpi, granularity=granularity)
     if first:
         rows = rows.filter(period_start__gte=first)
@@ -47,7 +72,15 @@ def rollup_series(
     )
     if limit:
         picked.reverse()
-    return [rollup_row(kpi, granularity, start, value, count) for start, value, count in picked]
+    if not picked:
+        return []
+    current = current_period_start(kpi.product.portfolio.zone, granularity, today)
+    # A day is covered from its start, so only coarser periods can be partial.
+    first_day = first_measured_days([kpi]).get(kpi.id) if granularity != "day" else None
+    return [
+        rollup_row(kpi, granularity, start, value, count, current=current, first_day=first_day)
+        for start, value, count in picked
+    ]
 
 
 def _combine(aggregation: str, rows: list[dict]) -> tuple[Decimal, int]:
@@ -65,13 +98,23 @@ def _combine(aggregation: str, rows: list[dict]) -> tuple[Decimal, int]:
 
 
 def rollups_combined(
-    user, *, key: str, granularity: str, portfolio_id=None, product_line_id=None, first=None, last=None
+    user,
+    *,
+    key: str,
+    granularity: str,
+    portfolio_id=None,
+    product_line_id=None,
+    first=None,
+    last=None,
+    today: date | None = None,
 ) -> list[dict]:
     """A KPI key combined across the products of a portfolio or product line (DESIGN.md §1).
 
+    The period holding today has health `in_progress`; the first period is `partial` when the
+    earliest measurement of any of the products came after it began.
     Raises InvalidInput when the scope is missing or the KPIs disagree on how they aggregate.
     """
-    kpis = kpi_list_for_user(user).filter(key=key).select_related("product")
+    kpis = kpi_list_for_user(user).filter(key=key).select_related("product__portfolio")
     if product_line_id is not None:
         kpis = kpis.filter(product__product_line_id=product_line_id)
     elif portfolio_id is not None:
@@ -115,9 +158,14 @@ def rollups_combined(
     else:
         target = min(known) if aggregation == Aggregation.MIN else max(known)
     series = []
+    if not by_period:
+        return series
+    # One scope is one portfolio (a product line belongs to one), so one time zone.
+    current = current_period_start(reference.product.portfolio.zone, granularity, today)
+    first_day = min(first_measured_days(kpis).values(), default=None) if granularity != "day" else None
     for start in sorted(by_period):
         value, count = _combine(aggregation, by_period[start])
-        health = health_of(
+        health = unjudged(start, current=current, first_day=first_day) or health_of(
             value=value, target=target, direction=reference.direction, tolerance_pct=reference.tolerance_pct
         )
         series.append({"period_start": start, "value": value, "count": count, "target": target, "health": health})

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from kpis.models import KPI, Granularity, Measurement
+from kpis.models import KPI, Granularity, Health, Measurement
 from products.api.serializers import ScopedPrimaryKeyField
 from products.selectors import product_list_for_user
 
@@ -91,4 +91,8 @@ class RollupRowSerializer(serializers.Serializer):
     value = serializers.DecimalField(max_digits=28, decimal_places=6)
     count = serializers.IntegerField()
     target = serializers.DecimalField(max_digits=28, decimal_places=6, allow_null=True)
-    health = serializers.CharField()
+    health = serializers.ChoiceField(
+        choices=Health.choices,
+        help_text="Against the target; `in_progress` for the period holding today (its value is so far) "
+        "and `partial` for a first period the measurements cover only part of: neither is judged.",
+    )

@@ -685,3 +685,102 @@ def test_docs_load_scripts_and_styles_from_local_static_files(client):
 def test_no_docs_page_that_needs_the_internet_is_served(client):
     # drf-spectacular's Redoc page links Google Fonts; only the self-contained Swagger UI is routed.
     assert client.get("/api/redoc/").status_code == 404
+
+
+# --- periods not judged: the one in progress, a partly covered first one ---------------------------------
+# The period holding today (in the portfolio's time zone) is `in_progress`; a first period the measurements
+# cover only from part-way through is `partial`. Both rollup endpoints say so in JSON and in CSV alike.
+
+
+@pytest.fixture
+def running_month(world, ingest):
+    """The world's KPI measured today as well (1 against a monthly target of 100): its month is running."""
+    today = timezone.now().astimezone(BERLIN).date()
+    ingest(world.kpi, [{"observed_at": today.isoformat(), "value": 1}])
+    return today.replace(day=1).isoformat()
+
+
+def test_kpi_rollups_mark_the_running_month_in_progress(api_client, world, running_month):
+    api_client.force_authenticate(member(world.portfolio, Role.VIEWER))
+    rows = api_client.get(f"/api/v1/kpis/{world.kpi.id}/rollups/?granularity=month").json()
+    running = {"period_start": running_month, "value": 1.0, "count": 1, "target": 100.0, "health": "in_progress"}
+    assert rows == [MARCH, running]  # March, complete, is still judged
+
+
+def test_kpi_rollups_csv_marks_the_running_month_in_progress(api_client, world, running_month):
+    api_client.force_authenticate(member(world.portfolio, Role.VIEWER))
+    response = api_client.get(f"/api/v1/kpis/{world.kpi.id}/rollups/?granularity=month&format=csv")
+    assert _csv_rows(response) == [MARCH_CSV, (running_month, Decimal(1), 1, Decimal(100), "in_progress")]
+
+
+def test_combined_rollups_mark_the_running_month_in_progress(api_client, world, running_month):
+    api_client.force_authenticate(member(world.portfolio, Role.VIEWER))
+    query = f"key=revenue&granularity=month&portfolio={world.portfolio.id}"
+    assert [row["health"] for row in _combined(api_client, query)] == ["off_track", "in_progress"]
+    response = api_client.get(f"/api/v1/rollups/?{query}&format=csv")
+    assert _csv_rows(response) == [MARCH_CSV, (running_month, Decimal(1), 1, Decimal(100), "in_progress")]
+
+
+def test_only_today_is_in_progress_by_day(api_client, world, running_month):
+    api_client.force_authenticate(member(world.portfolio, Role.VIEWER))
+    rows = api_client.get(f"/api/v1/kpis/{world.kpi.id}/rollups/?granularity=day").json()
+    assert [row["health"] for row in rows].count("in_progress") == 1 and rows[-1]["health"] == "in_progress"
+    assert rows[0]["health"] == "off_track"  # 1 on 1 March against a day's share of 100
+
+
+def test_the_kpis_stored_health_is_its_latest_complete_month(api_client, world, running_month):
+    api_client.force_authenticate(member(world.portfolio, Role.VIEWER))
+    assert api_client.get(f"/api/v1/kpis/{world.kpi.id}/").json()["health"] == "off_track"  # March
+
+
+@pytest.mark.parametrize(
+    "now_utc, march",
+    [
+        ("2026-03-31T21:30:00+00:00", "in_progress"),  # 23:30 on 31 March in Berlin
+        ("2026-03-31T22:30:00+00:00", "off_track"),  # 00:30 on 1 April in Berlin: March has ended
+    ],
+)
+def test_in_progress_follows_the_portfolios_time_zone(api_client, world, monkeypatch, now_utc, march):
+    monkeypatch.setattr(timezone, "now", lambda: datetime.fromisoformat(now_utc))
+    api_client.force_authenticate(member(world.portfolio, Role.VIEWER))
+    month = api_client.get(f"/api/v1/kpis/{world.kpi.id}/rollups/?granularity=month").json()
+    combined = _combined(api_client, f"key=revenue&granularity=month&portfolio={world.portfolio.id}")
+    assert [row["health"] for row in month] == [row["health"] for row in combined] == [march]
+
+
+MARCH_15 = datetime(2026, 3, 15).date()
+
+
+@pytest.fixture
+def signups(world, ingest):
+    """A KPI first measured on 15 March, daily to 14 April: March is only partly covered."""
+    kpi = KPIFactory(product=world.product, key="signups", target=100, target_granularity="month")
+    ingest(kpi, [{"observed_at": (MARCH_15 + timedelta(days=n)).isoformat(), "value": 1} for n in range(31)])
+    return kpi
+
+
+def test_a_partly_covered_first_month_is_partial_not_off_track(api_client, world, signups):
+    api_client.force_authenticate(member(world.portfolio, Role.VIEWER))
+    rows = api_client.get(f"/api/v1/kpis/{signups.id}/rollups/?granularity=month").json()
+    assert [(row["period_start"], row["count"], row["health"]) for row in rows] == [
+        ("2026-03-01", 17, "partial"),
+        ("2026-04-01", 14, "off_track"),  # a whole month, judged (14 of 100)
+    ]
+    csv_rows = _csv_rows(api_client.get(f"/api/v1/kpis/{signups.id}/rollups/?granularity=month&format=csv"))
+    assert [row[4] for row in csv_rows] == ["partial", "off_track"]
+    by_week = api_client.get(f"/api/v1/kpis/{signups.id}/rollups/?granularity=week").json()
+    assert by_week[0]["period_start"] == "2026-03-09" and by_week[0]["health"] == "partial"  # a Sunday start
+    assert "partial" not in {row["health"] for row in by_week[1:]}
+
+
+def test_combined_first_month_is_partial_when_the_key_was_first_measured_late(api_client, world, signups):
+    api_client.force_authenticate(member(world.portfolio, Role.VIEWER))
+    rows = _combined(api_client, f"key=signups&granularity=month&portfolio={world.portfolio.id}")
+    assert [row["health"] for row in rows] == ["partial", "off_track"]
+    # Revenue was measured from 1 March on: its March is covered and judged.
+    assert _combined(api_client, f"key=revenue&granularity=month&portfolio={world.portfolio.id}") == [MARCH]
+
+
+def test_the_schema_lists_the_unjudged_health_values(client):
+    schema = client.get("/api/schema/").content.decode()
+    assert "in_progress" in schema and "partial" in schema
