@@ -2,22 +2,25 @@
 
 from collections import defaultdict
 
-from django.db.models import F, Window
+from django.db.models import F, OuterRef, Subquery, Window
 from django.db.models.functions import RowNumber
-from django.utils import timezone
 
-from kpis.charts import line_chart, period_label, sparkline
+from kpis.charts import line_chart, period_label, period_name, sparkline
 from kpis.health import rollup_row
-from kpis.models import KPI, Granularity, Rollup
-from kpis.periods import period_start
+from kpis.models import KPI, Granularity, Health, Rollup
+from kpis.selectors import current_period_start
 from products.pages import Fragment, register_fragment
 
 SPARK_WEEKS = 12
 CHART_PERIODS = {"week": 26, "month": 12, "quarter": 8}
 
 
-def latest_rollups(kpis, granularity: str, keep: int) -> list[tuple]:
-    """The latest `keep` rollups of each KPI, oldest first, in one query (a window, not a loop)."""
+def latest_rollups(kpis, granularity: str, keep: int, *, first_day: bool = False) -> list[tuple]:
+    """The latest `keep` rollups of each KPI, oldest first, in one query (a window, not a loop).
+
+    With `first_day`, each row ends with the KPI's first day with a measurement (its first day
+    rollup, one index lookup), which tells a partly covered first period.
+    """
     if not kpis:
         return []
     ranked = (
@@ -26,7 +29,12 @@ def latest_rollups(kpis, granularity: str, keep: int) -> list[tuple]:
         .filter(rank__lte=keep)
         .order_by("kpi_id", "period_start")
     )
-    return list(ranked.values_list("kpi_id", "period_start", "value", "count"))
+    fields = ["kpi_id", "period_start", "value", "count"]
+    if first_day:
+        days = Rollup.objects.filter(kpi_id=OuterRef("kpi_id"), granularity="day").order_by("period_start")
+        ranked = ranked.annotate(first_day=Subquery(days.values("period_start")[:1]))
+        fields.append("first_day")
+    return list(ranked.values_list(*fields))
 
 
 def headline_cards(products) -> dict[int, dict]:
@@ -55,25 +63,34 @@ def kpi_charts(product, request) -> dict:
         granularity = "month"
     kpis = list(KPI.objects.filter(product=product).order_by("-headline", "name", "id"))
     keep = CHART_PERIODS[granularity]
-    by_kpi = defaultdict(list)
-    for kpi_id, start, value, count in latest_rollups(kpis, granularity, keep):
+    by_kpi, first_days = defaultdict(list), {}
+    for kpi_id, start, value, count, first_day in latest_rollups(kpis, granularity, keep, first_day=True):
         by_kpi[kpi_id].append((start, value, count))
-    label = period_label(granularity)
-    current = period_start(timezone.now().astimezone(product.portfolio.zone).date(), granularity)
+        first_days[kpi_id] = first_day
+    label, name = period_label(granularity), period_name(granularity)
+    current = current_period_start(product.portfolio.zone, granularity)
     charts = []
     for kpi in kpis:
-        series = [rollup_row(kpi, granularity, *row) for row in by_kpi[kpi.id]]
+        series = [
+            rollup_row(kpi, granularity, *row, current=current, first_day=first_days.get(kpi.id))
+            for row in by_kpi[kpi.id]
+        ]
         charts.append(
             {
                 "kpi": kpi,
                 "svg": line_chart(
                     series,
-                    title=f"{kpi.name} by {granularity}",
+                    title=f"{kpi.name} by {granularity}" + (f", in {kpi.unit}" if kpi.unit else ""),
                     unit=kpi.unit,
                     period_label=label,
-                    in_progress=current,
+                    period_name=name,
                 ),
                 "latest": series[-1] if series else None,
+                # Newest first, for the table under the chart.
+                "rows": [
+                    {**row, "label": label(row["period_start"]), "health_label": Health(row["health"]).label}
+                    for row in reversed(series)
+                ],
             }
         )
     return {

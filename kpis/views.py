@@ -2,11 +2,9 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
 
-from kpis.charts import line_chart, period_label
+from kpis.charts import line_chart, period_label, period_name
 from kpis.models import Granularity, Health
-from kpis.periods import period_start
 from kpis.selectors import kpi_for_user, rollup_series
 from pmflow.errors import NotFound
 from products.views import remember_portfolio
@@ -24,10 +22,10 @@ def kpi_page(request, kpi_id: int):
     if granularity not in Granularity.values:
         granularity = kpi.target_granularity
     rows = rollup_series(kpi, granularity, limit=CHART_LIMIT[granularity])
-    label = period_label(granularity)
-    current = period_start(timezone.now().astimezone(kpi.product.portfolio.zone).date(), granularity)
+    label, name = period_label(granularity), period_name(granularity)
     csv_url = reverse("kpi-rollups", kwargs={"pk": kpi.id}) + f"?granularity={granularity}&format=csv"
     remember_portfolio(request, kpi.product.portfolio_id)
+    healths = {row["health"] for row in rows}
     return render(
         request,
         "kpis/kpi_detail.html",
@@ -36,24 +34,26 @@ def kpi_page(request, kpi_id: int):
             "product": kpi.product,
             "portfolio": kpi.product.portfolio,
             "granularity": granularity,
+            "granularity_label": Granularity(granularity).label.lower(),
             "granularities": Granularity.choices,
             "chart": line_chart(
                 rows,
-                title=f"{kpi.name} by {granularity}",
+                title=f"{kpi.name} by {granularity}" + (f", in {kpi.unit}" if kpi.unit else ""),
                 unit=kpi.unit,
                 period_label=label,
-                in_progress=current,
+                period_name=name,
             ),
             "rows": [
                 {
                     **row,
-                    "label": label(row["period_start"]) + (" (so far)" if row["period_start"] == current else ""),
-                    # A period still running is not judged against a whole period's target yet.
-                    "health": "no_data" if row["period_start"] == current else row["health"],
-                    "health_label": "In progress" if row["period_start"] == current else Health(row["health"]).label,
+                    # The selector marks the running period in_progress: it is not judged yet.
+                    "label": label(row["period_start"]) + (" (so far)" if row["health"] == Health.IN_PROGRESS else ""),
+                    "health_label": Health(row["health"]).label,
                 }
                 for row in reversed(rows)
             ],
+            "has_in_progress": Health.IN_PROGRESS in healths,
+            "has_partial": Health.PARTIAL in healths,
             "limit": CHART_LIMIT[granularity],
             "csv_url": csv_url,
         },
