@@ -319,7 +319,7 @@ def _marker(p: _Point, cx: float, cy: float, radius: float, size: Size) -> str:
     # The visible label on hover and focus, two lines (period; reading), kept inside the chart: above
     # the point, or below it when the point is near the top.
     line = size.font + 4
-    tip_w = max(len(p.period), len(p.reading)) * size.font * 0.56 + 14
+    tip_w = max(len(p.period) * 0.64, len(p.reading) * 0.6) * size.font + 16  # the period line is bold
     tip_h = 2 * line + 8
     tx = min(max(cx - tip_w / 2, 2), size.width - tip_w - 2)
     ty = cy - tip_h - 10 if cy - tip_h - 10 >= 2 else cy + 12
