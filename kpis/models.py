@@ -32,7 +32,7 @@ class Health(models.TextChoices):
     AT_RISK = "at_risk", "At risk"
     OFF_TRACK = "off_track", "Off track"
     NO_TARGET = "no_target", "No target"
-    NO_DATA = "no_data", "No data yet"
+    NO_DATA = "no_data", "Not judged yet"
     # Rollup rows only (API, CSV, charts), never a KPI's stored health: periods not judged yet.
     IN_PROGRESS = "in_progress", "In progress"  # the period holding today: its value is "so far"
     PARTIAL = "partial", "Partial period"  # a first period whose measurements start after it began

@@ -113,8 +113,9 @@ def kpi_delete(*, kpi_id: int, actor=None) -> None:
 def kpi_health_refresh(*, kpi_id: int, today: date | None = None) -> str:
     """Store the health of the KPI's latest complete period at its target granularity.
 
-    The current period is used only while no complete one exists: a half-finished month would
-    otherwise look off track for a sum KPI.
+    While no complete period exists, or the latest complete one is the KPI's partly covered first
+    period, the value is shown but not judged (`no_data`, "Not judged yet"): a half-finished month
+    would otherwise look off track for a sum KPI.
     """
     kpi = KPI.objects.select_related("product__portfolio").get(pk=kpi_id)
     zone = kpi.product.portfolio.zone
@@ -131,7 +132,18 @@ def kpi_health_refresh(*, kpi_id: int, today: date | None = None) -> str:
             aggregation=kpi.aggregation,
             granularity=kpi.target_granularity,
         )
-        kpi.health = health_of(value=row.value, target=target, direction=kpi.direction, tolerance_pct=kpi.tolerance_pct)
+        first_day = (
+            Rollup.objects.filter(kpi_id=kpi_id, granularity="day")
+            .order_by("period_start")
+            .values_list("period_start", flat=True)
+            .first()
+        )
+        judged = row.period_start < current and (first_day is None or first_day <= row.period_start)
+        kpi.health = (
+            health_of(value=row.value, target=target, direction=kpi.direction, tolerance_pct=kpi.tolerance_pct)
+            if judged
+            else Health.NO_DATA
+        )
         kpi.latest_value, kpi.latest_period_start = row.value, row.period_start
     KPI.objects.filter(pk=kpi_id).update(
         health=kpi.health, latest_value=kpi.latest_value, latest_period_start=kpi.latest_period_start

@@ -2,6 +2,9 @@
 
 from rest_framework import mixins, viewsets
 
+from pmflow import access
+from pmflow.errors import NotAllowed
+
 
 class PortfolioScopedViewSet(
     mixins.ListModelMixin,
@@ -13,8 +16,18 @@ class PortfolioScopedViewSet(
 ):
     """A viewset whose queryset is limited to the requesting user's portfolios.
 
-    Subclasses give `get_queryset` (a selector scoped to the user) and use the access helpers of
-    `products.selectors` for writes, so a foreign object is a 404 and a read-only role a 403.
+    Subclasses give `get_queryset` (a selector scoped to the user) and use the access lookups of
+    `pmflow.access` for writes, so a foreign object is a 404 and a read-only role a 403. Updates and
+    deletes look the object up (with the write check) before they read the body; creates refuse a
+    user who may write this kind of object in none of their portfolios before parsing the payload,
+    then check the portfolio the payload names.
     """
 
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
+    create_needs_role = True  # False where anyone signed in may create (a new portfolio)
+
+    def create(self, request, *args, **kwargs):
+        model = self.get_queryset().model
+        if self.create_needs_role and not any(access.can(request.user, model, pid) for pid in access.roles_by_portfolio(request.user)):
+            raise NotAllowed("Your role does not allow creating this in any of your portfolios.")
+        return super().create(request, *args, **kwargs)

@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -188,8 +189,7 @@ def product_page(request, product_id: int):
 def product_transition(request, product_id: int):
     product = _or_404(product_for_user, request.user, product_id)
     if not access.can(request.user, Product, product.portfolio_id, "transition"):
-        messages.error(request, "Your role in this portfolio cannot move products.")
-        return redirect("product-page", product_id=product.id)
+        raise PermissionDenied("Your role in this portfolio cannot move products.")
     form = TransitionForm(request.POST, product=product)
     if not form.is_valid():
         return _product_page(request, product, form, status=400)

@@ -80,6 +80,7 @@ class MeView(views.APIView):
 
 class PortfolioViewSet(PortfolioScopedViewSet):
     serializer_class = PortfolioSerializer
+    create_needs_role = False  # anyone signed in may start a portfolio and becomes its admin
     search_fields = ["name"]
     ordering_fields = ["name", "id", "created_at"]
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
