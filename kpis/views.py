@@ -7,7 +7,7 @@ from kpis.charts import line_chart, period_label, period_name
 from kpis.models import Granularity, Health
 from kpis.selectors import kpi_for_user, rollup_series
 from pmflow.errors import NotFound
-from products.views import remember_portfolio
+from products.pages import portfolio_context
 
 CHART_LIMIT = {"day": 90, "week": 52, "month": 24, "quarter": 12, "year": 10}
 
@@ -24,26 +24,27 @@ def kpi_page(request, kpi_id: int):
     rows = rollup_series(kpi, granularity, limit=CHART_LIMIT[granularity])
     label, name = period_label(granularity), period_name(granularity)
     csv_url = reverse("kpi-rollups", kwargs={"pk": kpi.id}) + f"?granularity={granularity}&format=csv"
-    remember_portfolio(request, kpi.product.portfolio_id)
     healths = {row["health"] for row in rows}
     return render(
         request,
         "kpis/kpi_detail.html",
-        {
-            "kpi": kpi,
-            "product": kpi.product,
-            "portfolio": kpi.product.portfolio,
-            "granularity": granularity,
-            "granularity_label": Granularity(granularity).label.lower(),
-            "granularities": Granularity.choices,
-            "chart": line_chart(
+        portfolio_context(
+            request,
+            kpi.product.portfolio,
+            crumbs=[(kpi.product.name, reverse("product-page", args=[kpi.product_id])), (kpi.name, None)],
+            kpi=kpi,
+            product=kpi.product,
+            granularity=granularity,
+            granularity_label=Granularity(granularity).label.lower(),
+            granularities=Granularity.choices,
+            chart=line_chart(
                 rows,
                 title=f"{kpi.name} by {granularity}" + (f", in {kpi.unit}" if kpi.unit else ""),
                 unit=kpi.unit,
                 period_label=label,
                 period_name=name,
             ),
-            "rows": [
+            rows=[
                 {
                     **row,
                     # The selector marks the running period in_progress: it is not judged yet.
@@ -52,9 +53,9 @@ def kpi_page(request, kpi_id: int):
                 }
                 for row in reversed(rows)
             ],
-            "has_in_progress": Health.IN_PROGRESS in healths,
-            "has_partial": Health.PARTIAL in healths,
-            "limit": CHART_LIMIT[granularity],
-            "csv_url": csv_url,
-        },
+            has_in_progress=Health.IN_PROGRESS in healths,
+            has_partial=Health.PARTIAL in healths,
+            limit=CHART_LIMIT[granularity],
+            csv_url=csv_url,
+        ),
     )
