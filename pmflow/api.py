@@ -28,6 +28,7 @@ class PortfolioScopedViewSet(
 
     def create(self, request, *args, **kwargs):
         model = self.get_queryset().model
-        if self.create_needs_role and not any(access.can(request.user, model, pid) for pid in access.roles_by_portfolio(request.user)):
+        portfolios = access.roles_by_portfolio(request.user)
+        if self.create_needs_role and not any(access.can(request.user, model, pid) for pid in portfolios):
             raise NotAllowed("Your role does not allow creating this in any of your portfolios.")
         return super().create(request, *args, **kwargs)

@@ -129,7 +129,9 @@ ENDPOINTS: dict[str, list[Op]] = {
         page("GET", "/portfolios/{portfolio}/members/?format=csv", ADMINS),
         page("POST", "/portfolios/{portfolio}/members/", ADMINS, {"username": "newcomer", "role": "viewer"}),
     ],
-    "members/<int:membership_id>/role/": [page("POST", "/members/{member}/role/", ADMINS, {"m{member}-role": "marketer"})],
+    "members/<int:membership_id>/role/": [
+        page("POST", "/members/{member}/role/", ADMINS, {"m{member}-role": "marketer"})
+    ],
     "members/<int:membership_id>/remove/": [page("POST", "/members/{member}/remove/", ADMINS, {})],
     "portfolios/<int:portfolio_id>/product-lines/": [
         page("GET", "/portfolios/{portfolio}/product-lines/", "read"),
@@ -155,7 +157,9 @@ ENDPOINTS: dict[str, list[Op]] = {
         page("GET", "/products/{product}/edit/", MANAGERS),
         page("POST", "/products/{product}/edit/", MANAGERS, {"name": "Renamed", "description": "y"}),
     ],
-    "products/<int:product_id>/archive/": [page("POST", "/products/{product}/archive/", MANAGERS, {"archived": "true"})],
+    "products/<int:product_id>/archive/": [
+        page("POST", "/products/{product}/archive/", MANAGERS, {"archived": "true"})
+    ],
     "products/<int:product_id>/delete/": [
         page("GET", "/products/{product}/delete/", MANAGERS),
         page("POST", "/products/{product}/delete/", MANAGERS, {"confirm_name": "Nebula Tracker"}),
@@ -278,10 +282,11 @@ def _routes(resolver=None, prefix=""):
 
 def app_routes() -> set[str]:
     """Every route but the admin's, the static files' and DRF's format-suffix twins."""
+    suffixed = ("(?P<format>", "drf_format_suffix")
     return {
         route
         for route in _routes()
-        if not route.startswith(("admin/", "static/")) and "(?P<format>" not in route and "drf_format_suffix" not in route
+        if not route.startswith(("admin/", "static/")) and not any(mark in route for mark in suffixed)
     }
 
 
