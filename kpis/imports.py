@@ -12,6 +12,7 @@ import io
 import re
 
 from kpis import services
+from kpis.models import KPI
 from pmflow.errors import InvalidInput
 
 COLUMNS = ("observed_at", "value", "external_id")
@@ -50,8 +51,11 @@ def _dialect(text: str) -> str:
     return best if counts[best] else ","
 
 
-def parse(text: str) -> tuple[list[dict], list[int]]:
-    """Rows as ingest items and the line number of each. Raises ImportRefused for a bad layout."""
+def parse(text: str) -> tuple[list[dict], list[int], list[dict]]:
+    """Rows as ingest items, the line number of each, and the rows whose layout is wrong.
+
+    Raises ImportRefused only when the file as a whole cannot be read (empty, unknown columns, too long).
+    """
     text = text.lstrip("\ufeff")
     if not text.strip():
         raise ImportRefused([{"line": None, "column": None, "message": "There are no rows to import."}])
@@ -68,13 +72,15 @@ def parse(text: str) -> tuple[list[dict], list[int]]:
             header = [cell.lower() for cell in cells]
             unknown = [c for c in header if c not in (*COLUMNS, "date", "day")]
             if unknown:
-                errors.append(
-                    {"line": line, "column": unknown[0], "message": f"Unknown column; use {', '.join(COLUMNS)}."}
+                raise ImportRefused(
+                    [{"line": line, "column": unknown[0], "message": f"Unknown column; use {', '.join(COLUMNS)}."}]
                 )
             continue
         names = header or list(COLUMNS)
         if len(cells) > len(names):
-            errors.append({"line": line, "column": None, "message": f"{len(cells)} fields; expected {len(names)}."})
+            errors.append(
+                {"line": line, "column": None, "message": f"{len(cells)} fields; expected at most {len(names)}."}
+            )
             continue
         item = {}
         for name, cell in zip(names, cells, strict=False):
@@ -89,26 +95,24 @@ def parse(text: str) -> tuple[list[dict], list[int]]:
             raise ImportRefused(
                 [{"line": line, "column": None, "message": f"At most {services.MAX_BATCH:,} rows per import."}]
             )
-    if errors:
-        raise ImportRefused(errors)
-    if not items:
+    if not items and not errors:
         raise ImportRefused([{"line": None, "column": None, "message": "There are no rows to import."}])
-    return items, lines
+    return items, lines, errors
 
 
 def import_measurements(*, kpi_id: int, text: str, actor, source: str) -> dict:
-    """Validate every row, then write all of them or none. Returns {"created", "updated"}."""
-    items, lines = parse(text)
-    try:
-        return services.measurements_ingest(kpi_id=kpi_id, items=items, actor=actor, source=source)
-    except services.InvalidImport as exc:
-        raise ImportRefused(
-            [
-                {
-                    "line": lines[e["index"]] if e.get("index") is not None else None,
-                    "column": e.get("field"),
-                    "message": e["message"],
-                }
-                for e in exc.errors
-            ]
-        ) from None
+    """Check every row (layout and values), then write all of them or none. Returns {"created", "updated"}.
+
+    Raises ImportRefused listing every bad row by line and column, first to last.
+    """
+    items, lines, errors = parse(text)
+    zone = KPI.objects.select_related("product__portfolio").get(pk=kpi_id).product.portfolio.zone
+    _, problems = services.clean_measurement_items(items, zone)
+    errors += [
+        {"line": lines[p["index"]], "column": p.get("field"), "message": p["message"]}
+        for p in problems
+        if p.get("index") is not None
+    ]
+    if errors:
+        raise ImportRefused(sorted(errors, key=lambda e: (e["line"] or 0, e["column"] or "")))
+    return services.measurements_ingest(kpi_id=kpi_id, items=items, actor=actor, source=source)

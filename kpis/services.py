@@ -199,7 +199,8 @@ def parse_value(raw) -> Decimal:
     return value.quantize(Decimal("0.000001"))
 
 
-def _clean_items(items: list, zone) -> tuple[list[dict], list[dict]]:
+def clean_measurement_items(items: list, zone) -> tuple[list[dict], list[dict]]:
+    """Parse measurement items without writing: (cleaned rows, [{index, field, message}])."""
     cleaned, errors, seen = [], [], {}
     for index, item in enumerate(items):
         if not isinstance(item, dict):
@@ -252,7 +253,7 @@ def measurements_ingest(*, kpi_id: int, items: list, actor=None, source: str = "
         )
     kpi = KPI.objects.select_related("product__portfolio").get(pk=kpi_id)
     zone = kpi.product.portfolio.zone
-    cleaned, errors = _clean_items(items, zone)
+    cleaned, errors = clean_measurement_items(items, zone)
     if errors:
         raise InvalidImport(errors)
     touched: set[date] = set()
