@@ -267,6 +267,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "kpis.tasks.kpi_health_refresh_all",
         "schedule": float(os.environ.get("HEALTH_REFRESH_SECONDS", 60 * 60)),
     },
+    # Domain events whose handlers did not run (a crash between commit and dispatch) are found again.
+    "relay-domain-events": {
+        "task": "products.tasks.events_relay",
+        "schedule": float(os.environ.get("EVENTS_RELAY_SECONDS", 60)),
+    },
+    # Safety net: rebuilding gives the rows the incremental updates should have given.
+    "rebuild-rollups": {
+        "task": "kpis.tasks.rebuild_rollups",
+        "schedule": float(os.environ.get("ROLLUP_REBUILD_SECONDS", 24 * 3600)),
+    },
 }
 
 LOGGING = {

@@ -26,3 +26,11 @@ def lifecycle_rules_evaluate_all() -> int:
 def lifecycle_rule_evaluate(rule_id: int) -> int:
     """A rule was created or changed: evaluate it for the products in its from-stage."""
     return services.lifecycle_rule_products_evaluate(rule_id=rule_id)
+
+
+@shared_task(**RETRY)
+def events_relay() -> int:
+    """Periodic: hand committed domain events whose handlers did not finish (crash, outage) to them again."""
+    from products import events
+
+    return events.relay_pending()

@@ -116,3 +116,19 @@ def test_measurements_ingest_records_one_event_per_batch():
     )
     event = DomainEvent.objects.get(verb="kpi.measurements_added")
     assert event.data["created"] == 2 and event.data["first"] == "2026-03-01" and event.data["last"] == "2026-03-02"
+
+
+def test_beat_relays_events_and_rebuilds_rollups():
+    from django.conf import settings
+
+    tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert {"products.tasks.events_relay", "kpis.tasks.rebuild_rollups"} <= tasks
+
+
+def test_relay_task_dispatches_what_is_pending():
+    from products.tasks import events_relay
+
+    line = services.product_line_save(portfolio=PortfolioFactory(), name="Left behind")  # on_commit never ran
+    DomainEvent.objects.filter(object_id=line.id).update(at=timezone.now() - timedelta(minutes=5))
+    assert events_relay() == 1
+    assert DomainEvent.objects.get(object_id=line.id).dispatched_at is not None
