@@ -1,20 +1,17 @@
-"""Writes to KPIs and measurements, and the rollup and health work that follows them."""
+"""Measurements: parsing, ingest (all or nothing, idempotent by external id), corrections."""
 
 import logging
 import math
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
-from kpis import rollups
-from kpis.health import health_of, target_for
-from kpis.models import KPI, Aggregation, Direction, Granularity, Health, Measurement, Rollup
-from kpis.periods import days_to_ranges, period_start
+from kpis.models import KPI, Measurement
+from kpis.periods import days_to_ranges
 from pmflow.errors import InvalidInput, NotFound
 from products import events
-from products.models import Portfolio, Product
 
 log = logging.getLogger(__name__)
 
@@ -33,122 +30,6 @@ class InvalidImport(InvalidInput):
 
     def as_dict(self) -> dict:
         return {"errors": self.errors}
-
-
-# --- KPIs --------------------------------------------------------------------------------------------
-
-KPI_FIELDS = (
-    "key",
-    "name",
-    "unit",
-    "direction",
-    "aggregation",
-    "target",
-    "target_granularity",
-    "tolerance_pct",
-    "headline",
-)
-
-
-def kpi_save(*, kpi: KPI | None = None, product: Product | None = None, actor=None, **fields) -> KPI:
-    """Create a KPI (give `product`) or change one (give `kpi`); refreshes its health.
-
-    Raises InvalidInput when the key is taken on the product. Making a KPI the headline takes the
-    flag from the product's other KPIs (each change recorded as an event). A KPI never moves to
-    another product.
-    """
-    unknown = set(fields) - set(KPI_FIELDS)
-    if unknown:
-        raise TypeError(f"unknown KPI fields {unknown}")
-    try:
-        with transaction.atomic():
-            if kpi is None:
-                kpi, before = KPI(product=product), None
-            else:
-                kpi = KPI.objects.select_for_update().select_related("product").get(pk=kpi.pk)
-                before = events.snapshot(kpi, KPI_FIELDS)
-            for name, value in fields.items():
-                setattr(kpi, name, value)
-            portfolio_id = kpi.product.portfolio_id
-            if kpi.headline:
-                others = KPI.objects.filter(product_id=kpi.product_id, headline=True).exclude(pk=kpi.pk)
-                for other in others.select_for_update():
-                    KPI.objects.filter(pk=other.pk).update(headline=False)
-                    events.record(
-                        portfolio_id=portfolio_id,
-                        actor=actor,
-                        verb="kpi.updated",
-                        obj=other,
-                        changes={"headline": [True, False]},
-                    )
-            kpi.save()
-            after = events.snapshot(kpi, KPI_FIELDS)
-            if before is None:
-                events.record(portfolio_id=portfolio_id, actor=actor, verb="kpi.created", obj=kpi)
-            elif changes := events.changes_between(before, after):
-                events.record(portfolio_id=portfolio_id, actor=actor, verb="kpi.updated", obj=kpi, changes=changes)
-    except IntegrityError as exc:
-        raise InvalidInput(fields={"key": "This product already has a KPI with this key."}) from exc
-    kpi_health_refresh(kpi_id=kpi.id)
-    kpi.refresh_from_db()
-    return kpi
-
-
-def kpi_delete(*, kpi_id: int, actor=None) -> None:
-    """Delete a KPI with its measurements and rollups."""
-    with transaction.atomic():
-        kpi = KPI.objects.select_related("product").select_for_update(of=("self",)).filter(pk=kpi_id).first()
-        if kpi is None:
-            raise NotFound()
-        events.record(
-            portfolio_id=kpi.product.portfolio_id,
-            actor=actor,
-            verb="kpi.deleted",
-            obj=kpi,
-            data={"measurements": kpi.measurements.count(), "product": kpi.product_id},
-        )
-        kpi.delete()
-
-
-def kpi_health_refresh(*, kpi_id: int, today: date | None = None) -> str:
-    """Store the health of the KPI's latest complete period at its target granularity.
-
-    While no complete period exists, or the latest complete one is the KPI's partly covered first
-    period, the value is shown but not judged (`no_data`, "Not judged yet"): a half-finished month
-    would otherwise look off track for a sum KPI.
-    """
-    kpi = KPI.objects.select_related("product__portfolio").get(pk=kpi_id)
-    zone = kpi.product.portfolio.zone
-    today = today or timezone.now().astimezone(zone).date()
-    current = period_start(today, kpi.target_granularity)
-    rows = Rollup.objects.filter(kpi_id=kpi_id, granularity=kpi.target_granularity).order_by("-period_start")
-    row = rows.filter(period_start__lt=current).first() or rows.first()
-    if row is None:
-        kpi.health, kpi.latest_value, kpi.latest_period_start = Health.NO_DATA, None, None
-    else:
-        target = target_for(
-            target=kpi.target,
-            target_granularity=kpi.target_granularity,
-            aggregation=kpi.aggregation,
-            granularity=kpi.target_granularity,
-        )
-        first_day = (
-            Rollup.objects.filter(kpi_id=kpi_id, granularity="day")
-            .order_by("period_start")
-            .values_list("period_start", flat=True)
-            .first()
-        )
-        judged = row.period_start < current and (first_day is None or first_day <= row.period_start)
-        kpi.health = (
-            health_of(value=row.value, target=target, direction=kpi.direction, tolerance_pct=kpi.tolerance_pct)
-            if judged
-            else Health.NO_DATA
-        )
-        kpi.latest_value, kpi.latest_period_start = row.value, row.period_start
-    KPI.objects.filter(pk=kpi_id).update(
-        health=kpi.health, latest_value=kpi.latest_value, latest_period_start=kpi.latest_period_start
-    )
-    return kpi.health
 
 
 # --- measurements --------------------------------------------------------------------------------
@@ -390,51 +271,3 @@ def rollups_enqueue(*, kpi_id: int, days: set[date]) -> None:
 
     ranges = [[first.isoformat(), last.isoformat()] for first, last in days_to_ranges(days)]
     transaction.on_commit(lambda: recompute_rollups.delay(kpi_id, ranges))
-
-
-# --- rollups -------------------------------------------------------------------------------------
-
-
-def rollups_recompute(*, kpi_id: int, day_ranges: list[tuple[date, date]]) -> None:
-    """Recompute a KPI's rollups for the touched local-day ranges, refresh its health, then ask the
-    lifecycle rules of its product whether to move it (after commit)."""
-    from products.tasks import lifecycle_rules_evaluate
-
-    kpi = KPI.objects.select_related("product__portfolio").filter(pk=kpi_id).first()
-    if kpi is None:
-        return  # deleted meanwhile: nothing to derive
-    with transaction.atomic():
-        # The KPI's lock (lock order: product → KPI): two recomputes of one KPI run one after the
-        # other instead of both inserting the same rollup rows (an IntegrityError on PostgreSQL).
-        if not list(KPI.objects.select_for_update().filter(pk=kpi_id).values_list("id", flat=True)):
-            return
-        rollups.recompute_kpi(kpi_id=kpi_id, zone_name=kpi.product.portfolio.timezone, day_ranges=day_ranges)
-        kpi_health_refresh(kpi_id=kpi_id)
-        product_id = kpi.product_id
-        transaction.on_commit(lambda: lifecycle_rules_evaluate.delay(product_id))
-
-
-def rollups_rebuild(*, portfolio_id: int | None = None) -> int:
-    """Rebuild all rollups (of one portfolio, or all) from measurements; returns portfolios rebuilt."""
-    portfolios = Portfolio.objects.all() if portfolio_id is None else Portfolio.objects.filter(pk=portfolio_id)
-    done = 0
-    for portfolio in portfolios.order_by("id"):
-        with transaction.atomic():
-            # Every KPI's lock, in id order, so no incremental recompute interleaves with the rebuild.
-            kpis = KPI.objects.select_for_update(of=("self",)).filter(product__portfolio=portfolio).order_by("id")
-            list(kpis.values_list("id", flat=True))
-            rollups.rebuild_portfolio(portfolio_id=portfolio.id, zone_name=portfolio.timezone)
-        for kpi_id in KPI.objects.filter(product__portfolio=portfolio).values_list("id", flat=True):
-            kpi_health_refresh(kpi_id=kpi_id)
-        done += 1
-    return done
-
-
-def kpi_health_refresh_all() -> int:
-    ids = list(KPI.objects.values_list("id", flat=True))
-    for kpi_id in ids:
-        kpi_health_refresh(kpi_id=kpi_id)
-    return len(ids)
-
-
-__all__ = ["Aggregation", "Direction", "Granularity"]

@@ -1,0 +1,40 @@
+"""Every write to KPIs and measurements, and the rollup and health work that follows them.
+
+A package by subject: `definitions` (KPIs and their health), `measurements` (ingest, corrections),
+`derived` (rollup recomputes and rebuilds). Callers import from here.
+"""
+
+from kpis.services.definitions import KPI_FIELDS, kpi_delete, kpi_health_refresh, kpi_health_refresh_all, kpi_save
+from kpis.services.derived import rollups_rebuild, rollups_recompute
+from kpis.services.measurements import (
+    MAX_BATCH,
+    UPSERT_BATCH,
+    InvalidImport,
+    clean_measurement_items,
+    measurement_correct,
+    measurement_delete,
+    measurements_ingest,
+    parse_observed_at,
+    parse_value,
+    rollups_enqueue,
+)
+
+__all__ = [
+    "KPI_FIELDS",
+    "MAX_BATCH",
+    "UPSERT_BATCH",
+    "InvalidImport",
+    "clean_measurement_items",
+    "kpi_delete",
+    "kpi_health_refresh",
+    "kpi_health_refresh_all",
+    "kpi_save",
+    "measurement_correct",
+    "measurement_delete",
+    "measurements_ingest",
+    "parse_observed_at",
+    "parse_value",
+    "rollups_enqueue",
+    "rollups_rebuild",
+    "rollups_recompute",
+]
