@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from kpis.services import kpi_save, measurements_ingest
 from products import services
-from products.models import LifecycleRule, Portfolio, ProductLine, Role, Stage
+from products.models import Portfolio, Role, Stage
 
 PORTFOLIO = "Acme Software"
 LINES = {
@@ -53,6 +53,11 @@ PRODUCTS = [
     ("Huddle", "Collaboration", Stage.RESEARCH, "Async stand-ups for remote teams.", 0, 0, 0),
     ("FieldKit", "Mobile", Stage.PLANNING, "Offline checklists for field technicians.", 0, 0, 0),
     ("Scout", "Mobile", Stage.IDEATION, "Photo capture of site issues, routed to the right team.", 0, 0, 0),
+]
+# Colleagues on the members page: username, e-mail, role.
+COLLEAGUES = [
+    ("priya", "priya@example.com", Role.PRODUCT_MANAGER),
+    ("marco", "marco@example.com", Role.MARKETER),
 ]
 REASONS = {
     Stage.RESEARCH: "Problem confirmed in 12 customer interviews.",
@@ -105,9 +110,15 @@ class Command(BaseCommand):
     def _load(self, user, viewer, days):
         rng = random.Random(42)
         portfolio = services.portfolio_create(name=PORTFOLIO, timezone_name="Europe/Berlin", creator=user)
-        services.membership_set(portfolio=portfolio, username=viewer.username, role=Role.VIEWER)
+        services.membership_set(portfolio=portfolio, username=viewer.username, role=Role.VIEWER, actor=user)
+        for username, email, role in COLLEAGUES:
+            colleague, made = get_user_model().objects.get_or_create(username=username, defaults={"email": email})
+            if made:
+                colleague.set_unusable_password()  # colleagues to see on the members page, not to log in as
+                colleague.save()
+            services.membership_set(portfolio=portfolio, username=username, role=role, actor=user)
         lines = {
-            name: ProductLine.objects.create(portfolio=portfolio, name=name, description=text)
+            name: services.product_line_save(portfolio=portfolio, actor=user, name=name, description=text)
             for name, text in LINES.items()
         }
         zone = portfolio.zone
@@ -170,9 +181,10 @@ class Command(BaseCommand):
                     product_id=product.id, to_stage=step, reason=REASONS[step], actor=user, at=at
                 )
             self._measure(product, start, days, revenue, wau, growth, rng)
-        LifecycleRule.objects.create(
+        services.lifecycle_rule_save(
             portfolio=portfolio,
-            name="Launch → Growth when weekly active users hold above 1,500",
+            actor=user,
+            name="Adoption proves the launch",
             from_stage=Stage.LAUNCH,
             to_stage=Stage.GROWTH,
             condition_type="kpi_threshold",
@@ -183,22 +195,15 @@ class Command(BaseCommand):
                 "value": 1500,
                 "periods": 4,
             },
-            created_by=user,
         )
-        LifecycleRule.objects.create(
+        services.lifecycle_rule_save(
             portfolio=portfolio,
-            name="Decline → Retired when monthly revenue stays below 20,000",
+            actor=user,
+            name="Sunset when revenue fades",
             from_stage=Stage.DECLINE,
             to_stage=Stage.RETIRED,
             condition_type="kpi_threshold",
-            params={
-                "key": "revenue",
-                "granularity": "month",
-                "comparator": "lt",
-                "value": 20000,
-                "periods": 3,
-            },
-            created_by=user,
+            params={"key": "revenue", "granularity": "month", "comparator": "lt", "value": 20000, "periods": 3},
         )
         # What the periodic sweep would do: Pulse Alerts' active users have held up, so it moves on.
         services.lifecycle_rules_evaluate_all()
