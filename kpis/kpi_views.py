@@ -11,7 +11,7 @@ from kpis.models import KPI
 from kpis.selectors import kpi_for_user, measurement_for_user
 from pmflow import access
 from pmflow.errors import DomainError
-from pmflow.forms import add_domain_error, csv_download
+from pmflow.forms import csv_download, save_with
 from products.pages import page, portfolio_context
 from products.selectors import product_for_user
 
@@ -42,14 +42,9 @@ def kpi_create(request):
     product = product_for_user(request.user, request.GET.get("product"))
     access.require(request.user, KPI, product.portfolio_id)
     form = KPIForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            kpi = services.kpi_save(product=product, actor=request.user, **form.cleaned_data)
-        except DomainError as exc:
-            add_domain_error(form, exc)
-        else:
-            messages.success(request, f"KPI “{kpi.name}” created. Add its first measurements.")
-            return redirect("kpi-measurements", kpi_id=kpi.id)
+    if kpi := save_with(request, form, lambda data: services.kpi_save(product=product, actor=request.user, **data)):
+        messages.success(request, f"KPI “{kpi.name}” created. Add its first measurements.")
+        return redirect("kpi-measurements", kpi_id=kpi.id)
     return _kpi_form_page(request, product, form)
 
 
@@ -57,14 +52,9 @@ def kpi_create(request):
 def kpi_edit(request, kpi_id: int):
     kpi = kpi_for_user(request.user, kpi_id, write=True)
     form = KPIForm(request.POST or None, initial=KPIForm.initial_for(kpi))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.kpi_save(kpi=kpi, actor=request.user, **form.cleaned_data)
-        except DomainError as exc:
-            add_domain_error(form, exc)
-        else:
-            messages.success(request, "KPI saved.")
-            return redirect("kpi-page", kpi_id=kpi.id)
+    if save_with(request, form, lambda data: services.kpi_save(kpi=kpi, actor=request.user, **data)):
+        messages.success(request, "KPI saved.")
+        return redirect("kpi-page", kpi_id=kpi.id)
     return _kpi_form_page(request, kpi.product, form, kpi=kpi)
 
 

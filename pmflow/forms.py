@@ -102,3 +102,17 @@ def _cell(value):
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
     return value
+
+
+def save_with(request, form: forms.Form, write):
+    """On a valid POST, return `write(form.cleaned_data)` (a service call); None when nothing was saved.
+
+    A domain error the service raises (a taken name, a line of another portfolio) goes on the form.
+    """
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        return write(form.cleaned_data)
+    except DomainError as exc:
+        add_domain_error(form, exc)
+        return None

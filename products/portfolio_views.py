@@ -7,7 +7,7 @@ from django.views.decorators.http import require_POST
 
 from pmflow import access
 from pmflow.errors import DomainError
-from pmflow.forms import add_domain_error, csv_download
+from pmflow.forms import csv_download, save_with
 from products import services
 from products.forms import MemberInviteForm, MemberRoleForm, PortfolioForm, ProductLineForm
 from products.models import Membership, Portfolio, ProductLine, Role
@@ -26,22 +26,18 @@ def portfolio_settings(request, portfolio_id: int):
     portfolio = portfolio_for_user(request.user, portfolio_id, write=True)
     initial = {"name": portfolio.name, "timezone": portfolio.timezone}
     form = PortfolioForm(request.POST or None, initial=initial, browser_zone_default=False)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.portfolio_update(
-                portfolio_id=portfolio.id,
-                actor=request.user,
-                name=form.cleaned_data["name"],
-                timezone_name=form.cleaned_data["timezone"],
-            )
-        except DomainError as exc:
-            add_domain_error(form, exc)
-        else:
-            note = ""
-            if form.cleaned_data["timezone"] != portfolio.timezone:
-                note = " KPI rollups are being recomputed for the new time zone."
-            messages.success(request, f"Settings saved.{note}")
-            return redirect("portfolio-settings", portfolio_id=portfolio.id)
+    zone_before = portfolio.timezone
+    saved = save_with(
+        request,
+        form,
+        lambda data: services.portfolio_update(
+            portfolio_id=portfolio.id, actor=request.user, name=data["name"], timezone_name=data["timezone"]
+        ),
+    )
+    if saved:
+        note = " KPI rollups are being recomputed for the new time zone." if saved.timezone != zone_before else ""
+        messages.success(request, f"Settings saved.{note}")
+        return redirect("portfolio-settings", portfolio_id=portfolio.id)
     context = portfolio_context(request, portfolio, crumbs=[("Settings", None)], section="settings", form=form)
     return render(request, "products/portfolio_settings.html", context, status=400 if form.errors else 200)
 
@@ -55,21 +51,13 @@ def portfolio_members(request, portfolio_id: int):
         rows = [(m.user.get_username(), m.user.email, m.get_role_display(), m.created_at.isoformat()) for m in members]
         return csv_download(f"members-{portfolio.id}", ["username", "email", "role", "member_since"], rows)
     form = MemberInviteForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            membership = services.membership_set(
-                portfolio=portfolio,
-                username=form.cleaned_data["username"],
-                role=form.cleaned_data["role"],
-                actor=request.user,
-            )
-        except DomainError as exc:
-            add_domain_error(form, exc)
-        else:
-            messages.success(
-                request, f"{membership.user.get_username()} is now {membership.get_role_display().lower()} here."
-            )
-            return redirect("portfolio-members", portfolio_id=portfolio.id)
+    membership = save_with(
+        request, form, lambda data: services.membership_set(portfolio=portfolio, actor=request.user, **data)
+    )
+    if membership:
+        role = membership.get_role_display().lower()
+        messages.success(request, f"{membership.user.get_username()} is now {role} here.")
+        return redirect("portfolio-members", portfolio_id=portfolio.id)
     context = portfolio_context(
         request,
         portfolio,
@@ -163,14 +151,11 @@ def product_line_create(request):
     portfolio = portfolio_for_user(request.user, request.GET.get("portfolio") or request.session.get("portfolio_id"))
     access.require(request.user, ProductLine, portfolio.id)
     form = ProductLineForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            line = services.product_line_save(portfolio=portfolio, actor=request.user, **form.cleaned_data)
-        except DomainError as exc:
-            add_domain_error(form, exc)
-        else:
-            messages.success(request, f"Product line “{line.name}” created.")
-            return redirect("product-lines", portfolio_id=portfolio.id)
+    if line := save_with(
+        request, form, lambda data: services.product_line_save(portfolio=portfolio, actor=request.user, **data)
+    ):
+        messages.success(request, f"Product line “{line.name}” created.")
+        return redirect("product-lines", portfolio_id=portfolio.id)
     return _line_form_page(request, portfolio, form)
 
 
@@ -178,14 +163,9 @@ def product_line_create(request):
 def product_line_edit(request, product_line_id: int):
     line = product_line_for_user(request.user, product_line_id, write=True)
     form = ProductLineForm(request.POST or None, initial={"name": line.name, "description": line.description})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.product_line_save(product_line=line, actor=request.user, **form.cleaned_data)
-        except DomainError as exc:
-            add_domain_error(form, exc)
-        else:
-            messages.success(request, "Product line saved.")
-            return redirect("product-lines", portfolio_id=line.portfolio_id)
+    if save_with(request, form, lambda data: services.product_line_save(product_line=line, actor=request.user, **data)):
+        messages.success(request, "Product line saved.")
+        return redirect("product-lines", portfolio_id=line.portfolio_id)
     return _line_form_page(request, line.portfolio, form, line=line)
 
 

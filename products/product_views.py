@@ -6,8 +6,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from pmflow import access
-from pmflow.errors import DomainError
-from pmflow.forms import add_domain_error
+from pmflow.forms import save_with
 from products import services
 from products.forms import ProductForm
 from products.models import Product
@@ -43,14 +42,11 @@ def product_create(request):
     access.require(request.user, Product, portfolio.id)
     initial = {"product_line": request.GET.get("product_line")} if request.GET.get("product_line") else {}
     form = ProductForm(request.POST or None, portfolio=portfolio, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            product = services.product_create(portfolio=portfolio, actor=request.user, **form.cleaned_data)
-        except DomainError as exc:
-            add_domain_error(form, exc)
-        else:
-            messages.success(request, f"“{product.name}” created in Ideation. Next: give it a KPI with a target.")
-            return redirect("product-page", product_id=product.id)
+    if product := save_with(
+        request, form, lambda data: services.product_create(portfolio=portfolio, actor=request.user, **data)
+    ):
+        messages.success(request, f"“{product.name}” created in Ideation. Next: give it a KPI with a target.")
+        return redirect("product-page", product_id=product.id)
     return _form_page(request, portfolio, form)
 
 
@@ -59,14 +55,11 @@ def product_edit(request, product_id: int):
     product = product_for_user(request.user, product_id, write=True)
     initial = {"name": product.name, "description": product.description, "product_line": product.product_line_id}
     form = ProductForm(request.POST or None, portfolio=product.portfolio, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.product_update(product_id=product.id, actor=request.user, **form.cleaned_data)
-        except DomainError as exc:
-            add_domain_error(form, exc)
-        else:
-            messages.success(request, "Product saved.")
-            return redirect("product-page", product_id=product.id)
+    if save_with(
+        request, form, lambda data: services.product_update(product_id=product.id, actor=request.user, **data)
+    ):
+        messages.success(request, "Product saved.")
+        return redirect("product-page", product_id=product.id)
     return _form_page(request, product.portfolio, form, product=product)
 
 

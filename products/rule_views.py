@@ -6,8 +6,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from pmflow import access
-from pmflow.errors import DomainError
-from pmflow.forms import add_domain_error, csv_download
+from pmflow.forms import csv_download, save_with
 from products import services
 from products.forms import LifecycleRuleForm
 from products.models import LifecycleRule
@@ -55,10 +54,14 @@ def _form_page(request, portfolio, form, *, rule=None):
 
 
 def _save(request, portfolio, form, rule=None):
-    try:
-        saved = services.lifecycle_rule_save(portfolio=portfolio, rule=rule, actor=request.user, **form.rule_fields())
-    except DomainError as exc:
-        add_domain_error(form, exc)
+    saved = save_with(
+        request,
+        form,
+        lambda data: services.lifecycle_rule_save(
+            portfolio=portfolio, rule=rule, actor=request.user, **form.rule_fields()
+        ),
+    )
+    if not saved:
         return None
     messages.success(request, f"Rule saved: {describe(saved)}. It is checked now and after every KPI update.")
     return redirect("rule-list", portfolio_id=portfolio.id)
@@ -72,7 +75,7 @@ def rule_create(request, portfolio_id: int):
     if request.GET.get("condition_type"):
         initial["condition_type"] = request.GET["condition_type"]
     form = LifecycleRuleForm(request.POST or None, portfolio=portfolio, initial=initial)
-    if request.method == "POST" and form.is_valid() and (done := _save(request, portfolio, form)):
+    if done := _save(request, portfolio, form):
         return done
     return _form_page(request, portfolio, form)
 
@@ -85,7 +88,7 @@ def rule_edit(request, rule_id: int):
         for name in ("name", "from_stage", "to_stage", "condition_type", "mode", "is_active", "params")
     }
     form = LifecycleRuleForm(request.POST or None, portfolio=rule.portfolio, initial=initial)
-    if request.method == "POST" and form.is_valid() and (done := _save(request, rule.portfolio, form, rule)):
+    if done := _save(request, rule.portfolio, form, rule):
         return done
     return _form_page(request, rule.portfolio, form, rule=rule)
 
