@@ -206,6 +206,9 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "pmflow.pagination.PagePagination",
     "PAGE_SIZE": 50,
+    # JSON bodies only: the schema then advertises what each endpoint really takes. An upload endpoint
+    # sets `parser_classes = [MultiPartParser]` on its own view.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
@@ -237,8 +240,14 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "StageEnum": "products.models.Stage",
         "RoleEnum": "products.models.Role",
+        "ModeEnum": "products.models.LifecycleRule.Mode",
         "GranularityEnum": "kpis.models.Granularity",
+        "AggregationEnum": "kpis.models.Aggregation",
+        "DirectionEnum": "kpis.models.Direction",
+        "HealthEnum": "kpis.models.Health",
     },
+    # Error statuses and bodies on every operation (pmflow/openapi.py), after the enum components.
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "pmflow.openapi.document_errors"],
 }
 
 # --- Celery ---

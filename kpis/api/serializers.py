@@ -1,3 +1,5 @@
+from drf_spectacular.extensions import OpenApiSerializerExtension
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from kpis.models import KPI, Granularity, Health, Measurement
@@ -7,7 +9,7 @@ from products.selectors import product_list_for_user
 
 class KPISerializer(serializers.ModelSerializer):
     product = ScopedPrimaryKeyField(product_list_for_user)
-    health = serializers.CharField(read_only=True)
+    health = serializers.ChoiceField(choices=Health.choices, read_only=True)
 
     class Meta:
         model = KPI
@@ -44,6 +46,7 @@ class MeasurementSerializer(serializers.ModelSerializer):
         fields = ["id", "observed_at", "value", "external_id", "recorded_at"]
 
 
+@extend_schema_serializer(component_name="Measurement")  # the request body: MeasurementRequest
 class MeasurementInput(serializers.Serializer):
     """One measurement; POST a list of up to 10,000 of these to import in bulk."""
 
@@ -52,6 +55,18 @@ class MeasurementInput(serializers.Serializer):
     )
     value = serializers.DecimalField(max_digits=20, decimal_places=6)
     external_id = serializers.CharField(required=False, allow_null=True, max_length=200)
+
+
+class MeasurementBatch(serializers.Serializer):
+    """The measurements POST body, for the schema only: one measurement or a list of 1 to 10,000."""
+
+
+class MeasurementBatchSchema(OpenApiSerializerExtension):
+    target_class = MeasurementBatch
+
+    def map_serializer(self, auto_schema, direction):
+        one = auto_schema.resolve_serializer(MeasurementInput, direction).ref
+        return {"oneOf": [one, {"type": "array", "items": one, "minItems": 1, "maxItems": 10_000}]}
 
 
 class IngestResult(serializers.Serializer):

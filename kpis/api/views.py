@@ -1,6 +1,7 @@
 import django_filters
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import permissions, serializers, status, views
 from rest_framework.decorators import action
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
@@ -12,7 +13,7 @@ from kpis.api.serializers import (
     CombinedRollupQuery,
     IngestResult,
     KPISerializer,
-    MeasurementInput,
+    MeasurementBatch,
     MeasurementSerializer,
     RollupQuery,
     RollupRowSerializer,
@@ -21,6 +22,7 @@ from kpis.models import KPI
 from kpis.selectors import kpi_for_user, kpi_list_for_user, measurement_list, rollup_series, rollups_combined
 from pmflow.access import require
 from pmflow.api import PortfolioScopedViewSet
+from pmflow.openapi import enum_parameter
 from pmflow.pagination import MeasurementCursorPagination
 from products.selectors import product_for_user
 
@@ -36,11 +38,25 @@ class RollupCSVRenderer(CSVRenderer):
 
 ROLLUP_RENDERERS = [JSONRenderer, BrowsableAPIRenderer, RollupCSVRenderer]
 ROLLUP_PARAMETERS = [
-    OpenApiParameter("granularity", str, enum=["day", "week", "month", "quarter", "year"]),
+    enum_parameter("granularity", "GranularityEnum", description="Default `day`."),
     OpenApiParameter("from", OpenApiTypes.DATE),
     OpenApiParameter("to", OpenApiTypes.DATE),
-    OpenApiParameter("format", str, enum=["json", "csv"]),
+    enum_parameter("format", "RollupFormatEnum"),
 ]
+ROLLUP_RESPONSES = {
+    (200, "application/json"): RollupRowSerializer(many=True),
+    (200, "text/csv"): OpenApiTypes.STR,
+}
+
+
+class BodyRequiredSchema(AutoSchema):
+    """drf-spectacular cannot tell that a one-of body (an object or a list) is required; it is."""
+
+    def _get_request_body(self, direction="request"):
+        body = super()._get_request_body(direction)
+        if body is not None:
+            body["required"] = True
+        return body
 
 
 def _csv_download(response: Response, request, filename: str) -> Response:
@@ -58,7 +74,18 @@ class KPIFilter(django_filters.FilterSet):
         fields = ["product", "key", "health", "aggregation", "direction", "headline"]
 
 
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            enum_parameter("aggregation", "AggregationEnum"),
+            enum_parameter("direction", "DirectionEnum"),
+            enum_parameter("health", "HealthEnum"),
+        ]
+    )
+)
 class KPIViewSet(PortfolioScopedViewSet):
+    """KPIs of products, their measurements and rollups."""
+
     serializer_class = KPISerializer
     filterset_class = KPIFilter
     search_fields = ["name", "key"]
@@ -91,9 +118,21 @@ class KPIViewSet(PortfolioScopedViewSet):
         responses=MeasurementSerializer(many=True),
         parameters=[OpenApiParameter("page_size", int)],
     )
-    @extend_schema(methods=["POST"], request=MeasurementInput(many=True), responses={201: IngestResult})
-    @action(detail=True, methods=["get", "post"], pagination_class=MeasurementCursorPagination, filter_backends=[])
+    @extend_schema(
+        methods=["POST"],
+        request=MeasurementBatch,
+        responses={201: IngestResult},
+    )
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        pagination_class=MeasurementCursorPagination,
+        filter_backends=[],
+        schema=BodyRequiredSchema(),
+    )
     def measurements(self, request, pk=None):
+        """GET: measurements newest first, in cursor pages. POST: one measurement or a list of up to 10,000,
+        all or nothing; the rollups are updated after the commit."""
         if request.method == "POST":
             kpi = kpi_for_user(request.user, pk, action="measure")
             items = request.data if isinstance(request.data, list) else [request.data]
@@ -103,7 +142,7 @@ class KPIViewSet(PortfolioScopedViewSet):
         page = self.paginate_queryset(measurement_list(kpi))
         return self.get_paginated_response(MeasurementSerializer(page, many=True).data)
 
-    @extend_schema(parameters=ROLLUP_PARAMETERS, responses=RollupRowSerializer(many=True))
+    @extend_schema(parameters=ROLLUP_PARAMETERS, responses=ROLLUP_RESPONSES)
     @action(
         detail=True,
         methods=["get"],
@@ -112,6 +151,7 @@ class KPIViewSet(PortfolioScopedViewSet):
         filter_backends=[],
     )
     def rollups(self, request, pk=None):
+        """The KPI aggregated by period, with its target and health; `format=csv` for a download."""
         kpi = kpi_for_user(request.user, pk)
         query = RollupQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
@@ -128,12 +168,12 @@ class CombinedRollupsView(views.APIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("key", str, required=True),
+            OpenApiParameter("key", {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$"}, required=True),
             OpenApiParameter("portfolio", int),
             OpenApiParameter("product_line", int),
             *ROLLUP_PARAMETERS,
         ],
-        responses=RollupRowSerializer(many=True),
+        responses=ROLLUP_RESPONSES,
     )
     def get(self, request):
         query = CombinedRollupQuery(data=request.query_params)

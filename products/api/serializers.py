@@ -1,4 +1,5 @@
 from django.contrib.auth import get_user_model
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from products import services
@@ -46,11 +47,15 @@ class InPortfolio(serializers.ModelSerializer):
         return attrs
 
 
+# Request bodies are named after what they ask for (`TokenRequest`, `MemberRequest`, `TransitionRequest`):
+# with COMPONENT_SPLIT_REQUEST drf-spectacular appends "Request" to the component name.
+@extend_schema_serializer(component_name="Token")
 class TokenInput(serializers.Serializer):
     username = serializers.CharField()
     password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
 
 
+@extend_schema_serializer(component_name="Token")
 class TokenOutput(serializers.Serializer):
     token = serializers.CharField()
     expiry = serializers.DateTimeField(allow_null=True)
@@ -87,6 +92,7 @@ class MemberSerializer(serializers.ModelSerializer):
         fields = ["id", "username", "role", "created_at"]
 
 
+@extend_schema_serializer(component_name="Member")
 class MemberInput(serializers.Serializer):
     username = serializers.CharField(max_length=150)
     role = serializers.ChoiceField(choices=Role.choices)
@@ -107,7 +113,7 @@ class ProductSerializer(InPortfolio):
     name_taken = "A product with this name exists in the portfolio."
     portfolio = ScopedPrimaryKeyField(portfolio_list_for_user)
     product_line = ScopedPrimaryKeyField(product_line_list_for_user, allow_null=True, required=False)
-    stage = serializers.CharField(read_only=True)
+    stage = serializers.ChoiceField(choices=Stage.choices, read_only=True)
 
     class Meta:
         model = Product
@@ -133,6 +139,7 @@ class ProductSerializer(InPortfolio):
         return attrs
 
 
+@extend_schema_serializer(component_name="Transition")
 class TransitionInput(serializers.Serializer):
     to_stage = serializers.ChoiceField(choices=Stage.choices)
     reason = serializers.CharField(max_length=5000)

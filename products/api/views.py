@@ -1,5 +1,5 @@
 from django.contrib.auth import authenticate, get_user_model
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from knox.auth import TokenAuthentication
 from knox.models import AuthToken
 from rest_framework import permissions, status, views
@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from pmflow.access import require
 from pmflow.api import PortfolioScopedViewSet
 from pmflow.errors import InvalidInput
+from pmflow.openapi import enum_parameter, error_response
 from products import services
 from products.api import filters
 from products.api.serializers import (
@@ -52,7 +53,11 @@ class TokenView(views.APIView):
     def get_throttles(self):
         return super().get_throttles() if self.request.method == "POST" else []
 
-    @extend_schema(request=TokenInput, responses={200: TokenOutput}, auth=[])
+    @extend_schema(
+        request=TokenInput,
+        responses={200: TokenOutput, 429: error_response("Too many attempts from this client; retry later.")},
+        auth=[],
+    )
     def post(self, request):
         body = TokenInput(data=request.data)
         body.is_valid(raise_exception=True)
@@ -79,6 +84,8 @@ class MeView(views.APIView):
 
 
 class PortfolioViewSet(PortfolioScopedViewSet):
+    """Portfolios you are a member of; the creator of one becomes its admin."""
+
     serializer_class = PortfolioSerializer
     create_needs_role = False  # anyone signed in may start a portfolio and becomes its admin
     search_fields = ["name"]
@@ -109,9 +116,11 @@ class PortfolioViewSet(PortfolioScopedViewSet):
             timezone_name=data.get("timezone"),
         )
 
-    @extend_schema(request=MemberInput, responses=MemberSerializer(many=True))
-    @action(detail=True, methods=["get", "post"], pagination_class=None)
+    @extend_schema(methods=["GET"], responses=MemberSerializer(many=True))
+    @extend_schema(methods=["POST"], request=MemberInput, responses={201: MemberSerializer})
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
     def members(self, request, pk=None):
+        """The portfolio's members; admins add one (or change a role) with `{"username", "role"}`."""
         portfolio = portfolio_for_user(request.user, pk, write=request.method == "POST")
         if request.method == "POST":
             body = MemberInput(data=request.data)
@@ -122,6 +131,8 @@ class PortfolioViewSet(PortfolioScopedViewSet):
 
 
 class ProductLineViewSet(PortfolioScopedViewSet):
+    """Product lines group the products of a portfolio."""
+
     serializer_class = ProductLineSerializer
     filterset_class = filters.ProductLineFilter
     search_fields = ["name", "description"]
@@ -150,7 +161,10 @@ class ProductLineViewSet(PortfolioScopedViewSet):
         services.product_line_delete(product_line_id=instance.id, actor=self.request.user)
 
 
+@extend_schema_view(list=extend_schema(parameters=[enum_parameter("stage", "StageEnum", many=True)]))
 class ProductViewSet(PortfolioScopedViewSet):
+    """Products and their lifecycle stage; the stage changes only through `transition`."""
+
     serializer_class = ProductSerializer
     filterset_class = filters.ProductFilter
     search_fields = ["name", "description"]
@@ -183,9 +197,16 @@ class ProductViewSet(PortfolioScopedViewSet):
     def perform_destroy(self, instance):
         services.product_delete(product_id=instance.id, actor=self.request.user)
 
-    @extend_schema(request=TransitionInput, responses=ProductSerializer)
+    @extend_schema(
+        request=TransitionInput,
+        responses={
+            200: ProductSerializer,
+            409: error_response("A stage gate is not met (`unmet`), or the product is no longer in `from_stage`."),
+        },
+    )
     @action(detail=True, methods=["post"])
     def transition(self, request, pk=None):
+        """Move the product to another stage, with a reason; gates apply unless `override` is set."""
         product = product_for_user(request.user, pk, action="transition")
         body = TransitionInput(data=request.data)
         body.is_valid(raise_exception=True)
@@ -201,14 +222,20 @@ class ProductViewSet(PortfolioScopedViewSet):
         return Response(ProductSerializer(product_for_user(request.user, pk), context={"request": request}).data)
 
     @extend_schema(responses=TransitionSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], filter_backends=[])
     def transitions(self, request, pk=None):
+        """The product's stage ledger, newest first."""
         product = product_for_user(request.user, pk)
         page = self.paginate_queryset(transition_list(product))
         return self.get_paginated_response(TransitionSerializer(page, many=True).data)
 
 
+@extend_schema_view(
+    list=extend_schema(parameters=[enum_parameter("from_stage", "StageEnum"), enum_parameter("to_stage", "StageEnum")])
+)
 class LifecycleRuleViewSet(PortfolioScopedViewSet):
+    """Rules that move a product from one stage to the next when their condition holds (admins write)."""
+
     serializer_class = LifecycleRuleSerializer
     filterset_class = filters.LifecycleRuleFilter
     search_fields = ["name"]
