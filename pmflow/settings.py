@@ -236,7 +236,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",  # tags endpoints by resource in the docs
-    "ENUM_ADD_EXPLICIT_BLANK_NULL_CHOICE": False,
+    # A choice field that can be blank or null says so (`oneOf: [StageEnum, BlankEnum]`): the ledger's
+    # first row has `from_stage: ""`, and a client generated from a schema that hides it fails on it.
+    "ENUM_ADD_EXPLICIT_BLANK_NULL_CHOICE": True,
     "ENUM_NAME_OVERRIDES": {
         "StageEnum": "products.models.Stage",
         "RoleEnum": "products.models.Role",

@@ -95,10 +95,13 @@ class RollupQuery(serializers.Serializer):
         return attrs
 
 
+MAX_ID = 2**63 - 1  # BigAutoField; a bigger number overflows the database driver (a 500 before this bound)
+
+
 class CombinedRollupQuery(RollupQuery):
     key = serializers.SlugField()
-    portfolio = serializers.IntegerField(required=False)
-    product_line = serializers.IntegerField(required=False)
+    portfolio = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    product_line = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
 
 
 class RollupRowSerializer(serializers.Serializer):

@@ -1,4 +1,5 @@
 import django_filters
+from django import forms
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -10,6 +11,7 @@ from rest_framework_csv.renderers import CSVRenderer
 
 from kpis import services
 from kpis.api.serializers import (
+    MAX_ID,
     CombinedRollupQuery,
     IngestResult,
     KPISerializer,
@@ -65,9 +67,18 @@ def _csv_download(response: Response, request, filename: str) -> Response:
     return response
 
 
+class IdFilter(django_filters.NumberFilter):
+    """An id: a whole number the database can hold (a bigger one was a 500, an overflow in the driver)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, min_value=1, max_value=MAX_ID, **kwargs)
+
+
 class KPIFilter(django_filters.FilterSet):
-    portfolio = django_filters.NumberFilter(field_name="product__portfolio")
-    product_line = django_filters.NumberFilter(field_name="product__product_line")
+    portfolio = IdFilter(field_name="product__portfolio")
+    product_line = IdFilter(field_name="product__product_line")
 
     class Meta:
         model = KPI
@@ -169,8 +180,8 @@ class CombinedRollupsView(views.APIView):
     @extend_schema(
         parameters=[
             OpenApiParameter("key", {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$"}, required=True),
-            OpenApiParameter("portfolio", int),
-            OpenApiParameter("product_line", int),
+            OpenApiParameter("portfolio", {"type": "integer", "minimum": 1, "maximum": MAX_ID}),
+            OpenApiParameter("product_line", {"type": "integer", "minimum": 1, "maximum": MAX_ID}),
             *ROLLUP_PARAMETERS,
         ],
         responses=ROLLUP_RESPONSES,

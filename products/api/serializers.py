@@ -153,7 +153,9 @@ class TransitionInput(serializers.Serializer):
 
 class TransitionSerializer(serializers.ModelSerializer):
     actor = serializers.SerializerMethodField()
-    rule = serializers.PrimaryKeyRelatedField(read_only=True)
+    # "" on the ledger's first row, written when the product is created.
+    from_stage = serializers.ChoiceField(choices=Stage.choices, allow_blank=True, read_only=True)
+    rule = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
 
     class Meta:
         model = StageTransition
@@ -169,6 +171,7 @@ class TransitionSerializer(serializers.ModelSerializer):
             "unmet_criteria",
             "evidence",
         ]
+        read_only_fields = fields
 
     def get_actor(self, move) -> str | None:
         return move.actor.get_username() if move.actor_id else None
