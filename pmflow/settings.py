@@ -206,9 +206,9 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "pmflow.pagination.PagePagination",
     "PAGE_SIZE": 50,
-    # JSON bodies only: the schema then advertises what each endpoint really takes. An upload endpoint
-    # sets `parser_classes = [MultiPartParser]` on its own view.
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # JSON bodies only (DRF's parser, refusing lone surrogates: pmflow/parsers.py): the schema then
+    # advertises what each endpoint really takes. An upload endpoint sets `parser_classes` on its view.
+    "DEFAULT_PARSER_CLASSES": ["pmflow.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
