@@ -40,7 +40,7 @@ def _plain(value):
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, Decimal):
-        return str(value.normalize()) if value == value.to_integral_value() else str(value)
+        return format(value.normalize(), "f")  # "12.5", never "12.500000" or "1.5E+3"
     return value
 
 
