@@ -252,6 +252,10 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "pmflow.openapi.document_errors"],
 }
 
+# A batch of 10,000 measurements with 200-character external ids is about 2.9 MB of JSON (the v1
+# contract says it fits); CSV files are uploads and have their own limit (kpis/imports.py).
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("MAX_REQUEST_BYTES", 8 * 1024 * 1024))
+
 # --- Celery ---
 REDIS_URL = os.environ.get("REDIS_URL", "")
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or REDIS_URL or None

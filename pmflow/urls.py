@@ -22,3 +22,5 @@ urlpatterns = [
     path("", include("products.urls")),
     path("", include("kpis.urls")),
 ]
+
+handler404 = "pmflow.exceptions.not_found"
