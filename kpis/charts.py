@@ -190,10 +190,13 @@ def line_chart(
     period_label=None,
     period_name=None,
     in_progress: date | None = None,
+    focusable: bool = True,
 ) -> SafeString:
     """A line of `rows` ({period_start, value, target, health}, oldest first), the target dashed.
 
     Drawn at three sizes (CSS shows the one that fits) with a legend below. A row whose health is
+    `focusable` makes each point a Tab stop (the KPI page); where a page shows many charts with their
+    tables, points are left out of the Tab order so the page's controls stay a few keys away.
     `in_progress` (or that starts on `in_progress`) is the period still running: a hollow point,
     "so far". Every point has a <title> and is focusable, and shows its period and exact value on
     hover and focus. `width`/`height` draw one size only.
@@ -204,7 +207,7 @@ def line_chart(
     long = period_name or short
     points = [_point(row, short, long, unit, in_progress) for row in rows]
     sizes = [Size("chart", width or 640, height or 260)] if width or height else SIZES
-    svgs = "".join(_svg(points, rows, size, title=title, unit=unit, short=short) for size in sizes)
+    svgs = "".join(_svg(points, rows, size, title=title, unit=unit, short=short, focusable=focusable) for size in sizes)
     return mark_safe(f'<figure class="chart-frame">{svgs}{_legend(points, rows)}</figure>')  # noqa: S308
 
 
@@ -240,8 +243,13 @@ def _point(row: dict, short, long, unit: str, in_progress: date | None) -> _Poin
     return _Point(float(row["value"]), target, health, running, long(row["period_start"]), reading)
 
 
-def _svg(points: list[_Point], rows: list[dict], size: Size, *, title: str, unit: str, short) -> str:
-    numbers = [p.value for p in points] + [p.target for p in points if p.target is not None]
+def _svg(
+    points: list[_Point], rows: list[dict], size: Size, *, title: str, unit: str, short, focusable: bool = True
+) -> str:
+    # A partial first period (a few days of a month) would pull the axis down and look like a crash:
+    # it does not set the scale, and its marker sits on the plot's edge when it falls outside.
+    scaled = [p.value for p in points if p.health != "partial"] or [p.value for p in points]
+    numbers = scaled + [p.target for p in points if p.target is not None]
     integers = all(Decimal(r["value"]) == Decimal(r["value"]).to_integral_value() for r in rows) and all(
         Decimal(r["target"]) == Decimal(r["target"]).to_integral_value() for r in rows if r.get("target") is not None
     )
@@ -262,6 +270,9 @@ def _svg(points: list[_Point], rows: list[dict], size: Size, *, title: str, unit
 
     def y(v: float) -> float:
         return top + plot_h - (v - low) / (high - low) * plot_h
+
+    def y_marker(v: float) -> float:
+        return min(max(y(v), top), top + plot_h)
 
     out = [
         f'<svg class="{size.css_class}" viewBox="0 0 {size.width} {size.height}" role="group" '
@@ -301,19 +312,22 @@ def _svg(points: list[_Point], rows: list[dict], size: Size, *, title: str, unit
         path = " ".join(f"{x(i):.1f},{y(points[i].value):.1f}" for i in range(firm[0], firm[-1] + 1))
         out.append(f'<polyline class="line" points="{path}"/>')
     for a in range(n - 1):
-        if points[a].health in ("in_progress", "partial") or points[a + 1].health in ("in_progress", "partial"):
+        # Only the running period is joined (dotted): a partial first period stands alone.
+        if "partial" in (points[a].health, points[a + 1].health):
+            continue
+        if points[a].health == "in_progress" or points[a + 1].health == "in_progress":
             out.append(
                 f'<line class="line unjudged" x1="{x(a):.1f}" y1="{y(points[a].value):.1f}" '
                 f'x2="{x(a + 1):.1f}" y2="{y(points[a + 1].value):.1f}"/>'
             )
     radius = min(4.5, max(2.5, step / 3)) if n > 1 else 4.5
     for i, p in enumerate(points):
-        out.append(_marker(p, x(i), y(p.value), radius, size))
+        out.append(_marker(p, x(i), y_marker(p.value), radius, size, focusable=focusable))
     out.append("</svg>")
     return "".join(out)
 
 
-def _marker(p: _Point, cx: float, cy: float, radius: float, size: Size) -> str:
+def _marker(p: _Point, cx: float, cy: float, radius: float, size: Size, *, focusable: bool = True) -> str:
     colour = HEALTH_COLOURS.get(p.health, UNJUDGED if p.health == "partial" else NEUTRAL)
     paint = f'fill="#fff" stroke="{NEUTRAL}" stroke-width="2"' if p.running else f'fill="{colour}"'
     # The visible label on hover and focus, two lines (period; reading), kept inside the chart: above
@@ -324,8 +338,9 @@ def _marker(p: _Point, cx: float, cy: float, radius: float, size: Size) -> str:
     tx = min(max(cx - tip_w / 2, 2), size.width - tip_w - 2)
     ty = cy - tip_h - 10 if cy - tip_h - 10 >= 2 else cy + 12
     hit = max(radius + 4, 9)
+    tab_stop = ' tabindex="0"' if focusable else ""
     return (
-        f'<g class="point" tabindex="0"><title>{escape(p.tip)}</title>'
+        f'<g class="point"{tab_stop}><title>{escape(p.tip)}</title>'
         f'<rect class="hit" x="{cx - hit:.1f}" y="{cy - hit:.1f}" width="{2 * hit:.1f}" height="{2 * hit:.1f}" '
         'fill="transparent"/>'
         f'<circle class="marker marker-{escape(p.health or "none")}" cx="{cx:.1f}" cy="{cy:.1f}" '

@@ -46,21 +46,26 @@ class KPIForm(forms.Form):
 
     @staticmethod
     def initial_for(kpi: KPI) -> dict:
-        return {name: getattr(kpi, name) for name in KPIForm.base_fields}
+        """The KPI's values as a person would type them: 57500, not 57500.000000."""
+        values = {name: getattr(kpi, name) for name in KPIForm.base_fields}
+        for name in ("target", "tolerance_pct"):
+            if isinstance(values[name], Decimal):
+                values[name] = format(values[name].normalize(), "f")
+        return values
 
 
 class MeasurementForm(forms.Form):
     observed_at = forms.CharField(
         max_length=40,
-        label="Date or time",
-        help_text="A date (2026-03-31) means that day in the portfolio's time zone; a time needs its offset.",
+        label="Date",
+        help_text="That day in the portfolio's time zone. (Pasted or uploaded rows may give a time with its offset.)",
         widget=forms.TextInput(attrs={"type": "date"}),
     )
     value = BoundedDecimalField()
     external_id = forms.CharField(
         max_length=200,
         required=False,
-        label="External id (optional)",
+        label="External id",
         help_text="The id in the system it comes from; sending it again updates instead of adding.",
     )
 

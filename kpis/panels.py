@@ -84,6 +84,7 @@ def kpi_charts(product, request) -> dict:
                     unit=kpi.unit,
                     period_label=label,
                     period_name=name,
+                    focusable=False,  # the table under each chart has the numbers; keep the move form near
                 ),
                 "latest": series[-1] if series else None,
                 # Newest first, for the table under the chart.

@@ -99,6 +99,8 @@ def _cell(value):
     # A text cell starting with = + - @ would run as a formula in a spreadsheet (CSV injection).
     if value is None:
         return ""
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")  # 1597.52, not 1597.520000
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
     return value

@@ -48,7 +48,15 @@ def portfolio_members(request, portfolio_id: int):
     access.require(request.user, Membership, portfolio.id)  # members are the admins' to see and manage
     members = list(membership_list(portfolio))
     if request.GET.get("format") == "csv":
-        rows = [(m.user.get_username(), m.user.email, m.get_role_display(), m.created_at.isoformat()) for m in members]
+        rows = [
+            (
+                m.user.get_username(),
+                m.user.email,
+                m.get_role_display(),
+                m.created_at.astimezone(portfolio.zone).isoformat(),
+            )
+            for m in members
+        ]
         return csv_download(f"members-{portfolio.id}", ["username", "email", "role", "member_since"], rows)
     form = MemberInviteForm(request.POST or None)
     membership = save_with(

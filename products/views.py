@@ -85,7 +85,7 @@ def portfolio_dashboard(request, portfolio_id: int):
                     p.name,
                     p.product_line.name if p.product_line else "",
                     p.stage,
-                    p.stage_changed_at.isoformat(),
+                    p.stage_changed_at.astimezone(portfolio.zone).isoformat(),
                     p.description,
                 )
                 for p in products

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 import django_filters
 from django import forms
 from drf_spectacular.openapi import AutoSchema
@@ -35,7 +37,9 @@ class RollupCSVRenderer(CSVRenderer):
     def render(self, data, media_type=None, renderer_context=None, writer_opts=None):
         if isinstance(data, dict):  # an error body: keep it readable as one row
             return super().render([data], media_type, renderer_context or {}, writer_opts)
-        return super().render(data, media_type, renderer_context or {}, writer_opts)
+        # Values as the JSON gives them (1597.52), not the database's six places (1597.520000).
+        rows = [{k: format(v.normalize(), "f") if isinstance(v, Decimal) else v for k, v in r.items()} for r in data]
+        return super().render(rows, media_type, renderer_context or {}, writer_opts)
 
 
 ROLLUP_RENDERERS = [JSONRenderer, BrowsableAPIRenderer, RollupCSVRenderer]

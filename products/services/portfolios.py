@@ -75,7 +75,13 @@ def _find_user(username_or_email: str):
     found = list(users[:2])
     if len(found) != 1:
         problem = "Several people use this e-mail address; give the username." if found else None
-        raise InvalidInput(fields={"username": problem or f"Nobody called “{text}” has an account here."})
+        raise InvalidInput(
+            fields={
+                "username": problem
+                or f"Nobody called “{text}” has an account here yet. Accounts are created by whoever runs this "
+                "pmflow (Admin → Users); add them here once they have one."
+            }
+        )
     return found[0]
 
 

@@ -2,7 +2,19 @@
 document.addEventListener("DOMContentLoaded", () => {
   const override = document.querySelector("#id_override");
   const gate = document.querySelector(".gate-errors");
-  if (override && gate) override.closest("p").classList.add("attention");
+  const overrideField = override && override.closest(".field, p");
+  if (overrideField && gate) overrideField.classList.add("attention");
+
+  // After a refused submit, start where the first problem is.
+  const invalid = document.querySelector("main .has-errors input, main .has-errors select, main .has-errors textarea");
+  if (invalid) invalid.focus();
+
+  // Destructive one-click buttons ask first (the server still does the work without JavaScript).
+  for (const form of document.querySelectorAll("form[data-confirm]")) {
+    form.addEventListener("submit", (event) => {
+      if (!window.confirm(form.dataset.confirm)) event.preventDefault();
+    });
+  }
 
   // The portfolio switcher is a GET form with a Go button; with JavaScript, choosing goes straight there.
   const switcher = document.querySelector("form.switcher");

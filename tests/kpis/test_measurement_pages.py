@@ -194,7 +194,7 @@ def test_viewer_sees_values_but_no_forms(client, kpi):
 def test_measurements_csv_download(client, kpi, pm):
     MeasurementFactory(kpi=kpi, value=42, external_id="x-1")
     body = client.get(f"/kpis/{kpi.id}/measurements/?format=csv").content.decode("utf-8-sig")
-    assert body.splitlines()[0] == "observed_at,value,external_id" and body.splitlines()[1].endswith(",42.000000,x-1")
+    assert body.splitlines()[0] == "observed_at,value,external_id" and body.splitlines()[1].endswith(",42,x-1")
 
 
 def test_measurements_page_query_count_at_ten_times_the_values(client, kpi, pm, django_assert_max_num_queries):
