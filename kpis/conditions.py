@@ -102,6 +102,7 @@ def describe_threshold(params: dict) -> str:
 class ThresholdParamsForm(forms.Form):
     key = forms.SlugField(
         max_length=64,
+        error_messages={"invalid": "Use lower-case letters, digits and underscores, e.g. weekly_active_users."},
         label="KPI key",
         help_text="The key of the product's KPI to watch, e.g. weekly_active_users.",
     )

@@ -12,6 +12,7 @@ class KPIForm(forms.Form):
     name = forms.CharField(max_length=200, help_text="As people say it, e.g. Weekly active users.")
     key = forms.SlugField(
         max_length=64,
+        error_messages={"invalid": "Use lower-case letters, digits and underscores, e.g. weekly_active_users."},
         help_text="Lower-case with underscores, the same on every product (e.g. revenue), so rollups combine.",
     )
     unit = forms.CharField(max_length=32, required=False, help_text="e.g. EUR, users, %. Shown on charts.")

@@ -9,7 +9,11 @@ def _measured(product, to_stage: str) -> str | None:
         return None
     from kpis.models import KPI
 
-    if not KPI.objects.filter(product=product, target__isnull=False).exists():
+    # Asked once per stage when a page previews every gate: remembered on this product instance
+    # (the transition service checks a freshly locked instance, so a move never sees a stale answer).
+    if not hasattr(product, "_has_kpi_with_target"):
+        product._has_kpi_with_target = KPI.objects.filter(product=product, target__isnull=False).exists()
+    if not product._has_kpi_with_target:
         return "No KPI with a target says what success looks like after launch."
     return None
 

@@ -1,6 +1,7 @@
 """Pages that define KPIs and feed them: the KPI form and the measurements page."""
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -127,7 +128,8 @@ def kpi_measurements(request, kpi_id: int):
         import_errors = _import_errors(exc)
     if action and (import_errors or single.errors or paste.errors or upload.errors):
         status = 400
-    recent = list(kpi.measurements.order_by("-observed_at", "-id")[:RECENT])
+    values = Paginator(kpi.measurements.order_by("-observed_at", "-id"), RECENT).get_page(request.GET.get("page"))
+    recent = list(values.object_list)
     context = portfolio_context(
         request,
         kpi.product.portfolio,
@@ -145,7 +147,8 @@ def kpi_measurements(request, kpi_id: int):
         import_errors=import_errors[:200],
         more_errors=max(0, len(import_errors) - 200),
         recent=[(m, MeasurementCorrectForm(initial=_correct_initial(m, zone), prefix=f"m{m.id}")) for m in recent],
-        total=kpi.measurements.count() if len(recent) == RECENT else len(recent),
+        total=values.paginator.count,
+        values=values,
         can_measure=access.can(request.user, KPI, kpi.product.portfolio_id, "measure"),
     )
     return render(request, "kpis/measurements.html", context, status=status)

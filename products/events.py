@@ -118,3 +118,34 @@ def relay_pending(*, older_than: timedelta = timedelta(seconds=30), limit: int =
     cutoff = timezone.now() - older_than
     ids = DomainEvent.objects.filter(dispatched_at__isnull=True, at__lt=cutoff).order_by("at", "id")
     return sum(dispatch(event_id) for event_id in list(ids.values_list("id", flat=True)[:limit]))
+
+
+_models_by_type: dict[str, type[Model]] = {}
+
+
+def _model_of(object_type: str):
+    if not _models_by_type:
+        from django.apps import apps
+
+        _models_by_type.update({object_type_of(model): model for model in apps.get_models()})
+    return _models_by_type.get(object_type)
+
+
+def readable_changes(event: DomainEvent) -> list[tuple[str, str, str]]:
+    """[(field label, old, new)] as a person reads them: "Stage: Maturity → Decline", not codes."""
+    model = _model_of(event.object_type)
+    rows = []
+    for name, pair in event.changes.items():
+        old, new = (pair + [None, None])[:2] if isinstance(pair, list) else (None, pair)
+        label = name.replace("_", " ")
+        choices = {}
+        if model is not None:
+            try:
+                field = model._meta.get_field(name)
+                label = str(field.verbose_name)
+                choices = {str(k): str(v) for k, v in field.flatchoices} if field.choices else {}
+            except Exception:  # a field the model no longer has: show the name as recorded
+                pass
+        shown = ["—" if v in (None, "") else choices.get(str(v), str(v)) for v in (old, new)]
+        rows.append((label[:1].upper() + label[1:], *shown))
+    return rows

@@ -7,6 +7,7 @@ Access answers come from the one policy registry (`pmflow.access`): every helper
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from pmflow.access import READ, WRITE, object_for_user, queryset_for_user, role_in, roles_by_portfolio
+from products import events
 from products.models import (
     DomainEvent,
     LifecycleRule,
@@ -55,12 +56,12 @@ def transition_list(product: Product) -> QuerySet[StageTransition]:
     return product.transitions.select_related("actor", "rule")
 
 
-def recent_transitions(portfolio: Portfolio, limit: int = 10) -> list[StageTransition]:
-    return list(
-        StageTransition.objects.filter(product__portfolio=portfolio)
-        .select_related("product", "actor", "rule")
-        .order_by("-at", "-id")[:limit]
-    )
+def recent_transitions(portfolio: Portfolio, limit: int = 10, product_ids=None) -> list[StageTransition]:
+    """The portfolio's latest stage changes, of the given products only when a filter narrows the board."""
+    moves = StageTransition.objects.filter(product__portfolio=portfolio)
+    if product_ids is not None:
+        moves = moves.filter(product_id__in=product_ids)
+    return list(moves.select_related("product", "actor", "rule").order_by("-at", "-id")[:limit])
 
 
 def lifecycle_rule_list_for_user(user) -> QuerySet[LifecycleRule]:
@@ -83,12 +84,15 @@ def products_by_stage(
 
 
 def object_history(object_type: str, object_id: int, limit: int = 50) -> list[DomainEvent]:
-    """The object's domain events, newest first: the history shown on its page."""
-    return list(
+    """The object's domain events, newest first, each with its changes in words: the page's history."""
+    history = list(
         DomainEvent.objects.filter(object_type=object_type, object_id=object_id)
         .select_related("actor")
         .order_by("-at", "-id")[:limit]
     )
+    for event in history:
+        event.readable = events.readable_changes(event)
+    return history
 
 
 # --- one object -------------------------------------------------------------------------------------

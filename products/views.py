@@ -92,6 +92,7 @@ def portfolio_dashboard(request, portfolio_id: int):
             ],
         )
     cards = pages.cards_for(products, request)
+    filtered = bool(wanted.get("product_line") or wanted.get("search") or wanted.get("archived"))
     columns = [
         {
             "stage": stage,
@@ -106,11 +107,11 @@ def portfolio_dashboard(request, portfolio_id: int):
         section="board",
         columns=columns,
         product_count=len(products),
-        filtered=bool(wanted.get("product_line") or wanted.get("search") or wanted.get("archived")),
+        filtered=filtered,
         filters=filters,
         has_lines=portfolio.product_lines.exists(),
         can_create=access.can(request.user, Product, portfolio.id),
-        transitions=recent_transitions(portfolio),
+        transitions=recent_transitions(portfolio, product_ids=[p.id for p in products] if filtered else None),
     )
     context["crumbs"] = []
     return render(request, "products/dashboard.html", context)
@@ -135,7 +136,7 @@ def _product_page(request, product, form=None, status=200, unmet=None):
     product = product_detail(product)
     stage_index = Stage.order(product.stage)
     can_move = access.can(request.user, Product, product.portfolio_id, "transition")
-    refused = _gate_preview(product) if can_move else {}
+    refused = _gate_preview(product)  # every member sees what the next stage needs
     choices = TransitionForm(product=product, refused=refused).fields["to_stage"].choices
     if form is None:
         form = TransitionForm(product=product, refused=refused)

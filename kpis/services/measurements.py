@@ -2,6 +2,7 @@
 
 import logging
 import math
+import re
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 
@@ -35,6 +36,7 @@ class InvalidImport(InvalidInput):
 # --- measurements --------------------------------------------------------------------------------
 
 
+DATE_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}")
 FORMAT_HINT = "Use an ISO date (2026-03-31) or a datetime with an offset (2026-03-31T09:00:00+02:00)."
 NO_OFFSET = "A datetime needs a UTC offset (e.g. +00:00 or Z); without one it is ambiguous."
 
@@ -49,7 +51,12 @@ def parse_observed_at(raw, zone) -> datetime:
         text = raw.strip()
         try:
             if len(text) == 10:  # YYYY-MM-DD
-                return datetime.combine(date.fromisoformat(text), time.min, tzinfo=zone)
+                if DATE_SHAPE.fullmatch(text):
+                    try:
+                        return datetime.combine(date.fromisoformat(text), time.min, tzinfo=zone)
+                    except ValueError:
+                        raise ValueError(f"{text} is not a date in the calendar.") from None
+                raise ValueError(FORMAT_HINT)
             moment = datetime.fromisoformat(text)  # Python 3.11+ reads offsets and a trailing Z
         except ValueError:
             raise ValueError(FORMAT_HINT) from None

@@ -203,3 +203,12 @@ def test_measurements_page_query_count_at_ten_times_the_values(client, kpi, pm, 
     client.get(f"/kpis/{kpi.id}/measurements/")
     with django_assert_max_num_queries(10):
         assert client.get(f"/kpis/{kpi.id}/measurements/").status_code == 200
+
+
+def test_older_values_are_a_page_away(client, kpi, pm):
+    for n in range(60):
+        MeasurementFactory(kpi=kpi, value=n, observed_at=f"2026-01-01T00:{n:02d}:00+00:00")
+    first = client.get(f"/kpis/{kpi.id}/measurements/")
+    assert "1–50 of 60" in first.content.decode() and "?page=2" in first.content.decode()
+    second = client.get(f"/kpis/{kpi.id}/measurements/?page=2").content.decode()
+    assert "51–60 of 60" in second and "Newer" in second

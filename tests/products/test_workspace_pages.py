@@ -311,3 +311,29 @@ def test_rules_list_query_count_at_ten_times_the_rules(client, portfolio, admin,
     client.get(f"/portfolios/{portfolio.id}/rules/")
     with django_assert_max_num_queries(8):
         assert client.get(f"/portfolios/{portfolio.id}/rules/").status_code == 200
+
+
+def test_viewers_see_the_next_gate_too(client, portfolio):
+    product = ProductFactory(portfolio=portfolio, stage="research", description="")
+    client.force_login(member(portfolio, Role.VIEWER))
+    page = client.get(f"/products/{product.id}/").content.decode()
+    assert "Gate to Planning:</strong> not met yet" in page and "Move product" not in page
+
+
+def test_history_shows_stage_names_not_codes(client, portfolio, admin):
+    from products import services
+
+    product = ProductFactory(portfolio=portfolio, stage="research")
+    services.product_transition(product_id=product.id, to_stage="planning", reason="Ready", override=True, actor=admin)
+    assert "Stage: Research → Planning" in client.get(f"/products/{product.id}/").content.decode()
+
+
+def test_stage_changes_follow_the_dashboard_filter(client, portfolio, admin):
+    from products import services
+
+    shown = ProductFactory(portfolio=portfolio, name="Insight Hub", stage="research")
+    hidden = ProductFactory(portfolio=portfolio, name="FieldKit", stage="research")
+    for product in (shown, hidden):
+        services.product_transition(product_id=product.id, to_stage="planning", reason=f"{product.name} moved")
+    page = client.get(f"/portfolios/{portfolio.id}/?search=insight").content.decode()
+    assert "Insight Hub moved" in page and "FieldKit moved" not in page
