@@ -11,7 +11,7 @@ import pytest
 schemathesis = pytest.importorskip("schemathesis", reason="schemathesis is not installed (pip install -e '.[dev]')")
 
 from django.conf import settings as django_settings  # noqa: E402
-from django.core.signals import request_finished  # noqa: E402
+from django.core.signals import request_finished, request_started  # noqa: E402
 from django.core.wsgi import get_wsgi_application  # noqa: E402
 from django.db import close_old_connections  # noqa: E402
 from hypothesis import HealthCheck, settings  # noqa: E402
@@ -40,8 +40,12 @@ PASSWORD = "secret-pass-1"  # what UserFactory sets
 def _requests_keep_the_test_transaction():
     """As Django's test client does: no end-of-request connection cleanup, the test's transaction must
     outlive each request."""
+    # Both ends: Django closes a connection whose autocommit differs from its setting, which is every
+    # connection inside a test's transaction (on PostgreSQL that killed the test's transaction).
+    request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
     yield
+    request_started.connect(close_old_connections)
     request_finished.connect(close_old_connections)
 
 

@@ -10,10 +10,15 @@ thread opens during a browser test is closed when the test ends. (The live serve
 close their own: Django's ThreadedWSGIServer does it after each request.)
 """
 
+import os
 import threading
 
 import pytest
 from django.db.backends.signals import connection_created
+
+from tests.conftest import chromium_path, need
+
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs a loop in this thread
 
 
 @pytest.fixture(autouse=True)
@@ -33,3 +38,56 @@ def _close_this_threads_connections():
         connection_created.disconnect(dispatch_uid=uid)
         for connection in opened:
             connection.close()
+
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PASSWORD = "secret-pass-1"  # what UserFactory sets
+REPORT_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error(`CSP violation: ${event.violatedDirective} blocked ${event.blockedURI || "inline"}`
+    + ` at ${event.sourceFile || document.location.href}:${event.lineNumber}`);
+});
+"""
+
+
+@pytest.fixture
+def page():
+    """A headless Chromium tab that records CSP violations (`.violations`) and script errors (`.js_errors`)."""
+    path = chromium_path()
+    need(path is not None, "Chromium not found (apt-get install chromium, or set PMFLOW_CHROMIUM)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS, timeout=20_000)
+        try:
+            tab = browser.new_page(viewport={"width": 1440, "height": 900})
+            tab.set_default_timeout(15_000)
+            tab.set_default_navigation_timeout(15_000)
+            tab.add_init_script(REPORT_VIOLATIONS)
+            tab.violations = []
+            tab.js_errors = []
+
+            def on_console(message):
+                text = message.text
+                if "Content Security Policy" in text or text.startswith("CSP violation"):
+                    tab.violations.append(text)
+
+            tab.on("console", on_console)
+            tab.on("pageerror", lambda exc: tab.js_errors.append(str(exc)))
+            yield tab
+        finally:
+            browser.close()
+
+
+def log_in(page, live_server, user) -> None:
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("main form button[type=submit]")

@@ -4,7 +4,6 @@ Data is built with the factories and the services (so rollups and the stage hist
 transactional database so the live server's thread sees it and on-commit tasks run as in production.
 """
 
-import os
 from datetime import date
 
 import pytest
@@ -13,45 +12,13 @@ from kpis.models import Rollup
 from kpis.services import measurements_ingest
 from products import services
 from products.models import Role, Stage
-from tests.conftest import chromium_path, need
+from tests.e2e.conftest import log_in
 from tests.factories import KPIFactory, PortfolioFactory, ProductFactory, member
-
-# Playwright's sync API runs an event loop in this thread; the ORM calls the tests make are synchronous.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True), pytest.mark.timeout(60)]
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-PASSWORD = "secret-pass-1"  # what UserFactory sets
 REASON = "Release 1.0 shipped to all customers"
 MONTHS = 9
-
-
-@pytest.fixture
-def page():
-    path = chromium_path()
-    need(path is not None, "Chromium not found (apt-get install chromium, or set PMFLOW_CHROMIUM)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS, timeout=20_000)
-        try:
-            tab = browser.new_page(viewport={"width": 1440, "height": 900})
-            tab.set_default_timeout(10_000)
-            tab.set_default_navigation_timeout(15_000)
-            errors: list[str] = []
-            tab.on("pageerror", lambda exc: errors.append(str(exc)))
-            tab.js_errors = errors
-            yield tab
-        finally:
-            browser.close()
 
 
 def _months_back(count: int) -> list[date]:
@@ -77,15 +44,8 @@ def journey():
     return type("Journey", (), {"portfolio": portfolio, "pm": pm, "viewer": viewer, "product": product})
 
 
-def _log_in(page, live_server, user):
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("form button[type=submit]")
-
-
 def test_product_manager_logs_in_and_follows_a_product_to_its_chart_and_history(page, live_server, journey):
-    _log_in(page, live_server, journey.pm)
+    log_in(page, live_server, journey.pm)
 
     page.wait_for_url(f"**/portfolios/{journey.portfolio.id}/")
     assert page.locator("h1").inner_text() == "Acme Browser Test"
@@ -109,7 +69,7 @@ def test_product_manager_logs_in_and_follows_a_product_to_its_chart_and_history(
 
 
 def test_viewer_sees_the_product_without_the_move_form(page, live_server, journey):
-    _log_in(page, live_server, journey.viewer)
+    log_in(page, live_server, journey.viewer)
     page.wait_for_url(f"**/portfolios/{journey.portfolio.id}/")
 
     page.goto(f"{live_server.url}/products/{journey.product.id}/")

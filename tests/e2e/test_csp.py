@@ -5,7 +5,6 @@ a console error; both are collected (the listener is a DevTools init script, whi
 govern). The header itself is checked without a browser in tests/test_security.py.
 """
 
-import os
 from datetime import date
 
 import pytest
@@ -13,56 +12,10 @@ import pytest
 from kpis.services import measurements_ingest
 from products.models import Role, Stage
 from tests.conftest import chromium_path, need
+from tests.e2e.conftest import CHROMIUM_ARGS, PASSWORD
 from tests.factories import KPIFactory, MembershipFactory, PortfolioFactory, ProductFactory, member
 
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs a loop in this thread
-
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True), pytest.mark.timeout(90)]
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-PASSWORD = "secret-pass-1"  # what UserFactory sets
-REPORT_VIOLATIONS = """
-document.addEventListener("securitypolicyviolation", (event) => {
-  console.error(`CSP violation: ${event.violatedDirective} blocked ${event.blockedURI || "inline"}`
-    + ` at ${event.sourceFile || document.location.href}:${event.lineNumber}`);
-});
-"""
-
-
-@pytest.fixture
-def browser_page():
-    """A Chromium tab that records CSP violations (`.violations`) and script errors (`.js_errors`)."""
-    path = chromium_path()
-    need(path is not None, "Chromium not found (apt-get install chromium, or set PMFLOW_CHROMIUM)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS, timeout=20_000)
-        try:
-            tab = browser.new_page(viewport={"width": 1440, "height": 900})
-            tab.set_default_timeout(15_000)
-            tab.set_default_navigation_timeout(15_000)
-            tab.add_init_script(REPORT_VIOLATIONS)
-            tab.violations = []
-            tab.js_errors = []
-
-            def on_console(message):
-                text = message.text
-                if "Content Security Policy" in text or text.startswith("CSP violation"):
-                    tab.violations.append(text)
-
-            tab.on("console", on_console)
-            tab.on("pageerror", lambda exc: tab.js_errors.append(str(exc)))
-            yield tab
-        finally:
-            browser.close()
 
 
 @pytest.fixture
@@ -89,8 +42,8 @@ def _visit(page, url):
     page.wait_for_load_state("load")
 
 
-def test_pages_and_api_docs_report_no_csp_violation(browser_page, live_server, portfolio_with_kpi):
-    page, world = browser_page, portfolio_with_kpi
+def test_pages_and_api_docs_report_no_csp_violation(page, live_server, portfolio_with_kpi):
+    page, world = page, portfolio_with_kpi
     _visit(page, f"{live_server.url}/login/")
     page.fill("#id_username", world.pm.username)
     page.fill("#id_password", PASSWORD)
@@ -113,8 +66,8 @@ def test_pages_and_api_docs_report_no_csp_violation(browser_page, live_server, p
     assert page.js_errors == []
 
 
-def test_portfolio_switcher_goes_to_the_chosen_portfolio(browser_page, live_server, portfolio_with_kpi):
-    page, world = browser_page, portfolio_with_kpi
+def test_portfolio_switcher_goes_to_the_chosen_portfolio(page, live_server, portfolio_with_kpi):
+    page, world = page, portfolio_with_kpi
     _visit(page, f"{live_server.url}/login/")
     page.fill("#id_username", world.pm.username)
     page.fill("#id_password", PASSWORD)

@@ -4,39 +4,16 @@ Starting from an empty portfolio, in headless Chromium: create a product line, a
 target, upload measurements as a CSV, see the chart, invite a product manager and write a rule.
 """
 
-import os
 from datetime import date
 
 import pytest
 
 from kpis.models import KPI, Measurement
 from products.models import DomainEvent, LifecycleRule, Membership, Product, ProductLine, Role
-from tests.conftest import chromium_path, need
-from tests.e2e.test_browser import CHROMIUM_ARGS, PASSWORD, _log_in
+from tests.e2e.conftest import log_in
 from tests.factories import PortfolioFactory, UserFactory, member
 
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True), pytest.mark.timeout(90)]
-
-
-@pytest.fixture
-def tab():
-    path = chromium_path()
-    need(path is not None, "Chromium not found (apt-get install chromium, or set PMFLOW_CHROMIUM)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS, timeout=20_000)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.set_default_timeout(10_000)
-            errors: list[str] = []
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            page.js_errors = errors
-            yield page
-        finally:
-            browser.close()
 
 
 def _months_csv(tmp_path) -> str:
@@ -53,11 +30,12 @@ def _months_csv(tmp_path) -> str:
     return str(path)
 
 
-def test_new_admin_runs_an_empty_portfolio_from_the_pages(tab, live_server, tmp_path):
+def test_new_admin_runs_an_empty_portfolio_from_the_pages(page, live_server, tmp_path):
+    tab = page
     portfolio = PortfolioFactory(name="Fresh Start")
     admin = member(portfolio, Role.ADMIN)
     colleague = UserFactory(username="priya", email="priya@example.com")
-    _log_in(tab, live_server, admin)
+    log_in(tab, live_server, admin)
     tab.wait_for_url(f"**/portfolios/{portfolio.id}/")
     assert "No products yet" in tab.inner_text("main")
 
@@ -138,4 +116,4 @@ def test_new_admin_runs_an_empty_portfolio_from_the_pages(tab, live_server, tmp_
     assert {"product_line.created", "product.created", "kpi.created", "kpi.measurements_added"} <= verbs
     assert {"membership.created", "lifecycle_rule.created"} <= verbs
     assert tab.js_errors == []
-    assert PASSWORD  # the factories' password logged us in
+    assert tab.violations == []  # and nothing broke the Content-Security-Policy
