@@ -91,6 +91,23 @@ def record(
     return event
 
 
+def save_changes(obj: Model, values: dict, *, portfolio_id: int, actor, verb: str, data=None) -> dict:
+    """Set `values` on `obj`; when any differ, save just those fields and record one event.
+
+    `data` may be a callable of the changed object (a description that must reflect the new values).
+    Returns the changes, {} when nothing changed (and nothing was written).
+    """
+    before = snapshot(obj, values)
+    for name, value in values.items():
+        setattr(obj, name, value)
+    changes = changes_between(before, snapshot(obj, values))
+    if changes:
+        obj.save(update_fields=list(changes))
+        details = data(obj) if callable(data) else data
+        record(portfolio_id=portfolio_id, actor=actor, verb=verb, obj=obj, changes=changes, data=details)
+    return changes
+
+
 def register_handler(verb_prefix: str, handler: Handler) -> None:
     """Call `handler(event)` after commit for every event whose verb starts with `verb_prefix`."""
     if (verb_prefix, handler) not in _handlers:

@@ -45,15 +45,7 @@ def product_line_save(
                 events.record(portfolio_id=line.portfolio_id, actor=actor, verb="product_line.created", obj=line)
                 return line
             line = ProductLine.objects.select_for_update().get(pk=product_line.pk)
-            before = events.snapshot(line, fields)
-            for name, value in fields.items():
-                setattr(line, name, value)
-            changes = events.changes_between(before, events.snapshot(line, fields))
-            if changes:
-                line.save(update_fields=list(changes))
-                events.record(
-                    portfolio_id=line.portfolio_id, actor=actor, verb="product_line.updated", obj=line, changes=changes
-                )
+            events.save_changes(line, fields, portfolio_id=line.portfolio_id, actor=actor, verb="product_line.updated")
             return line
     except IntegrityError as exc:
         raise InvalidInput(fields={"name": "A product line with this name exists in the portfolio."}) from exc
@@ -136,19 +128,7 @@ def product_update(*, product_id: int, actor=None, **fields) -> Product:
                 raise NotFound()
             if "product_line" in fields:
                 _same_portfolio(product.portfolio_id, fields["product_line"])
-            before = events.snapshot(product, fields)
-            for name, value in fields.items():
-                setattr(product, name, value)
-            changes = events.changes_between(before, events.snapshot(product, fields))
-            if changes:
-                product.save(update_fields=list(changes))
-                events.record(
-                    portfolio_id=product.portfolio_id,
-                    actor=actor,
-                    verb="product.updated",
-                    obj=product,
-                    changes=changes,
-                )
+            events.save_changes(product, fields, portfolio_id=product.portfolio_id, actor=actor, verb="product.updated")
     except IntegrityError as exc:
         raise InvalidInput(fields={"name": "A product with this name exists in the portfolio."}) from exc
     return product

@@ -51,17 +51,12 @@ def portfolio_update(*, portfolio_id: int, actor, name: str | None = None, timez
     """
     with transaction.atomic():
         portfolio = Portfolio.objects.select_for_update().get(pk=portfolio_id)
-        before = events.snapshot(portfolio, ["name", "timezone"])
+        values = {}
         if name is not None:
-            portfolio.name = _clean_name(name)
+            values["name"] = _clean_name(name)
         if timezone_name is not None:
-            portfolio.timezone = _clean_timezone(timezone_name)
-        changes = events.changes_between(before, events.snapshot(portfolio, ["name", "timezone"]))
-        if changes:
-            portfolio.save(update_fields=list(changes))
-            events.record(
-                portfolio_id=portfolio.id, actor=actor, verb="portfolio.updated", obj=portfolio, changes=changes
-            )
+            values["timezone"] = _clean_timezone(timezone_name)
+        events.save_changes(portfolio, values, portfolio_id=portfolio.id, actor=actor, verb="portfolio.updated")
     return portfolio
 
 

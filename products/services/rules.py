@@ -66,20 +66,14 @@ def lifecycle_rule_save(
                 )
             else:
                 rule = LifecycleRule.objects.select_for_update().get(pk=rule.pk)
-                before = events.snapshot(rule, fields)
-                for name, value in fields.items():
-                    setattr(rule, name, value)
-                changes = events.changes_between(before, events.snapshot(rule, fields))
-                if changes:
-                    rule.save(update_fields=list(changes))
-                    events.record(
-                        portfolio_id=rule.portfolio_id,
-                        actor=actor,
-                        verb="lifecycle_rule.updated",
-                        obj=rule,
-                        changes=changes,
-                        data={"description": describe(rule)},
-                    )
+                events.save_changes(
+                    rule,
+                    fields,
+                    portfolio_id=rule.portfolio_id,
+                    actor=actor,
+                    verb="lifecycle_rule.updated",
+                    data=lambda changed: {"description": describe(changed)},
+                )
             lifecycle_rule_enqueue(rule_id=rule.id)
     except IntegrityError as exc:
         raise InvalidInput(fields={"name": "A rule with this name exists in the portfolio."}) from exc
