@@ -159,10 +159,17 @@ def readable_changes(event: DomainEvent) -> list[tuple[str, str, str]]:
         if model is not None:
             try:
                 field = model._meta.get_field(name)
-                label = str(field.verbose_name)
-                choices = {str(k): str(v) for k, v in field.flatchoices} if field.choices else {}
             except Exception:  # a field the model no longer has: show the name as recorded
-                pass
+                field = None
+            if field is not None:
+                label = str(field.verbose_name)
+                if field.choices:
+                    choices = {str(k): str(v) for k, v in field.flatchoices}
+                elif field.is_relation and field.many_to_one:
+                    # Names, not ids ("Product line: Analytics → Mobile"); a deleted one keeps its id.
+                    ids = [v for v in (old, new) if v not in (None, "")]
+                    related = field.related_model._default_manager.filter(pk__in=ids)
+                    choices = {str(obj.pk): str(obj) for obj in related}
         shown = ["—" if v in (None, "") else choices.get(str(v), str(v)) for v in (old, new)]
         rows.append((label[:1].upper() + label[1:], *shown))
     return rows

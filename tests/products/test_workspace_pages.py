@@ -337,3 +337,11 @@ def test_stage_changes_follow_the_dashboard_filter(client, portfolio, admin):
         services.product_transition(product_id=product.id, to_stage="planning", reason=f"{product.name} moved")
     page = client.get(f"/portfolios/{portfolio.id}/?search=insight").content.decode()
     assert "Insight Hub moved" in page and "FieldKit moved" not in page
+
+
+def test_history_names_the_product_line_not_its_id(client, portfolio, admin):
+    analytics = ProductLineFactory(portfolio=portfolio, name="Analytics")
+    mobile = ProductLineFactory(portfolio=portfolio, name="Mobile")
+    product = ProductFactory(portfolio=portfolio, name="Hub", product_line=analytics)
+    client.post(f"/products/{product.id}/edit/", {"name": "Hub", "product_line": mobile.id})
+    assert "Product line: Analytics → Mobile" in client.get(f"/products/{product.id}/").content.decode()
