@@ -24,6 +24,7 @@ from django.urls import reverse
 from pmflow import access
 from pmflow.errors import NotAllowed, NotFound
 from products.models import Portfolio, Product, Role
+from products.selectors import portfolio_for_user
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,14 @@ def page(view):
             raise PermissionDenied(exc.message) from exc
 
     return wrapped
+
+
+def portfolio_to_create_in(request, model):
+    """The portfolio a "new …" page creates in (`?portfolio=`, else the one last looked at), checked
+    for the user's right to write `model` there before any form is read."""
+    portfolio = portfolio_for_user(request.user, request.GET.get("portfolio") or request.session.get("portfolio_id"))
+    access.require(request.user, model, portfolio.id)
+    return portfolio
 
 
 def portfolio_context(request, portfolio, *, crumbs=(), section: str = "", **extra) -> dict:

@@ -11,7 +11,7 @@ from pmflow.forms import csv_download, save_with
 from products import services
 from products.forms import MemberInviteForm, MemberRoleForm, PortfolioForm, ProductLineForm
 from products.models import Membership, Portfolio, ProductLine, Role
-from products.pages import page, portfolio_context
+from products.pages import page, portfolio_context, portfolio_to_create_in
 from products.selectors import (
     membership_for_user,
     membership_list,
@@ -156,8 +156,7 @@ def _line_form_page(request, portfolio, form, *, line=None):
 
 @page
 def product_line_create(request):
-    portfolio = portfolio_for_user(request.user, request.GET.get("portfolio") or request.session.get("portfolio_id"))
-    access.require(request.user, ProductLine, portfolio.id)
+    portfolio = portfolio_to_create_in(request, ProductLine)
     form = ProductLineForm(request.POST or None)
     if line := save_with(
         request, form, lambda data: services.product_line_save(portfolio=portfolio, actor=request.user, **data)

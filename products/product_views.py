@@ -5,13 +5,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from pmflow import access
 from pmflow.forms import save_with
 from products import services
 from products.forms import ProductForm
 from products.models import Product
-from products.pages import page, portfolio_context
-from products.selectors import portfolio_for_user, product_for_user
+from products.pages import page, portfolio_context, portfolio_to_create_in
+from products.selectors import product_for_user
 
 
 def _form_page(request, portfolio, form, *, product=None):
@@ -38,8 +37,7 @@ def _form_page(request, portfolio, form, *, product=None):
 
 @page
 def product_create(request):
-    portfolio = portfolio_for_user(request.user, request.GET.get("portfolio") or request.session.get("portfolio_id"))
-    access.require(request.user, Product, portfolio.id)
+    portfolio = portfolio_to_create_in(request, Product)
     initial = {"product_line": request.GET.get("product_line")} if request.GET.get("product_line") else {}
     form = ProductForm(request.POST or None, portfolio=portfolio, initial=initial)
     if product := save_with(

@@ -345,3 +345,19 @@ def test_history_names_the_product_line_not_its_id(client, portfolio, admin):
     product = ProductFactory(portfolio=portfolio, name="Hub", product_line=analytics)
     client.post(f"/products/{product.id}/edit/", {"name": "Hub", "product_line": mobile.id})
     assert "Product line: Analytics → Mobile" in client.get(f"/products/{product.id}/").content.decode()
+
+
+def test_product_lines_page_query_count_at_ten_times_the_lines(client, portfolio, admin, django_assert_max_num_queries):
+    for n in range(50):
+        ProductFactory(portfolio=portfolio, product_line=ProductLineFactory(portfolio=portfolio, name=f"Line {n}"))
+    client.get(f"/portfolios/{portfolio.id}/product-lines/")
+    with django_assert_max_num_queries(7):
+        assert client.get(f"/portfolios/{portfolio.id}/product-lines/").status_code == 200
+
+
+def test_members_page_query_count_at_ten_times_the_members(client, portfolio, admin, django_assert_max_num_queries):
+    for _ in range(50):
+        member(portfolio, Role.VIEWER)
+    client.get(f"/portfolios/{portfolio.id}/members/")
+    with django_assert_max_num_queries(7):
+        assert client.get(f"/portfolios/{portfolio.id}/members/").status_code == 200
