@@ -3,11 +3,13 @@
 The browser half (no violation reported by Chromium) is tests/e2e/test_csp.py.
 """
 
+import time
 from html.parser import HTMLParser
 
 import pytest
 
-from products.models import Role
+from kpis.models import KPI, Measurement
+from products.models import LifecycleRule, Product, ProductLine, Role
 from tests.factories import MembershipFactory, PortfolioFactory, member
 
 pytestmark = pytest.mark.django_db
@@ -144,3 +146,96 @@ def test_switch_without_a_portfolio_of_yours_is_404(client, world, query):
 def test_switch_asks_anonymous_visitors_to_log_in(client, world):
     response = client.get(f"/portfolios/switch/?portfolio={world.portfolio.id}")
     assert response.status_code == 302 and response["Location"].startswith("/login/")
+
+
+# --- the role before the payload (API creates and write actions) ----------------------------------------
+# A viewer's body must not be validated at all: a threshold like 1e9999999 once held a web worker for 30 s.
+
+HUGE = "1e9999999"
+
+
+def _rule_body(portfolio_id, value=HUGE):
+    params = {"key": "revenue", "granularity": "week", "comparator": "gte", "value": value, "periods": 2}
+    return {
+        "portfolio": portfolio_id,
+        "name": "Huge",
+        "from_stage": "launch",
+        "to_stage": "growth",
+        "condition_type": "kpi_threshold",
+        "params": params,
+    }
+
+
+@pytest.fixture
+def viewer_elsewhere_admin(api_client, world):
+    """A viewer of the world's portfolio who is admin of another, so "may write it anywhere" holds."""
+    user = member(world.portfolio, Role.VIEWER)
+    MembershipFactory(user=user, role=Role.ADMIN)
+    api_client.force_authenticate(user)
+    return api_client
+
+
+def _timed(call):
+    started = time.perf_counter()
+    response = call()
+    return response, time.perf_counter() - started
+
+
+def test_viewer_posting_a_huge_rule_threshold_is_refused_before_validation(viewer_elsewhere_admin, world):
+    before = LifecycleRule.objects.count()
+    response, seconds = _timed(
+        lambda: viewer_elsewhere_admin.post("/api/v1/lifecycle-rules/", _rule_body(world.portfolio.id))
+    )
+    assert response.status_code == 403
+    assert seconds < 0.5
+    assert LifecycleRule.objects.count() == before
+
+
+def test_viewer_posting_a_kpi_with_a_huge_target_is_refused_before_validation(viewer_elsewhere_admin, world):
+    body = {"product": world.product.id, "key": "huge", "name": "Huge", "target": HUGE, "target_granularity": "week"}
+    response, seconds = _timed(lambda: viewer_elsewhere_admin.post("/api/v1/kpis/", body))
+    assert response.status_code == 403
+    assert seconds < 0.5
+    assert not KPI.objects.filter(key="huge").exists()
+
+
+def test_product_manager_posting_where_they_are_viewer_is_403(api_client, world):
+    user = member(world.portfolio, Role.VIEWER)
+    own = MembershipFactory(user=user, role=Role.PRODUCT_MANAGER).portfolio
+    api_client.force_authenticate(user)
+    response = api_client.post("/api/v1/product-lines/", {"portfolio": world.portfolio.id, "name": "Sneaky"})
+    assert response.status_code == 403
+    assert not ProductLine.objects.filter(name="Sneaky").exists()
+    assert api_client.post("/api/v1/product-lines/", {"portfolio": own.id, "name": "Mine"}).status_code == 201
+
+
+@pytest.mark.parametrize("reference", ["foreign", "unknown"])
+def test_a_foreign_or_unknown_reference_stays_a_400_on_its_field(api_client, world, reference):
+    user = member(world.portfolio, None)  # admin of another portfolio only
+    api_client.force_authenticate(user)
+    portfolio_id = world.portfolio.id if reference == "foreign" else 10**9
+    response = api_client.post("/api/v1/lifecycle-rules/", _rule_body(portfolio_id, value=5))
+    assert response.status_code == 400
+    assert list(response.json()) == ["portfolio"]
+
+
+def test_viewer_posting_huge_measurements_is_refused_before_validation(viewer_elsewhere_admin, world):
+    count = Measurement.objects.filter(kpi=world.kpi).count()
+    body = [{"observed_at": "2026-03-20", "value": HUGE}] * 1000
+    response, seconds = _timed(lambda: viewer_elsewhere_admin.post(f"/api/v1/kpis/{world.kpi.id}/measurements/", body))
+    assert response.status_code == 403
+    assert seconds < 0.5
+    assert Measurement.objects.filter(kpi=world.kpi).count() == count
+
+
+def test_viewer_posting_a_transition_is_refused_before_the_body_is_read(viewer_elsewhere_admin, world):
+    body = {"to_stage": "planning", "reason": "x" * 100_000, "override": "not a boolean"}
+    response = viewer_elsewhere_admin.post(f"/api/v1/products/{world.product.id}/transition/", body)
+    assert response.status_code == 403
+    assert Product.objects.get(pk=world.product.pk).stage == "research"
+
+
+def test_product_manager_adding_a_member_is_refused_before_the_body_is_read(api_client, world):
+    api_client.force_authenticate(member(world.portfolio, Role.PRODUCT_MANAGER))
+    response = api_client.post(f"/api/v1/portfolios/{world.portfolio.id}/members/", {"role": "no such role"})
+    assert response.status_code == 403
