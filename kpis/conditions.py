@@ -1,42 +1,40 @@
 """The `kpi_threshold` lifecycle condition: a KPI beyond a value for N consecutive complete periods."""
 
 import operator
+import re
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django import forms
 
 from kpis.models import KPI, Granularity, Rollup
 from kpis.periods import next_period_start, period_start
 from pmflow.errors import InvalidInput
-from pmflow.forms import NUMBER, BoundedDecimalField
+from pmflow.fields import bounded_decimal
+from pmflow.forms import BoundedDecimalField
 from products.lifecycle import ConditionType, register_condition_type
 
 COMPARATORS = {"gt": operator.gt, "gte": operator.ge, "lt": operator.lt, "lte": operator.le}
+KEY = re.compile(r"[-a-zA-Z0-9_]{1,64}")  # a KPI key (a slug of at most 64 characters)
 COMPARATOR_WORDS = {"gt": "above", "gte": "at or above", "lt": "below", "lte": "at or below"}
 
 
 def clean_threshold(params: dict) -> dict:
     errors = {}
     key = params.get("key")
-    if not isinstance(key, str) or not key.strip():
-        errors["params.key"] = "Name the KPI key, e.g. revenue."
+    if not isinstance(key, str) or not KEY.fullmatch(key.strip()):
+        errors["params.key"] = "Name the KPI key (letters, digits, - and _, at most 64), e.g. revenue."
     granularity = params.get("granularity", Granularity.MONTH)
-    if granularity not in Granularity.values:
+    if not isinstance(granularity, str) or granularity not in Granularity.values:
         errors["params.granularity"] = f"Use one of {', '.join(Granularity.values)}."
     comparator = params.get("comparator")
-    if comparator not in COMPARATORS:
+    if not isinstance(comparator, str) or comparator not in COMPARATORS:
         errors["params.comparator"] = f"Use one of {', '.join(COMPARATORS)}."
-    raw = params.get("value")
     try:
-        # Bounded on the text before converting: "1e9999999" must cost nothing.
-        if isinstance(raw, bool) or not NUMBER.fullmatch(str(raw).strip()):
-            raise InvalidOperation
-        value = Decimal(str(raw).strip())
-        if not value.is_finite() or abs(value) >= Decimal("1e14"):
-            raise InvalidOperation
-    except (InvalidOperation, ValueError):
-        errors["params.value"] = "A number below 100,000,000,000,000 is required."
+        # Bounded on the text before converting ("1e9999999" costs nothing), and as a measurement's column.
+        value = bounded_decimal(params.get("value"), max_digits=20, decimal_places=6)
+    except ValueError as exc:
+        errors["params.value"] = str(exc)
         value = None
     periods = params.get("periods", 1)
     if isinstance(periods, bool) or not isinstance(periods, int) or not 1 <= periods <= 366:

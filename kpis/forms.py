@@ -23,10 +23,14 @@ class KPIForm(forms.Form):
         help_text="How measurements in one period combine: Sum for revenue or sign-ups, Last value for gauges "
         "such as active users, Average for rates.",
     )
-    target = BoundedDecimalField(required=False, help_text="Leave empty for no target (health then says so).")
+    target = BoundedDecimalField(
+        round_places=False, required=False, help_text="Leave empty for no target (health then says so)."
+    )
     target_granularity = forms.ChoiceField(choices=Granularity.choices, initial=Granularity.MONTH, label="Target per")
     tolerance_pct = BoundedDecimalField(
-        limit=Decimal("1000"),
+        max_digits=5,
+        decimal_places=2,
+        round_places=False,
         initial=10,
         label="Tolerance (%)",
         help_text="Below target but within this percentage counts as at risk; further off is off track.",

@@ -1,43 +1,41 @@
 """Form pieces every app's pages share: bounded numbers, domain errors as form errors, CSV downloads."""
 
 import csv
-import re
 import zoneinfo
 from collections import defaultdict
 from datetime import datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django import forms
+from django.core.validators import DecimalValidator
 from django.http import HttpResponse
 
 from pmflow.errors import DomainError
-
-# Digits, one point, an optional exponent of at most three digits: checked on the text before any
-# Decimal arithmetic, so "1e9999999" costs nothing.
-NUMBER = re.compile(r"[+-]?(\d{1,20}(\.\d{0,12})?|\.\d{1,12})([eE][+-]?\d{1,3})?")
+from pmflow.fields import bounded_decimal
 
 
 class BoundedDecimalField(forms.DecimalField):
-    """A decimal that refuses absurd text (length, exponent) before converting it."""
+    """A decimal that fits a (max_digits, decimal_places) column, checked on the text before converting
+    it (`pmflow.fields.bounded_decimal`, the API's check): "1e9999999" costs nothing, and a value that
+    only overflows once rounded is refused. Spaces and thousands separators as people type them are fine.
+    """
 
-    def __init__(self, *, limit: Decimal = Decimal("1e14"), **kwargs):
-        self.limit = limit
+    def __init__(self, *, max_digits: int = 20, decimal_places: int = 6, round_places: bool = True, **kwargs):
+        self.round_places = round_places
         kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
-        super().__init__(**kwargs)
+        super().__init__(max_digits=max_digits, decimal_places=decimal_places, **kwargs)
+        self.validators = [v for v in self.validators if not isinstance(v, DecimalValidator)]
 
     def to_python(self, value):
         if value in self.empty_values:
             return None
-        text = str(value).strip().replace("\u202f", "").replace(",", "") if isinstance(value, str) else str(value)
-        if len(text) > 40 or not NUMBER.fullmatch(text):
-            raise forms.ValidationError("Enter a number, e.g. 1500 or 12.5.", code="invalid")
+        text = str(value).strip().replace("\u202f", "").replace(",", "") if isinstance(value, str) else value
         try:
-            number = Decimal(text)
-        except InvalidOperation:
-            raise forms.ValidationError("Enter a number.", code="invalid") from None
-        if abs(number) >= self.limit:
-            raise forms.ValidationError(f"Keep it below {self.limit:,.0f}.", code="max_value")
-        return number
+            return bounded_decimal(
+                text, max_digits=self.max_digits, decimal_places=self.decimal_places, round_places=self.round_places
+            )
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc), code="invalid") from None
 
 
 def add_domain_error(form: forms.Form, exc: DomainError) -> None:

@@ -3,6 +3,7 @@ from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from kpis.models import KPI, Granularity, Health, Measurement
+from pmflow.fields import MAX_ID, BoundedDecimalField
 from products.api.serializers import ScopedPrimaryKeyField
 from products.selectors import product_list_for_user
 
@@ -10,6 +11,9 @@ from products.selectors import product_list_for_user
 class KPISerializer(serializers.ModelSerializer):
     product = ScopedPrimaryKeyField(product_list_for_user)
     health = serializers.ChoiceField(choices=Health.choices, read_only=True)
+    # Rounded to the column's places, then refused if it no longer fits (pmflow.fields).
+    target = BoundedDecimalField(20, 6, round_places=True, allow_null=True, required=False)
+    tolerance_pct = BoundedDecimalField(5, 2, round_places=True, min_value=0, required=False)
 
     class Meta:
         model = KPI
@@ -53,7 +57,7 @@ class MeasurementInput(serializers.Serializer):
     observed_at = serializers.CharField(
         help_text="ISO date (that day in the portfolio's time zone) or datetime with offset."
     )
-    value = serializers.DecimalField(max_digits=20, decimal_places=6)
+    value = BoundedDecimalField(20, 6, round_places=True)
     external_id = serializers.CharField(required=False, allow_null=True, max_length=200)
 
 
@@ -93,9 +97,6 @@ class RollupQuery(serializers.Serializer):
         if attrs.get("from") and attrs.get("to") and attrs["from"] > attrs["to"]:
             raise serializers.ValidationError({"to": "Must not be before from."})
         return attrs
-
-
-MAX_ID = 2**63 - 1  # BigAutoField; a bigger number overflows the database driver (a 500 before this bound)
 
 
 class CombinedRollupQuery(RollupQuery):

@@ -1,7 +1,6 @@
 from decimal import Decimal
 
 import django_filters
-from django import forms
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -22,12 +21,14 @@ from kpis.api.serializers import (
     RollupQuery,
     RollupRowSerializer,
 )
+from kpis.imports import items_problems, value_problems
 from kpis.models import KPI
 from kpis.selectors import kpi_for_user, kpi_list_for_user, measurement_list, rollup_series, rollups_combined
 from pmflow.access import require
 from pmflow.api import PortfolioScopedViewSet
 from pmflow.openapi import enum_parameter
 from pmflow.pagination import MeasurementCursorPagination
+from products.api.filters import BooleanFilter, IdFilter
 from products.selectors import product_for_user
 
 
@@ -71,18 +72,11 @@ def _csv_download(response: Response, request, filename: str) -> Response:
     return response
 
 
-class IdFilter(django_filters.NumberFilter):
-    """An id: a whole number the database can hold (a bigger one was a 500, an overflow in the driver)."""
-
-    field_class = forms.IntegerField
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, min_value=1, max_value=MAX_ID, **kwargs)
-
-
 class KPIFilter(django_filters.FilterSet):
     portfolio = IdFilter(field_name="product__portfolio")
     product_line = IdFilter(field_name="product__product_line")
+    product = IdFilter()
+    headline = BooleanFilter()
 
     class Meta:
         model = KPI
@@ -151,6 +145,9 @@ class KPIViewSet(PortfolioScopedViewSet):
         if request.method == "POST":
             kpi = kpi_for_user(request.user, pk, action="measure")
             items = request.data if isinstance(request.data, list) else [request.data]
+            if value_problems(items)[1]:  # refused before the service converts any value
+                zone = KPI.objects.select_related("product__portfolio").get(pk=kpi.id).product.portfolio.zone
+                raise services.InvalidImport(items_problems(items, zone))
             result = services.measurements_ingest(kpi_id=kpi.id, items=items, actor=request.user)
             return Response(result, status=status.HTTP_201_CREATED)
         kpi = kpi_for_user(request.user, pk)

@@ -1,15 +1,56 @@
-import django_filters
+"""Filters of the API lists: strict (a value outside the schema is a 400), and blind to other portfolios.
 
+An id filter is a whole number from 1 to 2**63 - 1 and answers an empty page for an id the requester
+cannot see, whether it is unknown or another portfolio's: the same status and body, so a filter is no
+existence oracle. (Refusing unknown ids with a 400 would need the same 400 for foreign ones, and a
+schema cannot say which integers exist: a schema-valid id must not be refused.)
+"""
+
+import django_filters
+from django import forms
+
+from pmflow.fields import MAX_ID
 from products.models import LifecycleRule, Product, ProductLine, Stage
 
 
+class IdFilter(django_filters.NumberFilter):
+    """An id: a whole number the database can hold (a bigger one was a 500, an overflow in the driver)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, min_value=1, max_value=MAX_ID, **kwargs)
+
+
+class StrictBooleanField(forms.Field):
+    """`true`/`false` (also 1/0, True/False); anything else is a 400, not silently no filter."""
+
+    VALUES = {"true": True, "1": True, "false": False, "0": False}
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        try:
+            return self.VALUES[str(value).strip().lower()]
+        except KeyError:
+            raise forms.ValidationError("Use true or false.", code="invalid") from None
+
+
+class BooleanFilter(django_filters.Filter):
+    field_class = StrictBooleanField
+
+
 class ProductLineFilter(django_filters.FilterSet):
+    portfolio = IdFilter()
+
     class Meta:
         model = ProductLine
         fields = ["portfolio"]
 
 
 class ProductFilter(django_filters.FilterSet):
+    portfolio = IdFilter()
+    product_line = IdFilter()
     stage = django_filters.MultipleChoiceFilter(choices=Stage.choices)
 
     class Meta:
@@ -18,6 +59,9 @@ class ProductFilter(django_filters.FilterSet):
 
 
 class LifecycleRuleFilter(django_filters.FilterSet):
+    portfolio = IdFilter()
+    is_active = BooleanFilter()
+
     class Meta:
         model = LifecycleRule
         fields = ["portfolio", "from_stage", "to_stage", "condition_type", "is_active"]

@@ -2,6 +2,7 @@ from django.contrib.auth import get_user_model
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
+from pmflow.fields import SafeJSONField
 from products import services
 from products.lifecycle import condition_types
 from products.models import (
@@ -180,7 +181,11 @@ class TransitionSerializer(serializers.ModelSerializer):
 class LifecycleRuleSerializer(InPortfolio):
     name_taken = "A rule with this name exists in the portfolio."
     portfolio = ScopedPrimaryKeyField(portfolio_list_for_user)
-    condition_type = serializers.CharField()
+    condition_type = serializers.CharField(max_length=40)
+    params = SafeJSONField(
+        help_text="The condition's parameters, e.g. for `kpi_threshold`: key, granularity, "
+        "comparator, value, periods. At most 8 levels deep and 20,000 characters."
+    )
     description = serializers.SerializerMethodField()
 
     class Meta:
