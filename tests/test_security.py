@@ -7,8 +7,12 @@ import time
 from html.parser import HTMLParser
 
 import pytest
+from django.test import Client
+from django.urls import path
+from rest_framework.views import APIView
 
 from kpis.models import KPI, Measurement
+from pmflow.urls import urlpatterns as pmflow_urlpatterns
 from products.models import LifecycleRule, Product, ProductLine, Role
 from tests.factories import MembershipFactory, PortfolioFactory, member
 
@@ -239,3 +243,75 @@ def test_product_manager_adding_a_member_is_refused_before_the_body_is_read(api_
     api_client.force_authenticate(member(world.portfolio, Role.PRODUCT_MANAGER))
     response = api_client.post(f"/api/v1/portfolios/{world.portfolio.id}/members/", {"role": "no such role"})
     assert response.status_code == 403
+
+
+# --- Content-Security-Policy and Permissions-Policy on every response -----------------------------------
+
+
+class _BoomAPI(APIView):
+    def get(self, request):
+        raise RuntimeError("a bug in an API view")
+
+
+def _boom_page(request):
+    raise RuntimeError("a bug in a page")
+
+
+# This module doubles as a URLconf for the sweep (@pytest.mark.urls below): the app's URLs plus two 500s.
+urlpatterns = [path("test-boom/", _boom_page), path("api/v1/test-boom/", _BoomAPI.as_view()), *pmflow_urlpatterns]
+
+
+def _signed_in(client, world, role=Role.PRODUCT_MANAGER):
+    client.force_login(member(world.portfolio, role))
+    return client
+
+
+SWEEP = {
+    "login page": (200, lambda c, w: c.get("/login/")),
+    "dashboard page": (200, lambda c, w: _signed_in(c, w).get(f"/portfolios/{w.portfolio.id}/")),
+    "redirect to sign in": (302, lambda c, w: c.get("/")),
+    "missing page": (404, lambda c, w: c.get("/no-such-page/")),
+    "page error": (500, lambda c, w: c.get("/test-boom/")),
+    "healthz": (200, lambda c, w: c.get("/healthz")),
+    "static file": (200, lambda c, w: c.get("/static/css/pmflow.css")),
+    "api json": (200, lambda c, w: _signed_in(c, w).get("/api/v1/me/")),
+    "api schema": (200, lambda c, w: c.get("/api/schema/")),
+    "api 401": (401, lambda c, w: c.get("/api/v1/products/")),
+    "api 403": (
+        403,
+        lambda c, w: _signed_in(c, w, Role.VIEWER).patch(
+            f"/api/v1/products/{w.product.id}/", '{"name": "x"}', content_type="application/json"
+        ),
+    ),
+    "api 404": (404, lambda c, w: _signed_in(c, w).get("/api/v1/products/999999999/")),
+    "api 413": (
+        413,
+        lambda c, w: _signed_in(c, w).post(
+            f"/api/v1/kpis/{w.kpi.id}/measurements/",
+            "[" + ",".join(["1"] * 2000) + "]",
+            content_type="application/json",
+        ),
+    ),
+    "api error": (500, lambda c, w: _signed_in(c, w).get("/api/v1/test-boom/")),
+}
+FEATURES_OFF = ["camera", "microphone", "geolocation", "payment", "usb", "serial", "bluetooth", "hid", "midi"]
+
+
+@pytest.fixture
+def sweep_client(settings, world):
+    settings.DEBUG = False  # production error pages
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024  # a 413 without a megabytes-long body
+    settings.WHITENOISE_USE_FINDERS = True  # WhiteNoise serves static/ without collectstatic
+    return Client(raise_request_exception=False)
+
+
+@pytest.mark.urls(__name__)
+@pytest.mark.parametrize("name", SWEEP)
+def test_every_response_carries_csp_and_permissions_policy(sweep_client, world, name):
+    status, request = SWEEP[name]
+    response = request(sweep_client, world)
+    assert response.status_code == status
+    assert _policy(response)["default-src"] == "'self'"
+    assert "unsafe-inline" not in response.headers["Content-Security-Policy"]
+    permissions = dict(part.strip().split("=", 1) for part in response.headers["Permissions-Policy"].split(","))
+    assert {feature: permissions.get(feature) for feature in FEATURES_OFF} == dict.fromkeys(FEATURES_OFF, "()")
