@@ -3,8 +3,10 @@
 See README.md "Configuration" for every variable.
 """
 
+import ipaddress
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -66,6 +68,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "csp",
+    "axes",
     "pmflow",
     "products",
     "roadmap",
@@ -84,6 +87,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks: turns a lockout on any sign-in form into a 429
 ]
 
 ROOT_URLCONF = "pmflow.urls"
@@ -118,6 +122,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# django-axes first: a locked-out account or address is refused before the password is even checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+
+# One cache for every process and host (the token throttle counts per client across gunicorn workers):
+# a table in the database (`manage.py createcachetable`), not Redis, which may be down while we serve.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "pmflow_cache",
+        "OPTIONS": {"MAX_ENTRIES": 100_000},  # culling at Django's 300 would let many addresses reset others
+    }
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -249,7 +266,8 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "pmflow.exceptions.exception_handler",
     "COERCE_DECIMAL_TO_STRING": False,
     "DATETIME_FORMAT": "iso-8601",
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.ScopedRateThrottle"],
+    # Keyed on pmflow.clientip (X-Forwarded-For only from TRUSTED_PROXIES), counted in the shared cache.
+    "DEFAULT_THROTTLE_CLASSES": ["pmflow.clientip.ClientScopedRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"token": os.environ.get("TOKEN_THROTTLE_RATE", "20/minute")},
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
@@ -283,6 +301,33 @@ SPECTACULAR_SETTINGS = {
     # Error statuses and bodies on every operation (pmflow/openapi.py), after the enum components.
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "pmflow.openapi.document_errors"],
 }
+
+# --- Sign-in protection ---
+# django-axes counts failed sign-ins (the page, the API token, the admin) in the database, so every
+# worker and host sees the same counts. An account and a client address are counted apart; either one
+# reaching the limit is refused, even with the right password, until the cool-off ends (pmflow/signin.py
+# tells the user how long). Tests: tests/test_lockout.py.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])  # addresses or networks whose X-Forwarded-For we believe
+try:
+    [ipaddress.ip_network(proxy, strict=False) for proxy in TRUSTED_PROXIES]
+except ValueError as error:
+    raise ImproperlyConfigured(f"TRUSTED_PROXIES: {error}") from None
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = max(1, int(os.environ.get("LOGIN_FAILURE_LIMIT", "5")))
+AXES_COOLOFF_TIME = timedelta(minutes=max(1, int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15"))))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "pmflow.clientip.client_ip"
+AXES_USERNAME_CALLABLE = "pmflow.signin.attempted_username"
+AXES_LOCKOUT_CALLABLE = "pmflow.signin.lockout_response"
+# Attempts while locked out do not move the end of the lockout: "try again in N minutes" stays true.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# A success resets that account's failures only (pmflow/signin.py); axes' own reset would also clear
+# the address's, and one valid account would then buy an attacker fresh guesses at the others.
+AXES_RESET_ON_SUCCESS = False
+AXES_DISABLE_ACCESS_LOG = True  # no table of every successful sign-in (and no session made per token)
+# Never in logs or attempt rows: passwords (always masked), tokens, and typed usernames (often a password
+# typed into the wrong field). The client address stays visible to operators.
+AXES_SENSITIVE_PARAMETERS = ["username", "password", "token"]
 
 # A batch of 10,000 measurements with 200-character external ids is about 2.9 MB of JSON (the v1
 # contract says it fits); CSV files are uploads and have their own limit (kpis/imports.py).

@@ -133,8 +133,17 @@ def _fast_passwords(settings):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_token_throttle():
-    # The token endpoint's throttle counts in the (process-wide) cache.
+def _fresh_token_throttle(request):
+    # The token endpoint's throttle counts in the cache, a database table shared by every process: a
+    # test with the database starts and ends with it empty (a transactional test commits its counts).
+    # A test without the database cannot touch it.
+    uses_db = request.node.get_closest_marker("django_db") or {"db", "transactional_db", "live_server"} & set(
+        request.fixturenames
+    )
+    if not uses_db:
+        yield
+        return
+    request.getfixturevalue("_django_db_helper")  # pytest-django's database access, set up first
     cache.clear()
     yield
     cache.clear()

@@ -1,11 +1,13 @@
 from django.contrib.auth import authenticate, get_user_model
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from django.contrib.auth.signals import user_logged_in
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from knox.auth import TokenAuthentication
 from knox.models import AuthToken
 from rest_framework import permissions, status, views
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from pmflow import signin
 from pmflow.access import require
 from pmflow.api import PortfolioScopedViewSet
 from pmflow.errors import InvalidInput
@@ -55,15 +57,33 @@ class TokenView(views.APIView):
 
     @extend_schema(
         request=TokenInput,
-        responses={200: TokenOutput, 429: error_response("Too many attempts from this client; retry later.")},
+        responses={
+            200: TokenOutput,
+            429: error_response(
+                "Too many requests from this client, or too many failed sign-ins for this account or client "
+                "(locked out: `detail` says for how many minutes); `Retry-After` gives the seconds to wait."
+            ),
+        },
+        parameters=[
+            OpenApiParameter(
+                "Retry-After", int, OpenApiParameter.HEADER, response=[429], description="Seconds to wait."
+            )
+        ],
         auth=[],
     )
     def post(self, request):
         body = TokenInput(data=request.data)
         body.is_valid(raise_exception=True)
-        user = authenticate(request, **body.validated_data)
+        user = authenticate(request, **body.validated_data)  # django-axes refuses a locked-out sign-in here
         if user is None:
+            if seconds := signin.locked_out(request):
+                return Response(
+                    {"detail": signin.lockout_message(seconds), "code": "locked_out"},
+                    status=status.HTTP_429_TOO_MANY_REQUESTS,
+                    headers={"Retry-After": str(seconds)},
+                )
             raise InvalidInput(fields={"password": "Wrong username or password."})
+        user_logged_in.send(sender=type(user), request=request, user=user)  # as knox does: clears failures
         instance, token = AuthToken.objects.create(user)
         return Response({"token": token, "expiry": instance.expiry}, status=status.HTTP_200_OK)
 
