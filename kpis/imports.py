@@ -32,12 +32,17 @@ class ImportRefused(InvalidInput):
 
 
 def value_problems(items: list) -> tuple[list, list[dict]]:
-    """Check every item's `value` as its (20, 6) column holds it, on the text before any Decimal work.
+    """Check every item's `value` as its (20, 6) column holds it, on the text before any Decimal work,
+    and its texts for NUL characters (PostgreSQL cannot store them).
 
-    Returns the items with each refused value replaced by 0 (so the service's own checks of the other
-    fields can run on them) and [{index, field, message}] for the refused values."""
+    Returns the items with each refused value replaced by a harmless one (so the service's own checks
+    of the other fields can run on them) and [{index, field, message}] for the refused values."""
     checked, problems = [], []
     for index, item in enumerate(items):
+        for field in ("observed_at", "external_id"):
+            if isinstance(item, dict) and isinstance(item.get(field), str) and "\x00" in item[field]:
+                problems.append({"index": index, "field": field, "message": "Null characters are not allowed."})
+                item = {**item, field: None if field == "external_id" else "2000-01-01"}
         if isinstance(item, dict) and "value" in item:
             try:
                 bounded_decimal(item["value"], max_digits=20, decimal_places=6)

@@ -52,8 +52,9 @@ class InPortfolio(serializers.ModelSerializer):
 # with COMPONENT_SPLIT_REQUEST drf-spectacular appends "Request" to the component name.
 @extend_schema_serializer(component_name="Token")
 class TokenInput(serializers.Serializer):
-    username = serializers.CharField()
-    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+    # Bounded: a 100,000-character password was hashed before it was refused.
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False, max_length=4096)
 
 
 @extend_schema_serializer(component_name="Token")

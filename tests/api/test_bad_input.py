@@ -1,0 +1,323 @@
+"""Bad input never crashes: every writable field of every API operation × hostile values.
+
+The fields come from the OpenAPI schema (a new field or operation is covered without touching this
+file; an operation with a body this file has no valid base body for fails `test_every_body_operation_is_fuzzed`).
+Each request: never a 5xx, under a second, and where the value is not one the field's type can hold,
+a 400 naming the field (or the body); a refused request writes nothing. The page forms that take
+numbers and the CSV import get the same values.
+"""
+
+import json
+import time
+
+import pytest
+from django.apps import apps
+from django.core.files.uploadedfile import SimpleUploadedFile
+from drf_spectacular.generators import SchemaGenerator
+from rest_framework.throttling import ScopedRateThrottle
+
+from kpis.models import Measurement
+from tests.factories import member
+
+pytestmark = pytest.mark.django_db
+
+DEEP = 10_000
+HOSTILE = {
+    "nul": "a\x00b",
+    "lone surrogate": "\ud800",
+    "100,000 characters": "x" * 100_000,
+    "nested 10,000 deep": None,  # sent as raw text, see _body
+    "1e9999999": "1e9999999",
+    "-1e9999999": "-1e9999999",
+    "1e-9999999": "1e-9999999",
+    "NaN": "NaN",
+    "Infinity": "Infinity",
+    "NaN literal": float("nan"),
+    "Infinity literal": float("inf"),
+    "rounds past (20, 6)": "99999999999999.9999999",
+    "2**63": 2**63,
+    "2**64": 2**64,
+    "-2**63 - 1": -(2**63) - 1,
+    "0000-01-01": "0000-01-01",
+    "10000-01-01": "10000-01-01",
+    "2026-02-30": "2026-02-30",
+}
+ANY_TYPE = {"nul", "lone surrogate", "100,000 characters", "nested 10,000 deep"}
+# Pseudo-fields inside a rule's free-form `params` (kpi_threshold).
+RULE_PARAMS = ["params.key", "params.granularity", "params.comparator", "params.value", "params.periods"]
+
+
+def _operations():
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    components = schema["components"]["schemas"]
+
+    def resolve(node):
+        while "$ref" in node:
+            node = components[node["$ref"].rsplit("/", 1)[1]]
+        if "oneOf" in node:  # one measurement or a list of them
+            return resolve(node["oneOf"][0])
+        return node
+
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            body = operation.get("requestBody", {}).get("content", {}).get("application/json")
+            if not body:
+                continue
+            properties = resolve(body["schema"]).get("properties", {})
+            fields = {name: resolve(prop) for name, prop in properties.items() if not prop.get("readOnly")}
+            yield f"{method.upper()} {path}", fields
+
+
+OPERATIONS = dict(_operations())
+
+
+def _base_bodies(world, colleague):
+    rule = {
+        "portfolio": world.portfolio.id,
+        "name": "R",
+        "from_stage": "launch",
+        "to_stage": "growth",
+        "condition_type": "kpi_threshold",
+        "params": {"key": "revenue", "granularity": "month", "comparator": "gte", "value": 1, "periods": 1},
+        "mode": "auto",
+        "is_active": True,
+    }
+    kpi = {
+        "product": world.product.id,
+        "key": "signups",
+        "name": "Sign-ups",
+        "unit": "",
+        "direction": "higher_is_better",
+        "aggregation": "sum",
+        "target": 1,
+        "target_granularity": "month",
+        "tolerance_pct": 5,
+        "headline": False,
+    }
+    line = {"portfolio": world.portfolio.id, "name": "L", "description": ""}
+    product = {"portfolio": world.portfolio.id, "product_line": world.line.id, "name": "P", "description": "D"}
+    portfolio = {"name": "Another", "timezone": "UTC"}
+    return {
+        "POST /api/v1/auth/token/": ("/api/v1/auth/token/", {"username": colleague.username, "password": "x"}),
+        "POST /api/v1/portfolios/": ("/api/v1/portfolios/", portfolio),
+        "PUT /api/v1/portfolios/{id}/": (f"/api/v1/portfolios/{world.portfolio.id}/", portfolio),
+        "PATCH /api/v1/portfolios/{id}/": (f"/api/v1/portfolios/{world.portfolio.id}/", portfolio),
+        "POST /api/v1/portfolios/{id}/members/": (
+            f"/api/v1/portfolios/{world.portfolio.id}/members/",
+            {"username": colleague.username, "role": "viewer"},
+        ),
+        "POST /api/v1/product-lines/": ("/api/v1/product-lines/", line),
+        "PUT /api/v1/product-lines/{id}/": (f"/api/v1/product-lines/{world.line.id}/", line),
+        "PATCH /api/v1/product-lines/{id}/": (f"/api/v1/product-lines/{world.line.id}/", line),
+        "POST /api/v1/products/": ("/api/v1/products/", product),
+        "PUT /api/v1/products/{id}/": (f"/api/v1/products/{world.product.id}/", product),
+        "PATCH /api/v1/products/{id}/": (f"/api/v1/products/{world.product.id}/", product),
+        "POST /api/v1/products/{id}/transition/": (
+            f"/api/v1/products/{world.product.id}/transition/",
+            {"to_stage": "planning", "reason": "Ready", "override": True, "from_stage": "research"},
+        ),
+        "POST /api/v1/lifecycle-rules/": ("/api/v1/lifecycle-rules/", rule),
+        "PUT /api/v1/lifecycle-rules/{id}/": (f"/api/v1/lifecycle-rules/{world.rule.id}/", rule),
+        "PATCH /api/v1/lifecycle-rules/{id}/": (f"/api/v1/lifecycle-rules/{world.rule.id}/", rule),
+        "POST /api/v1/kpis/": ("/api/v1/kpis/", kpi),
+        "PUT /api/v1/kpis/{id}/": (f"/api/v1/kpis/{world.kpi.id}/", {**kpi, "product": world.product.id}),
+        "PATCH /api/v1/kpis/{id}/": (f"/api/v1/kpis/{world.kpi.id}/", kpi),
+        "POST /api/v1/kpis/{id}/measurements/": (
+            f"/api/v1/kpis/{world.kpi.id}/measurements/",
+            {"observed_at": "2026-03-20", "value": 1, "external_id": "e-1"},
+        ),
+    }
+
+
+def _fingerprint():
+    """Every row of the apps' tables: a refused request must leave them as they were."""
+    models = [m for app in ("products", "kpis") for m in apps.get_app_config(app).get_models()]
+    return {m.__name__: list(m.objects.order_by("pk").values()) for m in models}
+
+
+UNIQUE = ("name", "key", "external_id")  # a create that succeeds must not make the next one a clash
+
+
+def _body(base: dict, field: str, value_name: str, n: int) -> str:
+    body = json.loads(json.dumps(base))
+    body.update({name: f"{body[name]}-{n}" for name in UNIQUE if name in body and name != field})
+    target, name = (body["params"], field.split(".", 1)[1]) if field.startswith("params.") else (body, field)
+    target[name] = "__HOSTILE__"
+    text = json.dumps(body)
+    hostile = "[" * DEEP + "]" * DEEP if value_name == "nested 10,000 deep" else json.dumps(HOSTILE[value_name])
+    return text.replace('"__HOSTILE__"', hostile)
+
+
+def _must_refuse(schema: dict, field: str, value_name: str) -> bool:
+    """Whether no value of the field's type is this one (a name may well be "1e9999999")."""
+    if value_name in ANY_TYPE:
+        return True
+    if field in ("observed_at", "params.value", "params.periods") or "enum" in schema:
+        return True
+    return schema.get("type") in ("number", "integer", "boolean") or schema.get("format") in ("date", "date-time")
+
+
+def _names_the_field(payload, field: str) -> bool:
+    top = field.split(".", 1)[0]
+    if not isinstance(payload, dict):
+        return False
+    if "detail" in payload or top in payload or f"{field}" in payload:
+        return True
+    return any(error.get("field") == field for error in payload.get("errors", []))
+
+
+@pytest.fixture(autouse=True)
+def _no_lockout(monkeypatch, settings):
+    """Hundreds of refused sign-ins in a row: the throttle and the lockout would answer 429/403 instead."""
+    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"token": "100000/minute"})
+    settings.AXES_FAILURE_LIMIT = 100_000
+
+
+@pytest.fixture
+def admin_client(api_client, world):
+    api_client.force_authenticate(member(world.portfolio, "admin"))
+    return api_client
+
+
+def test_every_body_operation_is_fuzzed(world):
+    assert set(OPERATIONS) == set(_base_bodies(world, member(world.portfolio, "viewer")))
+
+
+@pytest.mark.parametrize("operation", sorted(OPERATIONS))
+def test_hostile_values_in_every_field_are_refused_cleanly(admin_client, world, operation):
+    colleague = member(world.portfolio, "viewer")
+    url, base = _base_bodies(world, colleague)[operation]
+    method = operation.split()[0]
+    fields = list(OPERATIONS[operation]) + (RULE_PARAMS if "params" in OPERATIONS[operation] else [])
+    problems = []
+    for n, (field, value_name) in enumerate((f, v) for f in fields for v in HOSTILE):
+        schema = OPERATIONS[operation].get(field, {})
+        if True:
+            before = _fingerprint()
+            started = time.monotonic()
+            response = admin_client.generic(
+                method, url, _body(base, field, value_name, n).encode("utf-8", "surrogatepass"), "application/json"
+            )
+            elapsed = time.monotonic() - started
+            where = f"{field} = {value_name}: {response.status_code}"
+            if response.status_code >= 500 or elapsed > 1:
+                problems.append(f"{where} in {elapsed:.2f} s")
+            elif response.status_code == 400:
+                named = {field, "password"} if "auth/token" in url else {field}  # a wrong login names password
+                if not any(_names_the_field(response.json(), name) for name in named):
+                    problems.append(f"{where} without a message for the field: {response.content[:200]}")
+                if _fingerprint() != before:
+                    problems.append(f"{where} but something was written")
+            elif _must_refuse(schema, field, value_name) and response.status_code != 403:
+                problems.append(f"{where}, expected 400: {response.content[:200]}")
+    assert problems == []
+
+
+@pytest.mark.parametrize(
+    "query", [{"portfolio": 2**63}, {"portfolio": 2**64}, {"product_line": "1e9999999"}, {"stage": "bogus"}]
+)
+def test_hostile_filters_are_a_400(admin_client, query):
+    response = admin_client.get("/api/v1/products/", query)
+    assert response.status_code == 400 and set(query) <= set(response.json())
+
+
+# --- pages and the CSV import --------------------------------------------------------------------
+
+NUMBERS = [
+    "1e9999999",
+    "-1e9999999",
+    "1e-9999999",
+    "NaN",
+    "Infinity",
+    "99999999999999.9999999",
+    str(2**63),
+    str(2**64),
+    "a\x00b",
+    "x" * 100_000,
+]
+
+
+@pytest.fixture
+def pm_client(client, world):
+    client.force_login(member(world.portfolio, "admin"))
+    return client
+
+
+def _page_post(client, url, data):
+    before = _fingerprint()
+    started = time.monotonic()
+    response = client.post(url, data)
+    assert time.monotonic() - started < 1
+    assert response.status_code == 400, response.status_code
+    assert _fingerprint() == before
+    return response
+
+
+@pytest.mark.parametrize("value", NUMBERS)
+@pytest.mark.parametrize("field", ["target", "tolerance_pct"])
+def test_kpi_form_refuses_hostile_numbers(pm_client, world, field, value):
+    form = {
+        "name": "Sign-ups",
+        "key": "signups",
+        "direction": "higher_is_better",
+        "aggregation": "sum",
+        "target": "1",
+        "target_granularity": "month",
+        "tolerance_pct": "10",
+        field: value,
+    }
+    response = _page_post(pm_client, f"/kpis/new/?product={world.product.id}", form)
+    assert response.context["form"].errors[field]
+
+
+@pytest.mark.parametrize("value", NUMBERS)
+def test_measurement_form_refuses_hostile_numbers(pm_client, world, value):
+    response = _page_post(
+        pm_client, f"/kpis/{world.kpi.id}/measurements/", {"action": "single", "observed_at": "2026-03-02", "value": value}
+    )
+    assert b"value" in response.content
+
+
+@pytest.mark.parametrize("value", NUMBERS)
+def test_measurement_correction_refuses_hostile_numbers(pm_client, world, value):
+    measurement = Measurement.objects.filter(kpi=world.kpi).first()
+    prefix = f"m{measurement.id}"
+    response = pm_client.post(
+        f"/measurements/{measurement.id}/correct/", {f"{prefix}-observed_at": "2026-03-05", f"{prefix}-value": value}
+    )
+    assert response.status_code in (400, 302)
+    measurement.refresh_from_db()
+    assert str(measurement.observed_at.date()) != "2026-03-05"
+
+
+@pytest.mark.parametrize("value", NUMBERS)
+def test_rule_form_refuses_hostile_thresholds(pm_client, world, value):
+    form = {
+        "name": "Growth on revenue",
+        "from_stage": "launch",
+        "to_stage": "growth",
+        "condition_type": "kpi_threshold",
+        "mode": "auto",
+        "is_active": "on",
+        "key": "revenue",
+        "comparator": "gte",
+        "value": value,
+        "periods": "3",
+        "granularity": "week",
+    }
+    response = _page_post(pm_client, f"/portfolios/{world.portfolio.id}/rules/new/", form)
+    assert response.context["form"].errors["value"]
+
+
+@pytest.mark.parametrize("value", [v for v in NUMBERS if "\x00" not in v])
+def test_csv_import_refuses_hostile_values_by_line_and_column(pm_client, world, value):
+    content = f"observed_at,value\n2026-03-01,1\n2026-03-02,{value}\n".encode()
+    before = _fingerprint()
+    started = time.monotonic()
+    response = pm_client.post(
+        f"/kpis/{world.kpi.id}/measurements/",
+        {"action": "upload", "file": SimpleUploadedFile("m.csv", content, "text/csv")},
+    )
+    assert time.monotonic() - started < 1
+    assert response.status_code == 400
+    assert "value" in response.content.decode() and _fingerprint() == before
