@@ -8,7 +8,7 @@ class KpisConfig(AppConfig):
     def ready(self):
         # kpis sits right of products: it plugs its facts into the products' registries.
         from kpis import conditions, gates, handlers, panels  # noqa: F401
-        from kpis.models import KPI, Measurement, Rollup
+        from kpis.models import KPI, Measurement, PendingRollup, Rollup
         from pmflow.access import policies
         from products.models import Role
 
@@ -16,3 +16,4 @@ class KpisConfig(AppConfig):
         policies.register(KPI, portfolio="product__portfolio", write=managers, actions={"measure": managers})
         policies.register(Measurement, portfolio="kpi__product__portfolio", write=managers)
         policies.register(Rollup, portfolio="kpi__product__portfolio", write=set())
+        policies.register(PendingRollup, portfolio="kpi__product__portfolio", write=set())

@@ -1,8 +1,11 @@
 """What kpis does when other apps' domain events are committed."""
 
-from django.db import transaction
-
+from pmflow.celery import enqueue
 from products.events import register_handler
+
+
+class NotHandedOver(Exception):
+    """The worker could not be reached: the event stays undispatched and the relay tries again."""
 
 
 def rebuild_after_timezone_change(event) -> None:
@@ -11,8 +14,8 @@ def rebuild_after_timezone_change(event) -> None:
         return
     from kpis.tasks import rebuild_rollups
 
-    portfolio_id = event.portfolio_id
-    transaction.on_commit(lambda: rebuild_rollups.delay(portfolio_id))
+    if not enqueue(rebuild_rollups, event.portfolio_id):
+        raise NotHandedOver(f"rebuild of portfolio {event.portfolio_id}")
 
 
 register_handler("portfolio.updated", rebuild_after_timezone_change)

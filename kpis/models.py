@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from products.models import Product
 
@@ -137,3 +138,26 @@ class Rollup(models.Model):
 
     def __str__(self):
         return f"{self.kpi_id} {self.granularity} {self.period_start}: {self.value}"
+
+
+class PendingRollup(models.Model):
+    """Local days of a KPI whose rollups must be recomputed: the rollup worker's outbox.
+
+    Written in the transaction that changes the KPI's measurements and deleted by the recompute that
+    covers it, in the recompute's transaction. So the work survives a broker that is down when the
+    request commits and a worker killed half way: `kpis.tasks.rollups_sweep` hands rows that waited
+    too long to the worker again. Several rows of one KPI are merged into one recompute.
+    """
+
+    kpi = models.ForeignKey(KPI, on_delete=models.CASCADE, related_name="+")
+    first_day = models.DateField()
+    last_day = models.DateField()
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # When the sweep last handed this row's KPI to the worker; it waits again before the next time.
+    swept_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"KPI {self.kpi_id}: {self.first_day}…{self.last_day}"

@@ -172,3 +172,14 @@ def rebuild_portfolio(*, portfolio_id: int, zone_name: str) -> None:
         _insert_days(*scope, zone_name)
         for granularity in COARSER:
             _insert_coarser(granularity, *scope)
+
+
+def rebuild_kpi(*, kpi_id: int, zone_name: str) -> None:
+    """Rebuild every rollup of one KPI from its measurements (the periodic verification's yardstick)."""
+    scope = ("= %s", [kpi_id])
+    with transaction.atomic():
+        _tune_session()
+        _delete(*scope)
+        _insert_days(*scope, zone_name)
+        for granularity in COARSER:
+            _insert_coarser(granularity, *scope)

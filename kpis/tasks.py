@@ -1,30 +1,55 @@
-from datetime import date
+from datetime import date, timedelta
 
 from celery import shared_task
+from django.conf import settings
 
 from kpis import services
-from pmflow.celery import transient_retry
+from pmflow.celery import enqueue, transient_retry
 
 RETRY = transient_retry()
+# Hard limits below the broker's visibility timeout (settings.py), so a task is never delivered to a
+# second worker while the first still runs it.
+RECOMPUTE_LIMITS = {"soft_time_limit": 240, "time_limit": 300}
+# A rebuild is one portfolio (1,000,000 measurements rebuild in seconds: bench/rollups.py).
+REBUILD_LIMITS = {"soft_time_limit": 540, "time_limit": 600}
 
 
-@shared_task(queue="rollups", **RETRY)
-def recompute_rollups(kpi_id: int, ranges: list[list[str]]) -> None:
-    """Recompute a KPI's rollups for local-day ranges [[first, last], …] (ISO dates).
+@shared_task(queue="rollups", **RETRY, **RECOMPUTE_LIMITS)
+def recompute_rollups(kpi_id: int, ranges: list[list[str]] | None = None) -> int:
+    """Recompute a KPI's pending rollups (recorded by the write that needed them), plus local-day ranges
+    [[first, last], …] (ISO dates) if given.
 
-    Idempotent: it replaces the rows of the covered periods. Retries on database hiccups.
+    Idempotent: it replaces the rows of the covered periods, and a second delivery finds no pending
+    rows. Retries on database hiccups; a crash leaves the pending rows for `rollups_sweep`.
     """
-    services.rollups_recompute(
-        kpi_id=kpi_id, day_ranges=[(date.fromisoformat(a), date.fromisoformat(b)) for a, b in ranges]
-    )
+    day_ranges = [(date.fromisoformat(a), date.fromisoformat(b)) for a, b in ranges or []]
+    return services.rollups_recompute(kpi_id=kpi_id, day_ranges=day_ranges)
 
 
-@shared_task(queue="rollups", **RETRY)
+@shared_task(queue="rollups", **RETRY, **RECOMPUTE_LIMITS)
+def rollups_sweep() -> int:
+    """Periodic: pending rollups that waited too long (broker down, worker killed) go to the worker again."""
+    return services.rollups_sweep(waited=timedelta(seconds=settings.ROLLUP_SWEEP_AFTER_SECONDS))
+
+
+@shared_task(queue="rollups", **RETRY, **REBUILD_LIMITS)
+def rollups_verify() -> int:
+    """Periodic: compare a sample of rollups with the measurements; repair and log differences."""
+    return len(services.rollups_verify(sample=settings.ROLLUP_VERIFY_SAMPLE))
+
+
+@shared_task(queue="rollups", **RETRY, **REBUILD_LIMITS)
 def rebuild_rollups(portfolio_id: int | None = None) -> int:
-    return services.rollups_rebuild(portfolio_id=portfolio_id)
+    """Rebuild a portfolio's rollups from its measurements; without one, hand each portfolio to the
+    worker as a task of its own (so no task outgrows its time limit). Returns portfolios done or handed."""
+    if portfolio_id is not None:
+        return services.rollups_rebuild(portfolio_id=portfolio_id)
+    from products.models import Portfolio
+
+    return sum(enqueue(rebuild_rollups, pid) for pid in Portfolio.objects.order_by("id").values_list("id", flat=True))
 
 
-@shared_task(queue="default", **RETRY)
+@shared_task(queue="default", **RETRY, **RECOMPUTE_LIMITS)
 def kpi_health_refresh_all() -> int:
     """Periodic: health moves when a period ends even if no measurement arrives."""
     return services.kpi_health_refresh_all()

@@ -5,7 +5,13 @@ A package by subject: `definitions` (KPIs and their health), `measurements` (ing
 """
 
 from kpis.services.definitions import KPI_FIELDS, kpi_delete, kpi_health_refresh, kpi_health_refresh_all, kpi_save
-from kpis.services.derived import rollups_rebuild, rollups_recompute
+from kpis.services.derived import (
+    rollups_backlog,
+    rollups_rebuild,
+    rollups_recompute,
+    rollups_sweep,
+    rollups_verify,
+)
 from kpis.services.measurements import (
     MAX_BATCH,
     UPSERT_BATCH,
@@ -35,6 +41,9 @@ __all__ = [
     "parse_observed_at",
     "parse_value",
     "rollups_enqueue",
+    "rollups_backlog",
     "rollups_rebuild",
     "rollups_recompute",
+    "rollups_sweep",
+    "rollups_verify",
 ]

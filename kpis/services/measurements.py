@@ -9,8 +9,9 @@ from decimal import Decimal, InvalidOperation
 from django.db import connection, transaction
 from django.utils import timezone
 
-from kpis.models import KPI, Measurement
+from kpis.models import KPI, Measurement, PendingRollup
 from kpis.periods import days_to_ranges
+from pmflow.celery import enqueue_on_commit
 from pmflow.errors import InvalidInput, NotFound
 from products import events
 
@@ -273,8 +274,14 @@ def _measurements_upsert(kpi_id: int, rows: list[dict]) -> None:
 
 
 def rollups_enqueue(*, kpi_id: int, days: set[date]) -> None:
-    """After the current transaction commits, recompute the KPI's rollups for these local days."""
+    """Record, in the current transaction, that these local days of the KPI need their rollups
+    recomputed, and hand the KPI to the worker after commit.
+
+    The record is the guarantee: if the broker is down or the worker dies, the sweep finds it again.
+    """
     from kpis.tasks import recompute_rollups
 
-    ranges = [[first.isoformat(), last.isoformat()] for first, last in days_to_ranges(days)]
-    transaction.on_commit(lambda: recompute_rollups.delay(kpi_id, ranges))
+    PendingRollup.objects.bulk_create(
+        [PendingRollup(kpi_id=kpi_id, first_day=first, last_day=last) for first, last in days_to_ranges(days)]
+    )
+    enqueue_on_commit(recompute_rollups, kpi_id)

@@ -6,6 +6,7 @@ from datetime import date
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from pmflow.celery import enqueue_on_commit
 from pmflow.errors import InvalidInput, NotFound
 from products import events, lifecycle
 from products.models import LifecycleRule, Portfolio, Product, Stage, StageTransition
@@ -161,7 +162,8 @@ def lifecycle_rule_enqueue(*, rule_id: int) -> None:
     """After the current transaction commits, evaluate the rule (so a new rule need not wait for beat)."""
     from products.tasks import lifecycle_rule_evaluate
 
-    transaction.on_commit(lambda: lifecycle_rule_evaluate.delay(rule_id))
+    # Lost if the broker is down: then the periodic evaluation (RULES_EVALUATE_SECONDS) runs it.
+    enqueue_on_commit(lifecycle_rule_evaluate, rule_id)
 
 
 def lifecycle_rules_evaluate_all(*, today: date | None = None) -> int:
