@@ -347,8 +347,25 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
 # Queues: "rollups" (imports, recomputes, rebuilds) and "default" (stage changes, rules, health);
 # each task names its own, so a large import never delays a stage change.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 4 * 3600}
+# A task a killed worker left unacknowledged is delivered again after the visibility timeout. It must be
+# longer than the longest task's hard time limit (a rollup rebuild of one portfolio: 10 min, kpis/tasks.py),
+# or a running task would be handed to a second worker; rollup work does not wait for it anyway: the
+# pending rows are swept (ROLLUP_SWEEP_*). Short socket timeouts: a request whose broker is unreachable
+# gives up in seconds (its work is recorded in the database, pmflow.celery.enqueue).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": int(os.environ.get("BROKER_VISIBILITY_TIMEOUT", 15 * 60)),
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# The worker keeps reconnecting to a broker that went away (Redis restarted) instead of exiting.
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# Rollup work waiting longer than this (broker down, worker killed) is handed to the worker again.
+ROLLUP_SWEEP_AFTER_SECONDS = int(os.environ.get("ROLLUP_SWEEP_AFTER_SECONDS", 120))
+# How many KPIs the periodic verification compares with their measurements each time.
+ROLLUP_VERIFY_SAMPLE = int(os.environ.get("ROLLUP_VERIFY_SAMPLE", 50))
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "evaluate-lifecycle-rules": {
@@ -363,6 +380,16 @@ CELERY_BEAT_SCHEDULE = {
     "relay-domain-events": {
         "task": "products.tasks.events_relay",
         "schedule": float(os.environ.get("EVENTS_RELAY_SECONDS", 60)),
+    },
+    # Rollup work recorded but not done (broker down, worker killed) goes to the worker again.
+    "sweep-pending-rollups": {
+        "task": "kpis.tasks.rollups_sweep",
+        "schedule": float(os.environ.get("ROLLUP_SWEEP_SECONDS", 60)),
+    },
+    # A sample of KPIs: stored rollups compared with their measurements, differences repaired and logged.
+    "verify-rollups": {
+        "task": "kpis.tasks.rollups_verify",
+        "schedule": float(os.environ.get("ROLLUP_VERIFY_SECONDS", 60 * 60)),
     },
     # Safety net: rebuilding gives the rows the incremental updates should have given.
     "rebuild-rollups": {

@@ -24,3 +24,4 @@ urlpatterns = [
 ]
 
 handler404 = "pmflow.exceptions.not_found"
+handler500 = "pmflow.server_errors.server_error"  # a lost database connection is a 503

@@ -189,7 +189,7 @@ def test_verification_explains_a_repair_in_the_kpi_history_and_the_log(world, ca
             "computed": {"value": "2", "count": 1},
         }
     ]
-    assert "KPI %s (revenue) had 1 wrong rollup row" % world.kpi.id in caplog.text
+    assert f"KPI {world.kpi.id} (revenue) had 1 wrong rollup row" in caplog.text
 
 
 def test_verification_changes_nothing_when_the_rollups_are_right(world):
