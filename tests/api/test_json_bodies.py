@@ -42,3 +42,17 @@ def test_form_bodies_are_refused_as_the_schema_says(admin_client, world, content
         admin_client, "/api/v1/product-lines/", f"portfolio={world.portfolio.id}&name=Form", content_type
     )
     assert response.status_code == 415
+
+
+@pytest.mark.parametrize(
+    "url", ["/api/v1/auth/token/", "/api/v1/product-lines/", "/api/v1/lifecycle-rules/", "/api/v1/kpis/1/measurements/"]
+)
+def test_a_body_nested_10000_deep_is_a_400_on_every_json_endpoint(admin_client, url):
+    response = post_raw(admin_client, url, "[" * 10_000 + "]" * 10_000)
+    assert response.status_code == 400
+    assert "nested too deeply" in response.json()["detail"]
+
+
+def test_a_body_nested_just_past_the_limit_is_refused_too(admin_client):
+    response = post_raw(admin_client, "/api/v1/product-lines/", '{"name": ' + "[" * 33 + "]" * 33 + "}")
+    assert response.status_code == 400 and "nested too deeply" in response.json()["detail"]
