@@ -8,11 +8,13 @@ schema cannot say which integers exist: a schema-valid id must not be refused.)
 
 import django_filters
 from django import forms
+from drf_spectacular.utils import extend_schema_field
 
 from pmflow.fields import MAX_ID
 from products.models import LifecycleRule, Product, ProductLine, Stage
 
 
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})
 class IdFilter(django_filters.NumberFilter):
     """An id: a whole number the database can hold (a bigger one was a 500, an overflow in the driver)."""
 
@@ -36,6 +38,7 @@ class StrictBooleanField(forms.Field):
             raise forms.ValidationError("Use true or false.", code="invalid") from None
 
 
+@extend_schema_field({"type": "boolean"})
 class BooleanFilter(django_filters.Filter):
     field_class = StrictBooleanField
 
