@@ -36,8 +36,13 @@ class RollupCSVRenderer(CSVRenderer):
     header = ["period_start", "value", "count", "target", "health"]
 
     def render(self, data, media_type=None, renderer_context=None, writer_opts=None):
-        if isinstance(data, dict):  # an error body: keep it readable as one row
-            return super().render([data], media_type, renderer_context or {}, writer_opts)
+        if isinstance(data, dict):  # an error body: one row per field with its messages, never a blank row
+            rows = [
+                {"field": field, "message": " ".join(map(str, m)) if isinstance(m, list) else str(m)}
+                for field, m in data.items()
+            ]
+            context = {**(renderer_context or {}), "header": ["field", "message"]}
+            return super().render(rows, media_type, context, writer_opts)
         # Values as the JSON gives them (1597.52), not the database's six places (1597.520000).
         rows = [{k: format(v.normalize(), "f") if isinstance(v, Decimal) else v for k, v in r.items()} for r in data]
         return super().render(rows, media_type, renderer_context or {}, writer_opts)

@@ -72,3 +72,18 @@ def test_an_invalid_filter_value_is_a_400_not_ignored(api_client, world, url, qu
     api_client.force_authenticate(member(world.portfolio, "admin"))
     response = api_client.get(f"{url}?{query}")
     assert response.status_code == 400 and query.split("=")[0] in response.json()
+
+
+@pytest.mark.parametrize(
+    "url, message",
+    [
+        ("/api/v1/kpis/{kpi}/rollups/?format=csv&granularity=bogus", "granularity"),
+        ("/api/v1/rollups/?format=csv&key=revenue", "portfolio or a product_line"),
+        ("/api/v1/kpis/999999/rollups/?format=csv", "Not found"),
+    ],
+)
+def test_a_csv_error_keeps_its_message(api_client, world, url, message):
+    api_client.force_authenticate(member(world.portfolio, "admin"))
+    response = api_client.get(url.format(kpi=world.kpi.id))
+    assert response.status_code in (400, 404)
+    assert response.content.decode().startswith("field,message") and message in response.content.decode()
