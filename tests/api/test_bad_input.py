@@ -273,7 +273,9 @@ def test_kpi_form_refuses_hostile_numbers(pm_client, world, field, value):
 @pytest.mark.parametrize("value", NUMBERS)
 def test_measurement_form_refuses_hostile_numbers(pm_client, world, value):
     response = _page_post(
-        pm_client, f"/kpis/{world.kpi.id}/measurements/", {"action": "single", "observed_at": "2026-03-02", "value": value}
+        pm_client,
+        f"/kpis/{world.kpi.id}/measurements/",
+        {"action": "single", "observed_at": "2026-03-02", "value": value},
     )
     assert b"value" in response.content
 
