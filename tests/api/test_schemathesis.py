@@ -93,6 +93,8 @@ def flatmap_body(context, body):
 def _token_attempts_unthrottled(monkeypatch):
     """Generated requests would exhaust the token throttle (20/minute) at once and get nothing but 429."""
     monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"token": "10000/minute"})
+    # ... and lock this client out of sign-ins (django-axes) after five wrong passwords.
+    monkeypatch.setattr(django_settings, "AXES_FAILURE_LIMIT", 10000)
 
 
 @pytest.fixture
