@@ -40,6 +40,8 @@ def _plain(value):
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, Decimal):
+        if value.is_finite() and abs(value.adjusted()) > 40:  # no column holds it; never a million zeros
+            return str(value)
         return format(value.normalize(), "f")  # "12.5", never "12.500000" or "1.5E+3"
     return value
 

@@ -1,10 +1,9 @@
 """Measurements: parsing, ingest (all or nothing, idempotent by external id), corrections."""
 
 import logging
-import math
 import re
 from datetime import date, datetime, time
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -13,12 +12,12 @@ from kpis.models import KPI, Measurement, PendingRollup
 from kpis.periods import days_to_ranges
 from pmflow.celery import enqueue_on_commit
 from pmflow.errors import InvalidInput, NotFound
+from pmflow.fields import bounded_decimal
 from products import events
 
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 10_000
-VALUE_LIMIT = Decimal("1e14")
 
 
 class InvalidImport(InvalidInput):
@@ -75,17 +74,10 @@ def _plausible(moment: datetime) -> datetime:
 
 
 def parse_value(raw) -> Decimal:
-    if isinstance(raw, bool) or raw is None or raw == "":
-        raise ValueError("A number is required.")
-    try:
-        value = Decimal(str(raw))
-    except (InvalidOperation, ValueError):
-        raise ValueError("A number is required.") from None
-    if not value.is_finite() or (isinstance(raw, float) and not math.isfinite(raw)):
-        raise ValueError("A finite number is required.")
-    if abs(value) >= VALUE_LIMIT:
-        raise ValueError("The value is out of range (at most 14 digits before the decimal point).")
-    return value.quantize(Decimal("0.000001"))
+    """A measurement value that fits its NUMERIC(20, 6) column, rounded to 6 places; ValueError with a
+    message otherwise. The text is bounded before any Decimal arithmetic (pmflow.fields.bounded_decimal):
+    `1e9999999` is refused at once, and a value that overflows only after rounding is refused too."""
+    return bounded_decimal(raw, max_digits=20, decimal_places=6)
 
 
 def clean_measurement_items(items: list, zone) -> tuple[list[dict], list[dict]]:
