@@ -172,3 +172,32 @@ class SafeJSONField(serializers.JSONField):
         if problem := json_problem(value, max_depth=self.max_depth, max_chars=self.max_chars):
             raise serializers.ValidationError(f"The value {problem}.", code="invalid")
         return value
+
+
+class StrictText:
+    """A text field that takes a JSON string only: DRF's CharField turns a number into text (`"name": 12`
+    is stored as "12"), which the schema (`type: string`) does not allow."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictCharField(StrictText, serializers.CharField):
+    pass
+
+
+_STRICT_TEXT: dict[type, type] = {}
+
+
+class StrictStrings:
+    """ModelSerializer mixin: the text fields built from the model are `StrictText` ones."""
+
+    def build_standard_field(self, field_name, model_field):
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        if issubclass(field_class, serializers.CharField) and not issubclass(field_class, StrictText):
+            if field_class not in _STRICT_TEXT:
+                _STRICT_TEXT[field_class] = type(f"Strict{field_class.__name__}", (StrictText, field_class), {})
+            field_class = _STRICT_TEXT[field_class]
+        return field_class, kwargs

@@ -27,8 +27,9 @@ SCHEMAS = {
     },
 }
 
-# Query parameters that never make a request invalid: unknown values are ignored or paginate.
-_LENIENT_QUERY = {"page", "page_size", "ordering", "cursor", "format"}
+# Query parameters that never make a request a 400: an unknown ordering is ignored, a bad page, cursor or
+# format is a 404. (`page_size` is checked: a 400.)
+_LENIENT_QUERY = {"page", "ordering", "cursor", "format"}
 _WRITES = {"post", "put", "patch", "delete"}
 
 
@@ -59,10 +60,27 @@ def _error(name: str, description: str, csv: bool, search: bool = False) -> dict
     return {"description": description, "content": content}
 
 
+# Text fields of request bodies as DRF's CharField takes them: no NUL character, and a required one
+# (`minLength` 1) is not blank after trimming whitespace (a name of "\x1d" is blank to the server).
+_NO_NUL = "^[^\\x00]*$"
+_NOT_BLANK = "^[^\\x00]*[^\\x00\\s][^\\x00]*$"
+
+
+def _document_text(schemas: dict) -> None:
+    for name, component in schemas.items():
+        if not name.endswith("Request"):
+            continue
+        for prop in component.get("properties", {}).values():
+            free = prop.get("type") == "string" and not {"format", "enum", "pattern", "anyOf", "readOnly"} & set(prop)
+            if free:
+                prop["pattern"] = _NOT_BLANK if prop.get("minLength", 0) >= 1 else _NO_NUL
+
+
 def document_errors(result, generator, request, public):
     """Add 400/401/403/404 where an operation can answer them, unless the view documented them."""
     components = result.setdefault("components", {})
     components["schemas"] = dict(sorted({**components.get("schemas", {}), **SCHEMAS}.items()))
+    _document_text(components["schemas"])
     for path, item in result.get("paths", {}).items():
         for method, operation in item.items():
             if method not in _WRITES | {"get"}:

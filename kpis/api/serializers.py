@@ -3,12 +3,12 @@ from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from kpis.models import KPI, Granularity, Health, Measurement
-from pmflow.fields import MAX_ID, BoundedDecimalField
+from pmflow.fields import MAX_ID, BoundedDecimalField, StrictStrings
 from products.api.serializers import ScopedPrimaryKeyField
 from products.selectors import product_list_for_user
 
 
-class KPISerializer(serializers.ModelSerializer):
+class KPISerializer(StrictStrings, serializers.ModelSerializer):
     product = ScopedPrimaryKeyField(product_list_for_user)
     health = serializers.ChoiceField(choices=Health.choices, read_only=True)
     # Rounded to the column's places, then refused if it no longer fits (pmflow.fields).
@@ -69,7 +69,16 @@ class MeasurementBatchSchema(OpenApiSerializerExtension):
     target_class = MeasurementBatch
 
     def map_serializer(self, auto_schema, direction):
-        one = auto_schema.resolve_serializer(MeasurementInput, direction).ref
+        component = auto_schema.resolve_serializer(MeasurementInput, direction)
+        if component.schema is not None:
+            # As the service checks an item (clean_measurement_items): an unknown field is refused, and
+            # `observed_at` is an ISO date or a datetime with an offset in the years 1900 to 2200.
+            component.schema["additionalProperties"] = False
+            observed_at = component.schema["properties"]["observed_at"]
+            observed_at.pop("minLength", None)
+            year = {"pattern": "^(19[0-9]{2}|2[01][0-9]{2}|2200)-"}
+            observed_at["anyOf"] = [{"format": "date", **year}, {"format": "date-time", **year}]
+        one = component.ref
         return {"oneOf": [one, {"type": "array", "items": one, "minItems": 1, "maxItems": 10_000}]}
 
 

@@ -43,7 +43,23 @@ class BooleanFilter(django_filters.Filter):
     field_class = StrictBooleanField
 
 
-class ProductLineFilter(django_filters.FilterSet):
+class StrictFilterSet(django_filters.FilterSet):
+    """A filter given with no value (`?health=`) is a 400 on it, as the schema's types say, rather than
+    silently no filter."""
+
+    def is_valid(self):
+        valid = super().is_valid()
+        getlist = getattr(self.data, "getlist", None)
+        for name in self.filters:
+            values = getlist(name) if getlist else [self.data.get(name)]
+            if name in self.data and any(value == "" for value in values):
+                if name in self.form.fields:
+                    self.form.add_error(name, "Give a value, or leave the parameter out.")
+                valid = False
+        return valid
+
+
+class ProductLineFilter(StrictFilterSet):
     portfolio = IdFilter()
 
     class Meta:
@@ -51,7 +67,7 @@ class ProductLineFilter(django_filters.FilterSet):
         fields = ["portfolio"]
 
 
-class ProductFilter(django_filters.FilterSet):
+class ProductFilter(StrictFilterSet):
     portfolio = IdFilter()
     product_line = IdFilter()
     stage = django_filters.MultipleChoiceFilter(choices=Stage.choices)
@@ -61,7 +77,7 @@ class ProductFilter(django_filters.FilterSet):
         fields = ["portfolio", "product_line", "stage"]
 
 
-class LifecycleRuleFilter(django_filters.FilterSet):
+class LifecycleRuleFilter(StrictFilterSet):
     portfolio = IdFilter()
     is_active = BooleanFilter()
 

@@ -1,8 +1,8 @@
 from django.contrib.auth import get_user_model
-from drf_spectacular.utils import extend_schema_serializer
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
-from pmflow.fields import SafeJSONField
+from pmflow.fields import SafeJSONField, StrictCharField, StrictStrings
 from products import services
 from products.lifecycle import condition_types
 from products.models import (
@@ -29,7 +29,7 @@ class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
         return self.selector(self.context["request"].user)
 
 
-class InPortfolio(serializers.ModelSerializer):
+class InPortfolio(StrictStrings, serializers.ModelSerializer):
     """An object that stays in its portfolio and whose name is unique there (field-level messages)."""
 
     name_taken = "This name is taken in the portfolio."
@@ -53,8 +53,8 @@ class InPortfolio(serializers.ModelSerializer):
 @extend_schema_serializer(component_name="Token")
 class TokenInput(serializers.Serializer):
     # Bounded: a 100,000-character password was hashed before it was refused.
-    username = serializers.CharField(max_length=150)
-    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False, max_length=4096)
+    username = StrictCharField(max_length=150)
+    password = StrictCharField(style={"input_type": "password"}, trim_whitespace=False, max_length=4096)
 
 
 @extend_schema_serializer(component_name="Token")
@@ -79,7 +79,7 @@ class MeSerializer(serializers.ModelSerializer):
         fields = ["id", "username", "memberships"]
 
 
-class PortfolioSerializer(serializers.ModelSerializer):
+class PortfolioSerializer(StrictStrings, serializers.ModelSerializer):
     class Meta:
         model = Portfolio
         fields = ["id", "name", "timezone", "created_at"]
@@ -96,7 +96,7 @@ class MemberSerializer(serializers.ModelSerializer):
 
 @extend_schema_serializer(component_name="Member")
 class MemberInput(serializers.Serializer):
-    username = serializers.CharField(max_length=150)
+    username = StrictCharField(max_length=150)
     role = serializers.ChoiceField(choices=Role.choices)
 
 
@@ -144,7 +144,7 @@ class ProductSerializer(InPortfolio):
 @extend_schema_serializer(component_name="Transition")
 class TransitionInput(serializers.Serializer):
     to_stage = serializers.ChoiceField(choices=Stage.choices)
-    reason = serializers.CharField(max_length=5000)
+    reason = StrictCharField(max_length=5000)
     override = serializers.BooleanField(default=False)
     from_stage = serializers.ChoiceField(
         choices=Stage.choices,
@@ -179,11 +179,16 @@ class TransitionSerializer(serializers.ModelSerializer):
         return move.actor.get_username() if move.actor_id else None
 
 
+@extend_schema_field({"type": "object", "additionalProperties": True})
+class RuleParamsField(SafeJSONField):
+    """A rule's params: an object (the service refuses anything else, null included)."""
+
+
 class LifecycleRuleSerializer(InPortfolio):
     name_taken = "A rule with this name exists in the portfolio."
     portfolio = ScopedPrimaryKeyField(portfolio_list_for_user)
-    condition_type = serializers.CharField(max_length=40)
-    params = SafeJSONField(
+    condition_type = StrictCharField(max_length=40)
+    params = RuleParamsField(
         help_text="The condition's parameters, e.g. for `kpi_threshold`: key, granularity, "
         "comparator, value, periods. At most 8 levels deep and 20,000 characters."
     )
