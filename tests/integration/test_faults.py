@@ -212,6 +212,23 @@ def _items(days: int, start: date, prefix: str, per_day: int = 1) -> list[dict]:
     ]
 
 
+def _connect():
+    """A second connection to the test database, outside the test's."""
+    import psycopg2
+
+    db = connection.settings_dict
+    host, port = db["HOST"] or "127.0.0.1", db["PORT"] or 5432
+    return psycopg2.connect(host=host, port=port, user=db["USER"], password=db["PASSWORD"], dbname=db["NAME"])
+
+
+def _a_recompute_waits_for_a_lock() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        return cursor.fetchone()[0] > 0
+
+
 @pytest.fixture
 def team():
     product = ProductFactory()
@@ -263,12 +280,20 @@ def test_a_worker_killed_during_a_recompute_loses_nothing_and_counts_nothing_twi
         assert (status, body) == (201, {"created": len(items), "updated": 0})
     assert PendingRollup.objects.filter(kpi__in=kpis).count() == len(kpis)
 
+    # Hold the KPIs' row locks, so the worker's first recompute is caught inside its transaction.
+    locker = _connect()
+    with locker.cursor() as cursor:
+        cursor.execute("SELECT id FROM kpis_kpi WHERE id = ANY(%s) FOR UPDATE", [[k.id for k in kpis]])
     worker = _worker(processes, env)
-    wait_until(lambda: "recompute_rollups" in processes.log("worker") and "received" in processes.log("worker"))
-    os.kill(worker.pid, signal.SIGKILL)  # the main process, half way through its first recompute
-    worker.wait(timeout=10)
-    processes.running.pop("worker")
-    assert PendingRollup.objects.filter(kpi__in=kpis).exists(), "the killed recompute's work must still be recorded"
+    try:
+        wait_until(_a_recompute_waits_for_a_lock, timeout=60)
+        os.kill(worker.pid, signal.SIGKILL)  # the main process, half way through its first recompute
+        worker.wait(timeout=10)
+        processes.running.pop("worker")
+    finally:
+        locker.rollback()
+        locker.close()
+    assert PendingRollup.objects.filter(kpi__in=kpis).count() == len(kpis), "the killed work must still be recorded"
 
     _worker(processes, env, name="worker2")
     _beat(processes, env)
