@@ -105,6 +105,14 @@ def document_errors(result, generator, request, public):
                 errors["404"] = _error(
                     "Error", "Not found, another portfolio's, a page past the end, or an unknown `format`.", csv
                 )
+            for parameter in strict_query:
+                # A filter given with no value is a 400 (products.api.filters.StrictFilterSet).
+                plain = parameter.get("schema", {})
+                free = plain.get("type") == "string" and not {"enum", "pattern", "format", "minLength"} & set(plain)
+                if free and parameter["name"] == "search":  # any text but NUL, which DRF refuses (400)
+                    plain["pattern"] = _NO_NUL
+                elif free:  # a filter given without a value, or with NUL, is a 400
+                    plain.update(minLength=1, pattern=_NO_NUL)
             for status, response in errors.items():
                 responses.setdefault(status, response)
             operation["responses"] = dict(sorted(responses.items()))

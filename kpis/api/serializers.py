@@ -95,7 +95,7 @@ class RollupQuery(serializers.Serializer):
     def to_internal_value(self, data):
         values = super().to_internal_value(data)
         raw = data.get("from")
-        if raw:
+        if raw is not None:  # `?from=` is no date either (a 400), not "from the start"
             try:
                 values["from"] = serializers.DateField().run_validation(raw)
             except serializers.ValidationError as exc:

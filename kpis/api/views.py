@@ -6,6 +6,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import permissions, serializers, status, views
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework_csv.renderers import CSVRenderer
@@ -69,6 +70,12 @@ class BodyRequiredSchema(AutoSchema):
         if body is not None:
             body["required"] = True
         return body
+
+
+def _refuse_empty_format(request) -> None:
+    """`?format=` names no format: a 404 as an unknown one is (DRF would quietly answer JSON)."""
+    if request.query_params.get("format", None) == "":
+        raise NotFound("Unknown format: use json or csv.")
 
 
 def _csv_download(response: Response, request, filename: str) -> Response:
@@ -178,6 +185,7 @@ class KPIViewSet(PortfolioScopedViewSet):
     )
     def rollups(self, request, pk=None):
         """The KPI aggregated by period, with its target and health; `format=csv` for a download."""
+        _refuse_empty_format(request)
         kpi = kpi_for_user(request.user, pk)
         query = RollupQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
@@ -202,6 +210,7 @@ class CombinedRollupsView(views.APIView):
         responses=ROLLUP_RESPONSES,
     )
     def get(self, request):
+        _refuse_empty_format(request)
         query = CombinedRollupQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         q = query.validated_data

@@ -78,3 +78,18 @@ def test_a_required_text_field_is_documented_without_nul_and_not_blank(schema):
 def test_a_blank_name_of_only_a_control_space_is_a_400(admin_client, world):
     response = admin_client.post("/api/v1/products/", {"portfolio": world.portfolio.id, "name": "\x1d"}, format="json")
     assert response.status_code == 400 and "name" in response.json()
+
+
+def test_an_empty_rollup_format_is_a_404_like_an_unknown_one(admin_client, world):
+    assert admin_client.get(f"/api/v1/kpis/{world.kpi.id}/rollups/?format=").status_code == 404
+
+
+def test_an_empty_rollup_from_is_a_400_not_from_the_start(admin_client, world):
+    response = admin_client.get(f"/api/v1/kpis/{world.kpi.id}/rollups/?from=")
+    assert response.status_code == 400 and "from" in response.json()
+
+
+def test_text_filters_are_documented_as_non_empty_without_nul(schema):
+    parameters = {p["name"]: p["schema"] for p in schema["paths"]["/api/v1/lifecycle-rules/"]["get"]["parameters"]}
+    assert parameters["condition_type"] == {"type": "string", "minLength": 1, "pattern": "^[^\\x00]*$"}
+    assert parameters["search"]["pattern"] == "^[^\\x00]*$"

@@ -292,7 +292,7 @@ HYPOTHESIS = {
 
 
 @schema.parametrize()
-@settings(max_examples=15, **HYPOTHESIS)
+@settings(max_examples=40, **HYPOTHESIS)
 def test_api_conforms_to_its_schema(case, seeded):
     if any("." in str(value) for value in (case.path_parameters or {}).values()):
         return  # `/api/v1/kpis/0.5/` matches no URL: Django's own 404 page, not the API's
@@ -316,4 +316,4 @@ def test_api_workflows_conform_to_its_schema(seeded):
                 response, excluded_checks=EXCLUDED, additional_checks=ADDITIONAL, transport_kwargs=kwargs
             )
 
-    run_state_machine_as_test(Workflow, settings=settings(max_examples=40, stateful_step_count=6, **HYPOTHESIS))
+    run_state_machine_as_test(Workflow, settings=settings(max_examples=100, stateful_step_count=6, **HYPOTHESIS))
