@@ -14,7 +14,6 @@ import re
 from kpis import services
 from kpis.models import KPI
 from pmflow.errors import InvalidInput
-from pmflow.fields import bounded_decimal
 
 COLUMNS = ("observed_at", "value", "external_id")
 MAX_BYTES = 5 * 1024 * 1024
@@ -29,35 +28,6 @@ class ImportRefused(InvalidInput):
     def __init__(self, errors: list[dict]):
         super().__init__("Nothing was imported: fix these rows and try again.")
         self.errors = errors
-
-
-def value_problems(items: list) -> tuple[list, list[dict]]:
-    """Check every item's `value` as its (20, 6) column holds it, on the text before any Decimal work,
-    and its texts for NUL characters (PostgreSQL cannot store them).
-
-    Returns the items with each refused value replaced by a harmless one (so the service's own checks
-    of the other fields can run on them) and [{index, field, message}] for the refused values."""
-    checked, problems = [], []
-    for index, item in enumerate(items):
-        for field in ("observed_at", "external_id"):
-            if isinstance(item, dict) and isinstance(item.get(field), str) and "\x00" in item[field]:
-                problems.append({"index": index, "field": field, "message": "Null characters are not allowed."})
-                item = {**item, field: None if field == "external_id" else "2000-01-01"}
-        if isinstance(item, dict) and "value" in item:
-            try:
-                bounded_decimal(item["value"], max_digits=20, decimal_places=6)
-            except ValueError as exc:
-                problems.append({"index": index, "field": "value", "message": str(exc)})
-                item = {**item, "value": 0}
-        checked.append(item)
-    return checked, problems
-
-
-def items_problems(items: list, zone) -> list[dict]:
-    """Every problem of the items, as the service reports them, values checked by `value_problems` first."""
-    checked, problems = value_problems(items)
-    _, others = services.clean_measurement_items(checked, zone)
-    return sorted(problems + others, key=lambda p: (p["index"], p["field"] or ""))
 
 
 def decode(raw: bytes) -> str:
@@ -137,7 +107,7 @@ def import_measurements(*, kpi_id: int, text: str, actor, source: str) -> dict:
     """
     items, lines, errors = parse(text)
     zone = KPI.objects.select_related("product__portfolio").get(pk=kpi_id).product.portfolio.zone
-    problems = items_problems(items, zone)
+    _, problems = services.clean_measurement_items(items, zone)
     errors += [
         {"line": lines[p["index"]], "column": p.get("field"), "message": p["message"]}
         for p in problems

@@ -80,6 +80,13 @@ def parse_value(raw) -> Decimal:
     return bounded_decimal(raw, max_digits=20, decimal_places=6)
 
 
+NUL_MESSAGE = "Null characters are not allowed."
+
+
+def _has_nul(raw) -> bool:
+    return isinstance(raw, str) and "\x00" in raw
+
+
 def clean_measurement_items(items: list, zone) -> tuple[list[dict], list[dict]]:
     """Parse measurement items without writing: (cleaned rows, [{index, field, message}])."""
     cleaned, errors, seen = [], [], {}
@@ -90,11 +97,16 @@ def clean_measurement_items(items: list, zone) -> tuple[list[dict], list[dict]]:
         row = {}
         for field, parse in (("observed_at", lambda v: _plausible(parse_observed_at(v, zone))), ("value", parse_value)):
             try:
+                if _has_nul(item.get(field)):
+                    raise ValueError(NUL_MESSAGE)
                 row[field] = parse(item.get(field))
             except ValueError as exc:
                 errors.append({"index": index, "field": field, "message": str(exc)})
         external_id = item.get("external_id")
-        if external_id in ("", None):
+        if _has_nul(external_id):  # PostgreSQL cannot store a NUL character
+            errors.append({"index": index, "field": "external_id", "message": NUL_MESSAGE})
+            external_id = None
+        elif external_id in ("", None):
             external_id = None
         elif not isinstance(external_id, str | int) or isinstance(external_id, bool) or len(str(external_id)) > 200:
             errors.append(
