@@ -8,7 +8,7 @@ class KpisConfig(AppConfig):
     def ready(self):
         # kpis sits right of products: it plugs its facts into the products' registries.
         from kpis import conditions, gates, handlers, panels  # noqa: F401
-        from kpis.models import KPI, Measurement, PendingRollup, Rollup
+        from kpis.models import KPI, Import, ImportFile, KeyRollup, Measurement, PendingRollup, Rollup
         from pmflow.access import policies
         from products.models import Role
 
@@ -17,3 +17,7 @@ class KpisConfig(AppConfig):
         policies.register(Measurement, portfolio="kpi__product__portfolio", write=managers)
         policies.register(Rollup, portfolio="kpi__product__portfolio", write=set())
         policies.register(PendingRollup, portfolio="kpi__product__portfolio", write=set())
+        policies.register(KeyRollup, portfolio="portfolio", write=set())
+        # Imports: every member sees the portfolio's history; those who may measure upload.
+        policies.register(Import, portfolio="portfolio", write=managers)
+        policies.register(ImportFile, portfolio="upload__portfolio", write=set())

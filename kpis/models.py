@@ -1,5 +1,6 @@
 """KPIs, their measurements and the rollups derived from them."""
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -161,3 +162,109 @@ class PendingRollup(models.Model):
 
     def __str__(self):
         return f"KPI {self.kpi_id}: {self.first_day}…{self.last_day}"
+
+
+class KeyRollup(models.Model):
+    """Derived data: one KPI key combined across the products of a portfolio (`product_line` null) or
+    of one product line, per period. Kept by the rollup worker in the transaction that changes the
+    KPIs' own rollups (kpis.rollups.recompute_keys), so reading a key across products is a read.
+
+    `aggregation` is part of the key: KPIs sharing a key should aggregate alike, and when they do not
+    the read refuses to combine them rather than mix sums with averages.
+    """
+
+    portfolio = models.ForeignKey("products.Portfolio", on_delete=models.CASCADE, related_name="+", db_index=False)
+    product_line = models.ForeignKey(
+        "products.ProductLine", on_delete=models.CASCADE, related_name="+", null=True, db_index=False
+    )
+    key = models.SlugField(max_length=64, db_index=False)
+    aggregation = models.CharField(max_length=8, choices=Aggregation.choices)
+    granularity = models.CharField(max_length=8, choices=Granularity.choices)
+    period_start = models.DateField()
+    value = models.DecimalField(max_digits=28, decimal_places=6)
+    count = models.BigIntegerField()
+    total = models.DecimalField(max_digits=28, decimal_places=6)
+    minimum = models.DecimalField(max_digits=20, decimal_places=6)
+    maximum = models.DecimalField(max_digits=20, decimal_places=6)
+    kpis = models.IntegerField(help_text="How many KPIs had data in the period.")
+
+    class Meta:
+        ordering = ["portfolio_id", "key", "granularity", "period_start"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["portfolio", "key", "aggregation", "granularity", "period_start"],
+                condition=Q(product_line__isnull=True),
+                name="keyrollup_one_per_portfolio_period",
+            ),
+            models.UniqueConstraint(
+                fields=["product_line", "key", "aggregation", "granularity", "period_start"],
+                condition=Q(product_line__isnull=False),
+                name="keyrollup_one_per_line_period",
+            ),
+        ]
+
+    def __str__(self):
+        scope = f"line {self.product_line_id}" if self.product_line_id else f"portfolio {self.portfolio_id}"
+        return f"{self.key} {scope} {self.granularity} {self.period_start}: {self.value}"
+
+
+class Import(models.Model):
+    """A CSV file of measurements on its way in: for a whole portfolio (columns product, key,
+    observed_at, value, external_id) or for one KPI (observed_at, value, external_id).
+
+    Processed by `kpis.tasks.import_process` on the rollups queue: every row is checked before any
+    is written; a file with a bad row imports nothing and lists its errors. `written_at` is set in the
+    transaction that writes the measurements, so a task that runs again never writes them twice.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        VALIDATING = "validating", "Checking rows"
+        IMPORTING = "importing", "Importing"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    portfolio = models.ForeignKey("products.Portfolio", on_delete=models.CASCADE, related_name="+")
+    kpi = models.ForeignKey(KPI, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    filename = models.CharField(max_length=255, blank=True)
+    size = models.BigIntegerField(default=0)
+    source = models.CharField(max_length=8, default="api")  # api | page
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    total = models.IntegerField(default=0)
+    processed = models.IntegerField(default=0)
+    created = models.IntegerField(default=0)
+    updated = models.IntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+    errors_truncated = models.BooleanField(default=False)
+    attempts = models.IntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    written_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["portfolio", "-created_at"], name="import_portfolio_recent")]
+
+    def __str__(self):
+        return f"Import {self.id} ({self.filename or 'upload'}): {self.status}"
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        return int(100 * self.processed / self.total) if self.total else 0
+
+
+class ImportFile(models.Model):
+    """The bytes of an import's file, kept in the database (so any worker on any host can read it)
+    until the import ends."""
+
+    upload = models.OneToOneField(Import, on_delete=models.CASCADE, primary_key=True, related_name="file")
+    content = models.BinaryField()
+
+    def __str__(self):
+        return f"File of import {self.upload_id}"

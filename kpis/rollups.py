@@ -145,9 +145,24 @@ def _delete(scope_sql: str, scope_params: list, granularity: str | None = None, 
         cursor.execute(sql, params)
 
 
+def _ids_scope(ids) -> tuple[str, list]:
+    ids = sorted(set(ids))
+    return ("IN (" + ", ".join(["%s"] * len(ids)) + ")", ids)
+
+
 def recompute_kpi(*, kpi_id: int, zone_name: str, day_ranges: list[tuple[date, date]]) -> None:
     """Recompute the rollups of one KPI for the local-day ranges its measurements touched."""
-    zone, scope = ZoneInfo(zone_name), ("= %s", [kpi_id])
+    recompute_kpis(kpi_ids=[kpi_id], zone_name=zone_name, day_ranges=day_ranges)
+
+
+def recompute_kpis(*, kpi_ids, zone_name: str, day_ranges: list[tuple[date, date]]) -> None:
+    """Recompute the rollups of several KPIs of one time zone for the union of their local-day ranges.
+
+    One DELETE and one INSERT … SELECT per granularity and merged range for all of them: a daily feed
+    that adds a value to each of 200 KPIs costs about what its rows cost, not 200 times a statement's
+    fixed cost. Periods of a KPI that the union covers but its own data did not touch come out unchanged.
+    """
+    zone, scope = ZoneInfo(zone_name), _ids_scope(kpi_ids)
     ranges = merge_ranges(day_ranges)
     with transaction.atomic():
         _tune_session()
@@ -172,6 +187,7 @@ def rebuild_portfolio(*, portfolio_id: int, zone_name: str) -> None:
         _insert_days(*scope, zone_name)
         for granularity in COARSER:
             _insert_coarser(granularity, *scope)
+        recompute_keys(portfolio_id=portfolio_id)
 
 
 def rebuild_kpi(*, kpi_id: int, zone_name: str) -> None:
@@ -183,3 +199,79 @@ def rebuild_kpi(*, kpi_id: int, zone_name: str) -> None:
         _insert_days(*scope, zone_name)
         for granularity in COARSER:
             _insert_coarser(granularity, *scope)
+
+
+# --- one key across the products of a portfolio and of each product line ----------------------------
+
+KEY_COLUMNS = (
+    "portfolio_id, product_line_id, key, aggregation, granularity, period_start, value, count, total, "
+    "minimum, maximum, kpis"
+)
+
+# How products combine (DESIGN.md §1): sums and gauges ("last") add up, averages weigh by count.
+KEY_VALUE = """
+    CASE k.aggregation
+        WHEN 'avg' THEN ROUND(SUM(r.total) * 1.0 / SUM(r.count), 6)
+        WHEN 'min' THEN MIN(r.value)
+        WHEN 'max' THEN MAX(r.value)
+        ELSE SUM(r.value)
+    END
+"""
+
+
+def _lock_keys(portfolio_id: int, keys) -> None:
+    """Serialise the writers of one portfolio's key rows (two KPIs of one key recomputed by two workers
+    at once would both delete and insert the same rows). Taken after the KPI locks, in key order."""
+    if connection.vendor != "postgresql":
+        return  # SQLite has one writer at a time
+    with connection.cursor() as cursor:
+        for key in sorted(keys):
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"pmflow.keyrollup:{portfolio_id}:{key}"])
+
+
+def recompute_keys(*, portfolio_id: int, keys=None, day_ranges=None) -> None:
+    """Recompute the rows of `keys` (all keys when None) across the portfolio and each of its product
+    lines, for the periods that the local-day ranges touch (every period when None), from the KPIs'
+    own rollups. Runs in the caller's transaction, after the KPIs' rollups are written."""
+    where, params = "p.portfolio_id = %s", [portfolio_id]
+    delete, delete_params = "portfolio_id = %s", [portfolio_id]
+    if keys is not None:
+        keys = sorted(set(keys))
+        if not keys:
+            return
+        marks = ", ".join(["%s"] * len(keys))
+        where += f" AND k.key IN ({marks})"
+        delete += f" AND key IN ({marks})"
+        params += keys
+        delete_params += keys
+        _lock_keys(portfolio_id, keys)
+    ranges = merge_ranges(day_ranges) if day_ranges is not None else None
+    with connection.cursor() as cursor:
+        for granularity in ("day", *COARSER):
+            periods = [None] if ranges is None else (ranges if granularity == "day" else widen(ranges, granularity))
+            for period in periods:
+                bounds, bound_params = "", []
+                if period is not None:
+                    bounds, bound_params = " AND period_start BETWEEN %s AND %s", list(period)
+                cursor.execute(
+                    f"DELETE FROM kpis_keyrollup WHERE {delete} AND granularity = %s{bounds}",
+                    [*delete_params, granularity, *bound_params],
+                )
+                row_bounds = bounds.replace("period_start", "r.period_start")
+                for line, group, only_lines in (
+                    ("NULL", "", ""),
+                    ("p.product_line_id", ", p.product_line_id", " AND p.product_line_id IS NOT NULL"),
+                ):
+                    cursor.execute(
+                        f"""
+                        INSERT INTO kpis_keyrollup ({KEY_COLUMNS})
+                        SELECT p.portfolio_id, {line}, k.key, k.aggregation, r.granularity, r.period_start,
+                               {KEY_VALUE}, SUM(r.count), SUM(r.total), MIN(r.minimum), MAX(r.maximum), COUNT(*)
+                        FROM kpis_rollup r
+                        JOIN kpis_kpi k ON k.id = r.kpi_id
+                        JOIN products_product p ON p.id = k.product_id
+                        WHERE {where}{only_lines} AND r.granularity = %s{row_bounds}
+                        GROUP BY p.portfolio_id{group}, k.key, k.aggregation, r.granularity, r.period_start
+                        """,
+                        [*params, granularity, *bound_params],
+                    )

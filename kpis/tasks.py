@@ -27,6 +27,14 @@ def recompute_rollups(kpi_id: int, ranges: list[list[str]] | None = None) -> int
 
 
 @shared_task(queue="rollups", **RETRY, **RECOMPUTE_LIMITS)
+def recompute_rollups_many(kpi_ids: list[int]) -> int:
+    """Recompute the pending rollups of several KPIs written together (a batch or an import): one task
+    and one set of statements per portfolio, however many KPIs the batch touched. Idempotent like
+    `recompute_rollups`."""
+    return services.rollups_recompute_many(kpi_ids=kpi_ids)
+
+
+@shared_task(queue="rollups", **RETRY, **RECOMPUTE_LIMITS)
 def rollups_sweep() -> int:
     """Periodic: pending rollups that waited too long (broker down, worker killed) go to the worker again."""
     return services.rollups_sweep(waited=timedelta(seconds=settings.ROLLUP_SWEEP_AFTER_SECONDS))

@@ -93,6 +93,32 @@ def record(
     return event
 
 
+def record_many(entries: list[dict], *, actor=None, at=None) -> list[int]:
+    """Write several events (each a dict of `record`'s keyword arguments but `actor` and `at`) in one
+    INSERT in the current transaction, and dispatch them together after commit: a batch that touched
+    200 KPIs records 200 events for the cost of one statement."""
+    at = at or timezone.now()
+    actor = actor if getattr(actor, "is_authenticated", False) else None
+    rows = [
+        DomainEvent(
+            portfolio_id=entry["portfolio_id"],
+            at=at,
+            actor=actor,
+            verb=entry["verb"],
+            object_type=object_type_of(entry["obj"]),
+            object_id=entry["obj"].pk,
+            object_repr=str(entry["obj"])[:200],
+            changes={name: [_plain(old), _plain(new)] for name, (old, new) in (entry.get("changes") or {}).items()},
+            data=entry.get("data") or {},
+        )
+        for entry in entries
+    ]
+    ids = [event.id for event in DomainEvent.objects.bulk_create(rows)]
+    if ids:
+        transaction.on_commit(lambda: dispatch_many(ids))
+    return ids
+
+
 def save_changes(obj: Model, values: dict, *, portfolio_id: int, actor, verb: str, data=None) -> dict:
     """Set `values` on `obj`; when any differ, save just those fields and record one event.
 
@@ -118,18 +144,30 @@ def register_handler(verb_prefix: str, handler: Handler) -> None:
 
 def dispatch(event_id: int) -> bool:
     """Run the handlers of one committed event; mark it dispatched when all of them succeeded."""
-    event = DomainEvent.objects.filter(pk=event_id, dispatched_at__isnull=True).first()
-    if event is None:
-        return False
-    for prefix, handler in _handlers:
-        if event.verb.startswith(prefix):
-            try:
-                handler(event)
-            except Exception:
-                log.exception("event %s (%s): handler %s failed; the sweep retries it", event.id, event.verb, handler)
-                return False
-    DomainEvent.objects.filter(pk=event_id).update(dispatched_at=timezone.now())
-    return True
+    return dispatch_many([event_id]) == 1
+
+
+def dispatch_many(event_ids: list[int]) -> int:
+    """`dispatch` for several committed events: one read, the handlers, one update. Returns how many
+    went through; a failed one stays undispatched for the relay."""
+    done = []
+    for event in DomainEvent.objects.filter(pk__in=event_ids, dispatched_at__isnull=True).order_by("id"):
+        failed = False
+        for prefix, handler in _handlers:
+            if event.verb.startswith(prefix):
+                try:
+                    handler(event)
+                except Exception:
+                    log.exception(
+                        "event %s (%s): handler %s failed; the sweep retries it", event.id, event.verb, handler
+                    )
+                    failed = True
+                    break
+        if not failed:
+            done.append(event.id)
+    if done:
+        DomainEvent.objects.filter(pk__in=done).update(dispatched_at=timezone.now())
+    return len(done)
 
 
 def relay_pending(*, older_than: timedelta = timedelta(seconds=30), limit: int = 1000) -> int:

@@ -17,6 +17,12 @@ def lifecycle_rules_evaluate(product_id: int) -> int | None:
 
 
 @shared_task(**RETRY)
+def lifecycle_rules_evaluate_products(product_ids: list[int]) -> int:
+    """Evaluate the rules of several products whose KPIs' rollups changed together."""
+    return services.lifecycle_rules_evaluate_products(product_ids=product_ids)
+
+
+@shared_task(**RETRY)
 def lifecycle_rules_evaluate_all() -> int:
     """The periodic sweep: evaluate every product some active rule could move."""
     return services.lifecycle_rules_evaluate_all()

@@ -4,11 +4,19 @@ A package by subject: `definitions` (KPIs and their health), `measurements` (ing
 `derived` (rollup recomputes and rebuilds). Callers import from here.
 """
 
-from kpis.services.definitions import KPI_FIELDS, kpi_delete, kpi_health_refresh, kpi_health_refresh_all, kpi_save
+from kpis.services.definitions import (
+    KPI_FIELDS,
+    kpi_delete,
+    kpi_health_refresh,
+    kpi_health_refresh_all,
+    kpi_health_refresh_many,
+    kpi_save,
+)
 from kpis.services.derived import (
     rollups_backlog,
     rollups_rebuild,
     rollups_recompute,
+    rollups_recompute_many,
     rollups_sweep,
     rollups_verify,
 )
@@ -20,6 +28,8 @@ from kpis.services.measurements import (
     measurement_correct,
     measurement_delete,
     measurements_ingest,
+    measurements_ingest_batch,
+    measurements_write,
     parse_observed_at,
     parse_value,
     rollups_enqueue,
@@ -34,16 +44,20 @@ __all__ = [
     "kpi_delete",
     "kpi_health_refresh",
     "kpi_health_refresh_all",
+    "kpi_health_refresh_many",
     "kpi_save",
     "measurement_correct",
     "measurement_delete",
     "measurements_ingest",
+    "measurements_ingest_batch",
+    "measurements_write",
     "parse_observed_at",
     "parse_value",
     "rollups_enqueue",
     "rollups_backlog",
     "rollups_rebuild",
     "rollups_recompute",
+    "rollups_recompute_many",
     "rollups_sweep",
     "rollups_verify",
 ]

@@ -1,12 +1,15 @@
 """KPIs: defining them, and the health stored on them."""
 
 import logging
+from collections import defaultdict
 from datetime import date
+from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Min
 from django.utils import timezone
 
-from kpis.health import health_of, target_for
+from kpis.health import SIX_PLACES, health_of, target_for
 from kpis.models import KPI, Health, Rollup
 from kpis.periods import period_start
 from pmflow.errors import InvalidInput, NotFound
@@ -92,48 +95,94 @@ def kpi_delete(*, kpi_id: int, actor=None) -> None:
 
 
 def kpi_health_refresh(*, kpi_id: int, today: date | None = None) -> str:
-    """Store the health of the KPI's latest complete period at its target granularity.
+    """Store the health of the KPI's latest complete period at its target granularity (see
+    `kpi_health_refresh_many`); returns it."""
+    kpi_health_refresh_many(kpi_ids=[kpi_id], today=today)
+    return KPI.objects.filter(pk=kpi_id).values_list("health", flat=True).first() or Health.NO_DATA
+
+
+# The latest complete period's row of each KPI at its target granularity, else its latest row.
+LATEST_ROWS = """
+    SELECT kpi_id, period_start, value FROM (
+        SELECT r.kpi_id, r.period_start, r.value, ROW_NUMBER() OVER (
+            PARTITION BY r.kpi_id ORDER BY CASE WHEN r.period_start < %s THEN 0 ELSE 1 END, r.period_start DESC
+        ) AS n
+        FROM kpis_rollup r
+        WHERE r.granularity = %s AND r.kpi_id IN ({ids})
+    ) latest
+    WHERE n = 1
+"""
+
+
+def kpi_health_refresh_many(*, kpi_ids, today: date | None = None) -> None:
+    """Store each KPI's health: that of its latest complete period at its target granularity.
 
     While no complete period exists, or the latest complete one is the KPI's partly covered first
     period, the value is shown but not judged (`no_data`, "Not judged yet"): a half-finished month
-    would otherwise look off track for a sum KPI.
+    would otherwise look off track for a sum KPI. A few queries for any number of KPIs.
     """
-    kpi = KPI.objects.select_related("product__portfolio").get(pk=kpi_id)
-    zone = kpi.product.portfolio.zone
-    today = today or timezone.now().astimezone(zone).date()
-    current = period_start(today, kpi.target_granularity)
-    rows = Rollup.objects.filter(kpi_id=kpi_id, granularity=kpi.target_granularity).order_by("-period_start")
-    row = rows.filter(period_start__lt=current).first() or rows.first()
-    if row is None:
-        kpi.health, kpi.latest_value, kpi.latest_period_start = Health.NO_DATA, None, None
-    else:
-        target = target_for(
-            target=kpi.target,
-            target_granularity=kpi.target_granularity,
-            aggregation=kpi.aggregation,
-            granularity=kpi.target_granularity,
-        )
-        first_day = (
-            Rollup.objects.filter(kpi_id=kpi_id, granularity="day")
-            .order_by("period_start")
-            .values_list("period_start", flat=True)
-            .first()
-        )
-        judged = row.period_start < current and (first_day is None or first_day <= row.period_start)
-        kpi.health = (
-            health_of(value=row.value, target=target, direction=kpi.direction, tolerance_pct=kpi.tolerance_pct)
-            if judged
-            else Health.NO_DATA
-        )
-        kpi.latest_value, kpi.latest_period_start = row.value, row.period_start
-    KPI.objects.filter(pk=kpi_id).update(
-        health=kpi.health, latest_value=kpi.latest_value, latest_period_start=kpi.latest_period_start
+    kpis = list(KPI.objects.select_related("product__portfolio").filter(pk__in=set(kpi_ids)).order_by("id"))
+    if not kpis:
+        return
+    groups: dict[tuple[str, date], list[KPI]] = defaultdict(list)
+    for kpi in kpis:
+        local_today = today or timezone.now().astimezone(kpi.product.portfolio.zone).date()
+        groups[(kpi.target_granularity, period_start(local_today, kpi.target_granularity))].append(kpi)
+    latest = {}
+    with connection.cursor() as cursor:
+        for (granularity, current), members in groups.items():
+            ids = [kpi.id for kpi in members]
+            cursor.execute(
+                LATEST_ROWS.format(ids=", ".join(["%s"] * len(ids))),
+                [connection.ops.adapt_datefield_value(current), granularity, *ids],
+            )
+            for kpi_id, start, value in cursor.fetchall():
+                latest[kpi_id] = (_as_date(start), _as_decimal(value), current)
+    first_days = dict(
+        Rollup.objects.filter(kpi_id__in=[kpi.id for kpi in kpis], granularity="day")
+        .values("kpi_id")
+        .annotate(first=Min("period_start"))
+        .order_by()
+        .values_list("kpi_id", "first")
     )
-    return kpi.health
+    changed = []
+    for kpi in kpis:
+        before = (kpi.health, kpi.latest_value, kpi.latest_period_start)
+        if kpi.id not in latest:
+            kpi.health, kpi.latest_value, kpi.latest_period_start = Health.NO_DATA, None, None
+        else:
+            start, value, current = latest[kpi.id]
+            target = target_for(
+                target=kpi.target,
+                target_granularity=kpi.target_granularity,
+                aggregation=kpi.aggregation,
+                granularity=kpi.target_granularity,
+            )
+            first_day = first_days.get(kpi.id)
+            judged = start < current and (first_day is None or first_day <= start)
+            kpi.health = (
+                health_of(value=value, target=target, direction=kpi.direction, tolerance_pct=kpi.tolerance_pct)
+                if judged
+                else Health.NO_DATA
+            )
+            kpi.latest_value, kpi.latest_period_start = value, start
+        if (kpi.health, kpi.latest_value, kpi.latest_period_start) != before:
+            changed.append(kpi)
+    if changed:
+        KPI.objects.bulk_update(changed, ["health", "latest_value", "latest_period_start"])
+
+
+def _as_decimal(value) -> Decimal | None:
+    # psycopg2 gives a Decimal, SQLite a float or an int: both as the ORM would give them, to 6 places.
+    return None if value is None else Decimal(str(value)).quantize(SIX_PLACES)
+
+
+def _as_date(value) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
 def kpi_health_refresh_all() -> int:
     ids = list(KPI.objects.values_list("id", flat=True))
-    for kpi_id in ids:
-        kpi_health_refresh(kpi_id=kpi_id)
+    for start in range(0, len(ids), 500):
+        kpi_health_refresh_many(kpi_ids=ids[start : start + 500])
     return len(ids)

@@ -1,6 +1,7 @@
 """Rollups and health derived from measurements: incremental recomputes and full rebuilds."""
 
 import logging
+from collections import defaultdict
 from datetime import date, timedelta
 
 from django.db import transaction
@@ -9,7 +10,8 @@ from django.utils import timezone
 
 from kpis import rollups
 from kpis.models import KPI, PendingRollup, Rollup
-from kpis.services.definitions import kpi_health_refresh
+from kpis.periods import merge_ranges
+from kpis.services.definitions import kpi_health_refresh, kpi_health_refresh_many
 from pmflow.celery import enqueue, enqueue_on_commit
 from products import events
 from products.models import Portfolio
@@ -21,32 +23,73 @@ log = logging.getLogger(__name__)
 
 
 def rollups_recompute(*, kpi_id: int, day_ranges: list[tuple[date, date]] | None = None) -> int:
-    """Recompute a KPI's rollups for its pending local-day ranges (and `day_ranges`, if given), refresh
-    its health, then ask the lifecycle rules of its product whether to move it (after commit).
+    """`rollups_recompute_many` for one KPI."""
+    return rollups_recompute_many(kpi_ids=[kpi_id], day_ranges=day_ranges)
 
-    The pending rows read are deleted in the same transaction as the rollups they produce, so a crash
-    half way leaves them for the sweep, and a second delivery of the same task finds nothing to do.
-    Returns the number of pending rows covered.
+
+# A batch whose KPIs touched more distinct sets of days than this is recomputed over the union of them.
+MAX_RANGE_GROUPS = 8
+
+
+def rollups_recompute_many(*, kpi_ids, day_ranges: list[tuple[date, date]] | None = None) -> int:
+    """Recompute the rollups of KPIs for their pending local-day ranges (and `day_ranges`, if given),
+    the key rows across their portfolios and product lines, and their health; then ask the lifecycle
+    rules of their products whether to move them (after commit).
+
+    Set-based: KPIs of one portfolio that touched the same days (a daily feed) share one DELETE and
+    one INSERT … SELECT per granularity. The pending rows read are deleted in the same transaction as
+    the rollups they produce, so a crash half way leaves them for the sweep, and a second delivery of
+    the same task finds nothing to do. Returns the number of pending rows covered.
     """
-    from products.tasks import lifecycle_rules_evaluate
+    from products.tasks import lifecycle_rules_evaluate_products
 
-    kpi = KPI.objects.select_related("product__portfolio").filter(pk=kpi_id).first()
-    if kpi is None:
-        return 0  # deleted meanwhile: nothing to derive (its pending rows went with it)
+    ids = sorted(set(kpi_ids))
     with transaction.atomic():
-        # The KPI's lock (lock order: product → KPI): two recomputes of one KPI run one after the
-        # other instead of both inserting the same rollup rows (an IntegrityError on PostgreSQL), and
-        # an ingest waits for the recompute, so every pending row is either read here or after.
-        if not list(KPI.objects.select_for_update().filter(pk=kpi_id).values_list("id", flat=True)):
-            return 0
-        pending = list(PendingRollup.objects.filter(kpi_id=kpi_id).values_list("id", "first_day", "last_day"))
-        ranges = [(first, last) for _, first, last in pending] + list(day_ranges or [])
+        # The KPIs' locks, in id order (lock order: product → KPI): two recomputes of one KPI run one
+        # after the other instead of both inserting the same rollup rows, and an ingest waits for the
+        # recompute, so every pending row is either read here or after.
+        locked = list(
+            KPI.objects.select_for_update(of=("self",))
+            .filter(pk__in=ids)
+            .order_by("id")
+            .values_list("id", "key", "product_id", "product__portfolio_id", "product__portfolio__timezone")
+        )
+        if not locked:
+            return 0  # deleted meanwhile: nothing to derive (their pending rows went with them)
+        pending = list(
+            PendingRollup.objects.filter(kpi_id__in=[row[0] for row in locked]).values_list(
+                "id", "kpi_id", "first_day", "last_day"
+            )
+        )
+        ranges: dict[int, list] = defaultdict(list)
+        for _, kpi_id, first, last in pending:
+            ranges[kpi_id].append((first, last))
+        for kpi_id, *_ in locked:
+            if day_ranges:
+                ranges[kpi_id] += list(day_ranges)
         if not ranges:
             return 0
-        rollups.recompute_kpi(kpi_id=kpi_id, zone_name=kpi.product.portfolio.timezone, day_ranges=ranges)
+        by_portfolio: dict[tuple[int, str], dict[int, tuple]] = defaultdict(dict)
+        keys: dict[int, set[str]] = defaultdict(set)
+        for kpi_id, key, _, portfolio_id, zone_name in locked:
+            if kpi_id in ranges:
+                by_portfolio[(portfolio_id, zone_name)][kpi_id] = tuple(merge_ranges(ranges[kpi_id]))
+                keys[portfolio_id].add(key)
+        for (portfolio_id, zone_name), kpi_ranges in by_portfolio.items():
+            groups: dict[tuple, list[int]] = defaultdict(list)
+            for kpi_id, kpi_range in kpi_ranges.items():
+                groups[kpi_range].append(kpi_id)
+            if len(groups) > MAX_RANGE_GROUPS:
+                groups = {tuple(merge_ranges([r for rs in groups for r in rs])): list(kpi_ranges)}
+            for group_ranges, group_ids in groups.items():
+                rollups.recompute_kpis(kpi_ids=group_ids, zone_name=zone_name, day_ranges=list(group_ranges))
+            all_ranges = merge_ranges([r for rs in kpi_ranges.values() for r in rs])
+            rollups.recompute_keys(portfolio_id=portfolio_id, keys=keys[portfolio_id], day_ranges=all_ranges)
         PendingRollup.objects.filter(id__in=[row[0] for row in pending]).delete()
-        kpi_health_refresh(kpi_id=kpi_id)
-        enqueue_on_commit(lifecycle_rules_evaluate, kpi.product_id)
+        done = sorted(kpi_id for ranges_ in by_portfolio.values() for kpi_id in ranges_)
+        kpi_health_refresh_many(kpi_ids=done)
+        products = sorted({product_id for kpi_id, _, product_id, _, _ in locked if kpi_id in ranges})
+        enqueue_on_commit(lifecycle_rules_evaluate_products, products)
     return len(pending)
 
 
@@ -117,6 +160,8 @@ def rollups_verify(*, sample: int = 50, kpi_ids: list[int] | None = None) -> lis
             after = _rollup_rows(kpi_id)
             if before == after:
                 continue
+            # The key's rows across the portfolio and lines were made from the wrong rows: redo them.
+            rollups.recompute_keys(portfolio_id=kpi.product.portfolio_id, keys=[kpi.key])
             differences = [
                 {
                     "granularity": granularity,
@@ -164,7 +209,6 @@ def rollups_rebuild(*, portfolio_id: int | None = None) -> int:
             kpi_ids = list(kpis.values_list("id", flat=True))
             rollups.rebuild_portfolio(portfolio_id=portfolio.id, zone_name=portfolio.timezone)
             PendingRollup.objects.filter(kpi_id__in=kpi_ids).delete()  # covered by the rebuild
-        for kpi_id in KPI.objects.filter(product__portfolio=portfolio).values_list("id", flat=True):
-            kpi_health_refresh(kpi_id=kpi_id)
+        kpi_health_refresh_many(kpi_ids=kpi_ids)
         done += 1
     return done

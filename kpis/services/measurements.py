@@ -2,10 +2,12 @@
 
 import logging
 import re
+from collections import defaultdict
 from datetime import date, datetime, time
 from decimal import Decimal
 
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from kpis.models import KPI, Measurement, PendingRollup
@@ -87,15 +89,30 @@ def _has_nul(raw) -> bool:
     return isinstance(raw, str) and "\x00" in raw
 
 
-def clean_measurement_items(items: list, zone) -> tuple[list[dict], list[dict]]:
-    """Parse measurement items without writing: (cleaned rows, [{index, field, message}])."""
+ITEM_FIELDS = ("observed_at", "value", "external_id")
+
+
+def clean_measurement_items(
+    items: list, zone, *, kpi_ids: list | None = None, zones: list | None = None, also: tuple = ()
+) -> tuple[list[dict], list[dict]]:
+    """Parse measurement items without writing: (cleaned rows, [{index, field, message}]).
+
+    For a batch across KPIs, `kpi_ids` and `zones` give each item's KPI and time zone (an external id
+    repeats only within one KPI), and `also` names the fields that referenced the KPI.
+    """
     cleaned, errors, seen = [], [], {}
+    allowed = {*ITEM_FIELDS, *also}
     for index, item in enumerate(items):
         if not isinstance(item, dict):
             errors.append({"index": index, "field": None, "message": "Expected an object."})
             continue
+        if zones is not None:
+            zone = zones[index]
         row = {}
-        for field, parse in (("observed_at", lambda v: _plausible(parse_observed_at(v, zone))), ("value", parse_value)):
+        for field, parse in (
+            ("observed_at", lambda v, z=zone: _plausible(parse_observed_at(v, z))),
+            ("value", parse_value),
+        ):
             try:
                 if _has_nul(item.get(field)):
                     raise ValueError(NUL_MESSAGE)
@@ -114,21 +131,31 @@ def clean_measurement_items(items: list, zone) -> tuple[list[dict], list[dict]]:
             )
         else:
             external_id = str(external_id)
-            if external_id in seen:
+            mark = (kpi_ids[index] if kpi_ids is not None else None, external_id)
+            if mark in seen:
                 errors.append(
                     {
                         "index": index,
                         "field": "external_id",
-                        "message": f"Repeats the external_id of item {seen[external_id]} in this request.",
+                        "message": f"Repeats the external_id of item {seen[mark]} in this request.",
                     }
                 )
-            seen.setdefault(external_id, index)
-        unknown = set(item) - {"observed_at", "value", "external_id"}
+            seen.setdefault(mark, index)
+        unknown = set(item) - allowed
         for field in sorted(unknown):
             errors.append({"index": index, "field": field, "message": "Unknown field."})
         row["external_id"] = external_id
         cleaned.append(row)
     return cleaned, errors
+
+
+def _check_size(items) -> None:
+    if not isinstance(items, list) or not items:
+        raise InvalidImport([{"index": None, "field": None, "message": "Send one measurement or a non-empty list."}])
+    if len(items) > MAX_BATCH:
+        raise InvalidImport(
+            [{"index": None, "field": None, "message": f"At most {MAX_BATCH:,} measurements per request."}]
+        )
 
 
 def measurements_ingest(*, kpi_id: int, items: list, actor=None, source: str = "api") -> dict:
@@ -138,45 +165,103 @@ def measurements_ingest(*, kpi_id: int, items: list, actor=None, source: str = "
     InvalidImport with per-item errors (nothing written) for bad items or more than 10,000 of them.
     Enqueues the rollup recompute for the touched local days after the transaction commits.
     """
-    if not isinstance(items, list) or not items:
-        raise InvalidImport([{"index": None, "field": None, "message": "Send one measurement or a non-empty list."}])
-    if len(items) > MAX_BATCH:
-        raise InvalidImport(
-            [{"index": None, "field": None, "message": f"At most {MAX_BATCH:,} measurements per request."}]
-        )
+    _check_size(items)
     kpi = KPI.objects.select_related("product__portfolio").get(pk=kpi_id)
-    zone = kpi.product.portfolio.zone
-    cleaned, errors = clean_measurement_items(items, zone)
+    cleaned, errors = clean_measurement_items(items, kpi.product.portfolio.zone)
     if errors:
         raise InvalidImport(errors)
-    touched: set[date] = set()
+    for row in cleaned:
+        row["kpi_id"] = kpi.id
+    return measurements_write(kpis={kpi.id: kpi}, rows=cleaned, actor=actor, source=source)
+
+
+def measurements_ingest_batch(*, kpis: dict[int, KPI], kpi_ids: list[int], items: list, actor=None, source="api"):
+    """Write a batch of measurements across KPIs, all or nothing; returns {"created", "updated"}.
+
+    `kpi_ids[i]` is the KPI of `items[i]` (resolved and permission-checked by the caller, see
+    kpis.selectors.kpis_for_batch); `kpis` holds them with their portfolios. Each item is checked with
+    its KPI's time zone. One rollup task follows for every KPI touched.
+    """
+    _check_size(items)
+    zones = [kpis[kpi_id].product.portfolio.zone for kpi_id in kpi_ids]
+    cleaned, errors = clean_measurement_items(items, None, kpi_ids=kpi_ids, zones=zones, also=("kpi", "product", "key"))
+    if errors:
+        raise InvalidImport(errors)
+    for row, kpi_id in zip(cleaned, kpi_ids, strict=True):
+        row["kpi_id"] = kpi_id
+    return measurements_write(kpis=kpis, rows=cleaned, actor=actor, source=source)
+
+
+def measurements_write(*, kpis: dict[int, KPI], rows: list[dict], actor=None, source: str = "api") -> dict:
+    """Insert or update (by external id) checked rows [{kpi_id, observed_at, value, external_id}] in one
+    transaction; record one event per KPI and the pending rollups of the local days touched, and hand
+    all the KPIs to one rollup task after commit. Returns {"created", "updated"}."""
+    from kpis.tasks import recompute_rollups_many
+
+    touched: dict[int, set[date]] = defaultdict(set)
+    counts: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     with transaction.atomic():
-        # One writer per KPI at a time: two imports with the same external_id cannot both insert it.
-        KPI.objects.select_for_update().filter(pk=kpi_id).first()
-        external_ids = [row["external_id"] for row in cleaned if row["external_id"] is not None]
-        existing = {}
-        for start in range(0, len(external_ids), 1000):
-            chunk = external_ids[start : start + 1000]
-            stored = Measurement.objects.filter(kpi_id=kpi_id, external_id__in=chunk)
-            existing.update(stored.values_list("external_id", "observed_at"))
-        updated = 0
-        for row in cleaned:
-            touched.add(row["observed_at"].astimezone(zone).date())
-            stored_at = existing.get(row["external_id"]) if row["external_id"] is not None else None
+        # One writer per KPI at a time (in id order, so two batches never deadlock): two imports with
+        # the same external_id cannot both insert it.
+        ids = sorted({row["kpi_id"] for row in rows})
+        list(KPI.objects.select_for_update().filter(pk__in=ids).order_by("id").values_list("id", flat=True))
+        existing = _stored_external_ids([(row["kpi_id"], row["external_id"]) for row in rows if row["external_id"]])
+        for row in rows:
+            kpi_id, zone = row["kpi_id"], kpis[row["kpi_id"]].product.portfolio.zone
+            touched[kpi_id].add(row["observed_at"].astimezone(zone).date())
+            stored_at = existing.get((kpi_id, row["external_id"])) if row["external_id"] is not None else None
+            counts[kpi_id][stored_at is not None] += 1
             if stored_at is not None:
-                updated += 1
-                touched.add(stored_at.astimezone(zone).date())
-        _measurements_upsert(kpi_id, cleaned)
-        result = {"created": len(cleaned) - updated, "updated": updated}
-        events.record(
-            portfolio_id=kpi.product.portfolio_id,
+                touched[kpi_id].add(stored_at.astimezone(zone).date())
+        _measurements_upsert(rows)
+        events.record_many(
+            [
+                {
+                    "portfolio_id": kpis[kpi_id].product.portfolio_id,
+                    "verb": "kpi.measurements_added",
+                    "obj": kpis[kpi_id],
+                    "data": {
+                        "created": created,
+                        "updated": updated,
+                        "source": source,
+                        "first": min(touched[kpi_id]).isoformat(),
+                        "last": max(touched[kpi_id]).isoformat(),
+                    },
+                }
+                for kpi_id, (created, updated) in sorted(counts.items())
+            ],
             actor=actor,
-            verb="kpi.measurements_added",
-            obj=kpi,
-            data={**result, "source": source, "first": min(touched).isoformat(), "last": max(touched).isoformat()},
         )
-        rollups_enqueue(kpi_id=kpi_id, days=touched)
-    return result
+        _record_pending(touched)
+        enqueue_on_commit(recompute_rollups_many, ids)
+    updated = sum(u for _, u in counts.values())
+    return {"created": len(rows) - updated, "updated": updated}
+
+
+def _stored_external_ids(pairs: list[tuple[int, str]]) -> dict[tuple[int, str], datetime]:
+    """{(kpi_id, external_id): observed_at} of the stored measurements among `pairs`, 1,000 at a time."""
+    stored = {}
+    by_kpi: dict[int, list[str]] = defaultdict(list)
+    for kpi_id, external_id in pairs:
+        by_kpi[kpi_id].append(external_id)
+    chunk: list = []
+    for kpi_id, external_ids in by_kpi.items():
+        for start in range(0, len(external_ids), 1000):
+            chunk.append(Q(kpi_id=kpi_id, external_id__in=external_ids[start : start + 1000]))
+            if len(chunk) >= 20:
+                stored.update(_lookup(chunk))
+                chunk = []
+    if chunk:
+        stored.update(_lookup(chunk))
+    return stored
+
+
+def _lookup(conditions: list[Q]) -> dict:
+    query = Q()
+    for condition in conditions:
+        query |= condition
+    rows = Measurement.objects.filter(query).values_list("kpi_id", "external_id", "observed_at")
+    return {(kpi_id, external_id): at for kpi_id, external_id, at in rows}
 
 
 def measurement_correct(*, measurement_id: int, actor=None, observed_at=None, value=None) -> Measurement:
@@ -247,8 +332,9 @@ def measurement_delete(*, measurement_id: int, actor=None) -> None:
 UPSERT_BATCH = 1000
 
 
-def _measurements_upsert(kpi_id: int, rows: list[dict]) -> None:
-    """Insert the rows; one with a stored external_id updates that measurement instead.
+def _measurements_upsert(rows: list[dict]) -> None:
+    """Insert the rows [{kpi_id, observed_at, value, external_id}]; one with a stored external_id
+    updates that measurement instead.
 
     One multi-row `INSERT … ON CONFLICT … DO UPDATE` per 1,000 rows, the same SQL on PostgreSQL and
     SQLite. Rows without an external_id never conflict (NULLs are distinct). About 3× faster than
@@ -256,16 +342,17 @@ def _measurements_upsert(kpi_id: int, rows: list[dict]) -> None:
     """
     ops, now = connection.ops, timezone.now()
     columns = "(kpi_id, observed_at, value, external_id, recorded_at)"
+    stamp = ops.adapt_datetimefield_value(now)
     for start in range(0, len(rows), UPSERT_BATCH):
         batch = rows[start : start + UPSERT_BATCH]
         params = []
         for row in batch:
             params += [
-                kpi_id,
+                row["kpi_id"],
                 ops.adapt_datetimefield_value(row["observed_at"]),
                 ops.adapt_decimalfield_value(row["value"], 20, 6),
                 row["external_id"],
-                ops.adapt_datetimefield_value(now),
+                stamp,
             ]
         values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(batch))
         with connection.cursor() as cursor:
@@ -277,6 +364,16 @@ def _measurements_upsert(kpi_id: int, rows: list[dict]) -> None:
             )
 
 
+def _record_pending(touched: dict[int, set[date]]) -> None:
+    PendingRollup.objects.bulk_create(
+        [
+            PendingRollup(kpi_id=kpi_id, first_day=first, last_day=last)
+            for kpi_id, days in touched.items()
+            for first, last in days_to_ranges(days)
+        ]
+    )
+
+
 def rollups_enqueue(*, kpi_id: int, days: set[date]) -> None:
     """Record, in the current transaction, that these local days of the KPI need their rollups
     recomputed, and hand the KPI to the worker after commit.
@@ -285,7 +382,5 @@ def rollups_enqueue(*, kpi_id: int, days: set[date]) -> None:
     """
     from kpis.tasks import recompute_rollups
 
-    PendingRollup.objects.bulk_create(
-        [PendingRollup(kpi_id=kpi_id, first_day=first, last_day=last) for first, last in days_to_ranges(days)]
-    )
+    _record_pending({kpi_id: days})
     enqueue_on_commit(recompute_rollups, kpi_id)

@@ -23,6 +23,7 @@ from products.services.rules import (
     lifecycle_rule_save,
     lifecycle_rules_evaluate,
     lifecycle_rules_evaluate_all,
+    lifecycle_rules_evaluate_products,
 )
 from products.services.stages import GateNotMet, StaleStage, product_transition
 
@@ -36,6 +37,7 @@ __all__ = [
     "lifecycle_rule_save",
     "lifecycle_rules_evaluate",
     "lifecycle_rules_evaluate_all",
+    "lifecycle_rules_evaluate_products",
     "membership_remove",
     "membership_set",
     "portfolio_create",
