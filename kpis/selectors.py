@@ -1,5 +1,6 @@
 """KPI reads: access helpers, lists, rollup series for one KPI and combined across products."""
 
+import re
 from collections import defaultdict
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -10,8 +11,11 @@ from django.utils import timezone
 from kpis.health import SIX_PLACES, health_of, rollup_row, target_for, unjudged
 from kpis.models import KPI, Aggregation, Measurement, Rollup
 from kpis.periods import period_start
-from pmflow.access import READ, WRITE, object_for_user, queryset_for_user
+from pmflow.access import READ, WRITE, object_for_user, queryset_for_user, require
 from pmflow.errors import InvalidInput
+from pmflow.fields import MAX_ID
+
+SLUG = re.compile(r"[-a-zA-Z0-9_]{1,64}")
 
 
 def kpi_list_for_user(user) -> QuerySet[KPI]:
@@ -21,6 +25,81 @@ def kpi_list_for_user(user) -> QuerySet[KPI]:
 def kpi_for_user(user, kpi_id, *, write: bool = False, action: str | None = None) -> KPI:
     queryset = KPI.objects.select_related("product__portfolio", "product__product_line")
     return object_for_user(user, queryset, kpi_id, action=action or (WRITE if write else READ))
+
+
+NO_KPI = "No such KPI."
+
+
+def _id_or_none(raw) -> int | None:
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int):
+        return raw if 1 <= raw <= MAX_ID else None
+    if isinstance(raw, str) and raw.isascii() and raw.isdigit() and len(raw) <= 19:
+        return _id_or_none(int(raw))
+    return None
+
+
+def kpis_for_batch(user, items: list) -> tuple[list, dict[int, KPI], list[dict]]:
+    """Resolve each item's KPI, given as `kpi` (id) or as `product` (id) and `key`, among the KPIs the
+    user may see: (KPI id or None per item, {id: KPI with product and portfolio}, [{index, field,
+    message}]). Two queries for any number of items. Another portfolio's KPI is "No such KPI." as an
+    unknown one is; whether the user may write them is the caller's check (`require_measure`).
+    """
+    visible = kpi_list_for_user(user).select_related("product__portfolio")
+    refs: list = [None] * len(items)
+    errors: list[dict] = []
+    by_id: dict[int, list[int]] = defaultdict(list)
+    by_key: dict[tuple[int, str], list[int]] = defaultdict(list)
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            continue  # "Expected an object." comes from the item check
+        if "kpi" in item:
+            if "product" in item or "key" in item:
+                errors.append({"index": index, "field": "kpi", "message": "Give kpi, or product and key, not both."})
+            elif (kpi_id := _id_or_none(item["kpi"])) is None:
+                errors.append({"index": index, "field": "kpi", "message": "A KPI id (a positive integer)."})
+            else:
+                by_id[kpi_id].append(index)
+            continue
+        product_id, key = _id_or_none(item.get("product")), item.get("key")
+        if product_id is None:
+            message = "Give kpi, or product and key." if "product" not in item else "A product id (a positive integer)."
+            errors.append({"index": index, "field": "product" if "product" in item else "kpi", "message": message})
+        elif not isinstance(key, str) or not SLUG.fullmatch(key):
+            errors.append({"index": index, "field": "key", "message": "A KPI key (letters, digits, - and _)."})
+        else:
+            by_key[(product_id, key)].append(index)
+    found: dict[int, KPI] = {}
+    if by_id:
+        found.update({kpi.id: kpi for kpi in visible.filter(pk__in=list(by_id))})
+        for kpi_id, indexes in by_id.items():
+            for index in indexes:
+                if kpi_id in found:
+                    refs[index] = kpi_id
+                else:
+                    errors.append({"index": index, "field": "kpi", "message": NO_KPI})
+    if by_key:
+        products = {product_id for product_id, _ in by_key}
+        keys = {key for _, key in by_key}
+        matches = {(kpi.product_id, kpi.key): kpi for kpi in visible.filter(product_id__in=products, key__in=keys)}
+        for (product_id, key), indexes in by_key.items():
+            kpi = matches.get((product_id, key))
+            for index in indexes:
+                if kpi is None:
+                    errors.append(
+                        {"index": index, "field": "key", "message": f"Product {product_id} has no KPI “{key}”."}
+                    )
+                else:
+                    found[kpi.id] = kpi
+                    refs[index] = kpi.id
+    return refs, found, sorted(errors, key=lambda e: e["index"])
+
+
+def require_measure(user, kpis) -> None:
+    """NotAllowed (403) unless the user may add measurements to every one of `kpis`."""
+    for portfolio_id in sorted({kpi.product.portfolio_id for kpi in kpis}):
+        require(user, KPI, portfolio_id, "measure")
 
 
 def measurement_for_user(user, measurement_id, *, write: bool = False) -> Measurement:

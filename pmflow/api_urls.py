@@ -2,7 +2,7 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from kpis.api.urls import register as register_kpis
-from kpis.api.views import CombinedRollupsView
+from kpis.api.views import CombinedRollupsView, MeasurementBatchView
 from products.api.urls import register as register_products
 from products.api.urls import urlpatterns as product_urlpatterns
 
@@ -13,5 +13,6 @@ register_kpis(router)
 urlpatterns = [
     *product_urlpatterns,
     path("rollups/", CombinedRollupsView.as_view(), name="api-rollups"),
+    path("measurements/", MeasurementBatchView.as_view(), name="api-measurements"),
     path("", include(router.urls)),
 ]

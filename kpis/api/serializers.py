@@ -67,9 +67,10 @@ class MeasurementBatch(serializers.Serializer):
 
 class MeasurementBatchSchema(OpenApiSerializerExtension):
     target_class = MeasurementBatch
+    item_class = MeasurementInput
 
     def map_serializer(self, auto_schema, direction):
-        component = auto_schema.resolve_serializer(MeasurementInput, direction)
+        component = auto_schema.resolve_serializer(self.item_class, direction)
         if component.schema is not None:
             # As the service checks an item (clean_measurement_items): an unknown field is refused, and
             # `observed_at` is an ISO date or a datetime with an offset in the years 1900 to 2200.
@@ -80,6 +81,24 @@ class MeasurementBatchSchema(OpenApiSerializerExtension):
             observed_at["anyOf"] = [{"format": "date", **year}, {"format": "date-time", **year}]
         one = component.ref
         return {"oneOf": [one, {"type": "array", "items": one, "minItems": 1, "maxItems": 10_000}]}
+
+
+@extend_schema_serializer(component_name="MeasurementAcross")
+class MeasurementAcrossInput(MeasurementInput):
+    """One measurement of a batch across KPIs: its KPI by `kpi` id, or by `product` id and `key`."""
+
+    kpi = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    product = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    key = serializers.SlugField(required=False, max_length=64)
+
+
+class MeasurementBatchAcross(serializers.Serializer):
+    """The POST /measurements/ body, for the schema only: a list of 1 to 10,000 items (or one item)."""
+
+
+class MeasurementBatchAcrossSchema(MeasurementBatchSchema):
+    target_class = MeasurementBatchAcross
+    item_class = MeasurementAcrossInput
 
 
 class IngestResult(serializers.Serializer):

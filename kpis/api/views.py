@@ -18,14 +18,25 @@ from kpis.api.serializers import (
     IngestResult,
     KPISerializer,
     MeasurementBatch,
+    MeasurementBatchAcross,
     MeasurementSerializer,
     RollupQuery,
     RollupRowSerializer,
 )
 from kpis.models import KPI, Health
-from kpis.selectors import kpi_for_user, kpi_list_for_user, measurement_list, rollup_series, rollups_combined
+from kpis.selectors import (
+    kpi_for_user,
+    kpi_list_for_user,
+    kpis_for_batch,
+    measurement_list,
+    require_measure,
+    rollup_series,
+    rollups_combined,
+)
+from pmflow import access
 from pmflow.access import require
 from pmflow.api import PortfolioScopedViewSet
+from pmflow.errors import NotAllowed
 from pmflow.openapi import enum_parameter
 from pmflow.pagination import MeasurementCursorPagination
 from products.api.filters import BooleanFilter, IdFilter, StrictFilterSet
@@ -189,6 +200,29 @@ class KPIViewSet(PortfolioScopedViewSet):
         rows = rollup_series(kpi, q["granularity"], q.get("from"), q.get("to"))
         response = Response(RollupRowSerializer(rows, many=True).data)
         return _csv_download(response, request, f"{kpi.key}-{kpi.product_id}-{q['granularity']}")
+
+
+class MeasurementBatchView(views.APIView):
+    """A batch of measurements across KPIs (billing, analytics and CRM feeds)."""
+
+    schema = BodyRequiredSchema()
+
+    @extend_schema(request=MeasurementBatchAcross, responses={201: IngestResult})
+    def post(self, request):
+        """Up to 10,000 measurements, each naming its KPI by `kpi` id or by `product` and `key`; all or
+        nothing, with per-item errors; a repeated `external_id` (per KPI) updates instead of adding. One
+        rollup task follows for all the KPIs touched."""
+        # The role first (a viewer's body is never parsed further), then the references, then the values.
+        if not any(access.can(request.user, KPI, pid, "measure") for pid in access.roles_by_portfolio(request.user)):
+            raise NotAllowed("Your role does not allow adding measurements in any of your portfolios.")
+        items = request.data if isinstance(request.data, list) else [request.data]
+        services.check_batch_size(items)
+        kpi_ids, kpis, errors = kpis_for_batch(request.user, items)
+        require_measure(request.user, kpis.values())
+        result = services.measurements_ingest_batch(
+            kpis=kpis, kpi_ids=kpi_ids, items=items, actor=request.user, reference_errors=errors
+        )
+        return Response(result, status=status.HTTP_201_CREATED)
 
 
 class CombinedRollupsView(views.APIView):

@@ -5,6 +5,7 @@ import re
 from collections import defaultdict
 from datetime import date, datetime, time
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
 from django.db.models import Q
@@ -149,7 +150,8 @@ def clean_measurement_items(
     return cleaned, errors
 
 
-def _check_size(items) -> None:
+def check_batch_size(items) -> None:
+    """InvalidImport unless `items` is a list of 1 to 10,000."""
     if not isinstance(items, list) or not items:
         raise InvalidImport([{"index": None, "field": None, "message": "Send one measurement or a non-empty list."}])
     if len(items) > MAX_BATCH:
@@ -165,7 +167,7 @@ def measurements_ingest(*, kpi_id: int, items: list, actor=None, source: str = "
     InvalidImport with per-item errors (nothing written) for bad items or more than 10,000 of them.
     Enqueues the rollup recompute for the touched local days after the transaction commits.
     """
-    _check_size(items)
+    check_batch_size(items)
     kpi = KPI.objects.select_related("product__portfolio").get(pk=kpi_id)
     cleaned, errors = clean_measurement_items(items, kpi.product.portfolio.zone)
     if errors:
@@ -175,18 +177,22 @@ def measurements_ingest(*, kpi_id: int, items: list, actor=None, source: str = "
     return measurements_write(kpis={kpi.id: kpi}, rows=cleaned, actor=actor, source=source)
 
 
-def measurements_ingest_batch(*, kpis: dict[int, KPI], kpi_ids: list[int], items: list, actor=None, source="api"):
+def measurements_ingest_batch(
+    *, kpis: dict[int, KPI], kpi_ids: list, items: list, actor=None, source="api", reference_errors=()
+):
     """Write a batch of measurements across KPIs, all or nothing; returns {"created", "updated"}.
 
     `kpi_ids[i]` is the KPI of `items[i]` (resolved and permission-checked by the caller, see
     kpis.selectors.kpis_for_batch); `kpis` holds them with their portfolios. Each item is checked with
-    its KPI's time zone. One rollup task follows for every KPI touched.
+    its KPI's time zone (an item whose KPI is unknown, listed in `reference_errors`, with UTC, so that
+    its other problems are reported at once). One rollup task follows for every KPI touched.
     """
-    _check_size(items)
-    zones = [kpis[kpi_id].product.portfolio.zone for kpi_id in kpi_ids]
+    check_batch_size(items)
+    utc = ZoneInfo("UTC")
+    zones = [kpis[kpi_id].product.portfolio.zone if kpi_id is not None else utc for kpi_id in kpi_ids]
     cleaned, errors = clean_measurement_items(items, None, kpi_ids=kpi_ids, zones=zones, also=("kpi", "product", "key"))
-    if errors:
-        raise InvalidImport(errors)
+    if errors or reference_errors:
+        raise InvalidImport(sorted([*reference_errors, *errors], key=lambda e: (e["index"], e["field"] or "")))
     for row, kpi_id in zip(cleaned, kpi_ids, strict=True):
         row["kpi_id"] = kpi_id
     return measurements_write(kpis=kpis, rows=cleaned, actor=actor, source=source)
