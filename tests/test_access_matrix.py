@@ -181,6 +181,10 @@ ENDPOINTS: dict[str, list[Op]] = {
         page("POST", "/rules/{rule}/delete/", ADMINS, {}),
     ],
     "kpis/<int:kpi_id>/": [page("GET", "/kpis/{kpi}/", "read")],
+    "portfolios/<int:portfolio_id>/kpis/<slug:key>/": [
+        page("GET", "/portfolios/{portfolio}/kpis/revenue/", "read"),
+        page("GET", "/portfolios/{portfolio}/kpis/revenue/?product_line={line}&granularity=day", "read"),
+    ],
     "kpis/new/": [
         page("GET", "/kpis/new/?product={product}", MANAGERS),
         page("POST", "/kpis/new/?product={product}", MANAGERS, KPI_FORM),
