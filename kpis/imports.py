@@ -1,23 +1,35 @@
-"""Measurements from a spreadsheet: a CSV upload or rows pasted into the page, for one KPI.
+"""Measurements from a spreadsheet: reading and checking a CSV file row by row.
 
-The text is read completely and every row checked (by `services.measurements_ingest`, the same rules
-as the API) before anything is written; each bad row is reported by line and column. Accepted:
-UTF-8 with or without BOM, comma, semicolon or tab between fields, quoted fields. Decimal commas
-("12,5") are accepted only when fields are separated by semicolons or tabs, where a spreadsheet set
-to a comma-decimal locale puts them; with comma separators they would be ambiguous.
+Two layouts: a portfolio file names each row's KPI (`product` id or name, `key`, `observed_at`,
+`value`, optional `external_id`, with a header line), a KPI's file has `observed_at`, `value`,
+optional `external_id` (header optional). Every row is checked before anything is written (by
+`kpis.services.imports`); each bad row is reported by line and column.
+
+Accepted (DESIGN-NOTES.md, "CSV imports"): UTF-8 with or without BOM; comma, semicolon or tab between
+fields (from the header line); quoted fields. Decimal commas ("12,5", "1.234,5") are accepted only when
+fields are separated by semicolons or tabs, where a spreadsheet set to a comma-decimal locale puts
+them; with comma separators they would be ambiguous and are refused with a message saying so.
 """
 
 import csv
 import io
 import re
+from datetime import UTC, date, datetime, time
 
-from kpis import services
-from kpis.models import KPI
+from django.conf import settings
+
+from kpis.services.measurements import FORMAT_HINT, NO_OFFSET, parse_value
 from pmflow.errors import InvalidInput
 
-COLUMNS = ("observed_at", "value", "external_id")
-MAX_BYTES = 5 * 1024 * 1024
+KPI_COLUMNS = ("observed_at", "value", "external_id")
+PORTFOLIO_COLUMNS = ("product", "key", "observed_at", "value", "external_id")
+ALIASES = {"date": "observed_at", "day": "observed_at"}
+MAX_ERRORS = 1000  # kept and shown; the count goes on
+
 DECIMAL_COMMA = re.compile(r"[+-]?\d{1,3}(\.\d{3})*,\d+|[+-]?\d+,\d+")
+# A plain number that fits NUMERIC(20, 6) as written: taken as it is, without building a Decimal.
+PLAIN_NUMBER = re.compile(r"-?\d{1,14}(\.\d{1,6})?")
+DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 class ImportRefused(InvalidInput):
@@ -30,89 +42,230 @@ class ImportRefused(InvalidInput):
         self.errors = errors
 
 
+def whole_file_error(message: str) -> ImportRefused:
+    return ImportRefused([{"line": None, "column": None, "message": message}])
+
+
+def max_bytes() -> int:
+    return settings.IMPORT_MAX_BYTES
+
+
+def size_message(limit: int | None = None) -> str:
+    limit = limit or max_bytes()
+    return f"The file is larger than {limit / 1024 / 1024:g} MB; split it into smaller files."
+
+
 def decode(raw: bytes) -> str:
-    if len(raw) > MAX_BYTES:
-        raise ImportRefused([{"line": None, "column": None, "message": "The file is larger than 5 MB."}])
+    """The file's text, or ImportRefused: too large, not UTF-8, or with NUL bytes (not a CSV)."""
+    if len(raw) > max_bytes():
+        raise whole_file_error(size_message())
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise ImportRefused(
-            [{"line": None, "column": None, "message": "Save the file as UTF-8 CSV (your spreadsheet's “CSV UTF-8”)."}]
-        ) from None
+        raise whole_file_error("Save the file as UTF-8 CSV (your spreadsheet's “CSV UTF-8”).") from None
     if "\x00" in text:
-        raise ImportRefused([{"line": None, "column": None, "message": "The file contains NUL bytes: not a CSV."}])
+        raise whole_file_error("The file contains NUL bytes: not a CSV.")
+    if not text.strip():
+        raise whole_file_error("The file is empty: there are no rows to import.")
     return text
 
 
-def _dialect(text: str) -> str:
-    first = text.split("\n", 1)[0]
+def separator_of(text: str) -> str:
+    first = text.lstrip("\ufeff").split("\n", 1)[0]
     counts = {sep: first.count(sep) for sep in ("\t", ";", ",")}
     best = max(counts, key=counts.get)
     return best if counts[best] else ","
 
 
-def parse(text: str) -> tuple[list[dict], list[int], list[dict]]:
-    """Rows as ingest items, the line number of each, and the rows whose layout is wrong.
+def count_rows(raw: bytes) -> int:
+    """About how many data rows the file has (lines, less the header): the progress bar's total until
+    the check has counted them exactly."""
+    return max(0, raw.count(b"\n") + (0 if raw.endswith(b"\n") else 1) - 1)
 
-    Raises ImportRefused only when the file as a whole cannot be read (empty, unknown columns, too long).
+
+class Checker:
+    """Checks rows one by one and turns the good ones into staging rows (kpi_id, UTC instant, value,
+    external id); collects the errors ({line, column, message}, the first MAX_ERRORS of them).
+
+    `kpis` maps (product_id, key) to a KPI id for a portfolio file; `kpi_id` is the KPI of a KPI's file.
+    `products` maps a product's id (as text) and its name (case-folded) to its id; a name two products
+    share maps to None (ambiguous).
     """
-    text = text.lstrip("\ufeff")
-    if not text.strip():
-        raise ImportRefused([{"line": None, "column": None, "message": "There are no rows to import."}])
-    separator = _dialect(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
-    items, lines, errors = [], [], []
-    header = None
-    for row in reader:
-        line = reader.line_num
-        cells = [cell.strip() for cell in row]
-        if not any(cells):
-            continue
-        if header is None and items == [] and cells[0].lower().lstrip("\ufeff") in ("observed_at", "date", "day"):
-            header = [cell.lower() for cell in cells]
-            unknown = [c for c in header if c not in (*COLUMNS, "date", "day")]
-            if unknown:
-                raise ImportRefused(
-                    [{"line": line, "column": unknown[0], "message": f"Unknown column; use {', '.join(COLUMNS)}."}]
+
+    def __init__(self, *, zone, separator: str, kpi_id=None, kpis=None, products=None):
+        self.zone, self.separator = zone, separator
+        self.kpi_id, self.kpis, self.products = kpi_id, kpis or {}, products or {}
+        self.errors: list[dict] = []
+        self.error_count = 0
+        self.rows = 0
+        self.bad_rows = 0
+        self._instants: dict[str, object] = {}
+        self._seen: dict[tuple, int] = {}
+
+    def error(self, line: int, column: str | None, message: str) -> None:
+        self.error_count += 1
+        if len(self.errors) < MAX_ERRORS:
+            self.errors.append({"line": line, "column": column, "message": message})
+
+    # -- one cell -------------------------------------------------------------------------------------
+
+    def instant(self, text: str):
+        """The UTC instant of an `observed_at` cell (ISO date: local midnight), cached: a feed repeats
+        the same few hundred dates for every KPI. Raises ValueError with the message."""
+        cached = self._instants.get(text)
+        if cached is None:
+            cached = self._instants[text] = self._parse_instant(text)
+        if isinstance(cached, ValueError):
+            raise cached
+        return cached
+
+    def _parse_instant(self, text: str):
+        try:
+            if len(text) == 10 and DATE_ONLY.fullmatch(text):
+                try:
+                    day = date.fromisoformat(text)
+                except ValueError:
+                    return ValueError(f"{text} is not a date in the calendar.")
+                moment = datetime.combine(day, time.min, tzinfo=self.zone)
+            else:
+                try:
+                    moment = datetime.fromisoformat(text)
+                except ValueError:
+                    return ValueError(FORMAT_HINT)
+                if moment.tzinfo is None:
+                    return ValueError(NO_OFFSET)
+            if not 1900 <= moment.year <= 2200:
+                return ValueError("The date must be between the years 1900 and 2200.")
+            return moment.astimezone(UTC)
+        except (OverflowError, ValueError):
+            return ValueError(FORMAT_HINT)
+
+    def value(self, text: str) -> str:
+        """The value as text a NUMERIC(20, 6) column takes. Raises ValueError with the message."""
+        if PLAIN_NUMBER.fullmatch(text):
+            return text
+        if DECIMAL_COMMA.fullmatch(text):
+            if self.separator == ",":
+                raise ValueError(
+                    "A decimal comma with commas between fields is ambiguous: use a decimal point, "
+                    "or separate the fields with semicolons."
                 )
+            text = text.replace(".", "").replace(",", ".")
+        return format(parse_value(text), "f")
+
+    # -- one row --------------------------------------------------------------------------------------
+
+    def row(self, line: int, cells: dict) -> tuple | None:
+        """A staging row (kpi_id, instant, value, external_id) from a row's cells {column: text}, or None
+        after recording its errors."""
+        self.rows += 1
+        errors_before = self.error_count
+        kpi_id = self.kpi_id
+        if kpi_id is None:
+            kpi_id = self._kpi(line, cells.get("product", ""), cells.get("key", ""))
+        try:
+            instant = self.instant(cells.get("observed_at", ""))
+        except ValueError as exc:
+            message = "This field is required." if not cells.get("observed_at") else str(exc)
+            self.error(line, "observed_at", message)
+            instant = None
+        raw_value = cells.get("value", "")
+        try:
+            if not raw_value:
+                raise ValueError("This field is required.")
+            value = self.value(raw_value)
+        except ValueError as exc:
+            self.error(line, "value", str(exc))
+            value = None
+        external_id = cells.get("external_id") or None
+        if external_id is not None:
+            if len(external_id) > 200:
+                self.error(line, "external_id", "Use at most 200 characters.")
+            elif kpi_id is not None:
+                first = self._seen.setdefault((kpi_id, external_id), line)
+                if first != line:
+                    self.error(line, "external_id", f"Repeats the external_id of line {first} for the same KPI.")
+        if self.error_count != errors_before:
+            self.bad_rows += 1
+            return None
+        return (kpi_id, instant, value, external_id)
+
+    def _kpi(self, line: int, product: str, key: str) -> int | None:
+        if not product:
+            self.error(line, "product", "This field is required: a product's id or name.")
+            return None
+        product_id = self.products.get(product, self.products.get(product.casefold(), False))
+        if product_id is None:
+            self.error(line, "product", f"Two products are named “{product}”: use the product's id.")
+            return None
+        if product_id is False:
+            self.error(line, "product", f"No product “{product}” in this portfolio.")
+            return None
+        if not key:
+            self.error(line, "key", "This field is required.")
+            return None
+        kpi_id = self.kpis.get((product_id, key))
+        if kpi_id is None:
+            self.error(line, "key", f"The product has no KPI with the key “{key}”.")
+        return kpi_id
+
+
+def rows(text: str, *, columns: tuple, header_required: bool, separator: str, checker: Checker):
+    """Yield (line, cells) for every non-blank data row of the text; the header line (required for a
+    portfolio file) names the columns. Raises ImportRefused for a file whose layout is wrong as a whole."""
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""), delimiter=separator)
+    names = None
+    line = 1
+    for row in reader:
+        start, line = line, reader.line_num + 1  # a quoted field may span lines: report the first
+        if not any(cell.strip() for cell in row):
             continue
-        names = header or list(COLUMNS)
+        cells = [cell.strip() for cell in row]
+        if names is None:
+            first = ALIASES.get(cells[0].lower(), cells[0].lower())
+            if first in columns or header_required:
+                names = [ALIASES.get(cell.lower(), cell.lower()) for cell in cells]
+                _check_header(start, names, columns, header_required)
+                continue
+            names = list(columns)
         if len(cells) > len(names):
-            errors.append(
-                {"line": line, "column": None, "message": f"{len(cells)} fields; expected at most {len(names)}."}
-            )
+            checker.rows += 1
+            checker.bad_rows += 1
+            checker.error(start, None, f"{len(cells)} fields; expected at most {len(names)}.")
             continue
-        item = {}
-        for name, cell in zip(names, cells, strict=False):
-            name = "observed_at" if name in ("date", "day") else name
-            if name == "value" and separator != "," and DECIMAL_COMMA.fullmatch(cell):
-                cell = cell.replace(".", "").replace(",", ".")
-            if cell:
-                item[name] = cell
-        items.append(item)
-        lines.append(line)
-        if len(items) > services.MAX_BATCH:
-            raise ImportRefused(
-                [{"line": line, "column": None, "message": f"At most {services.MAX_BATCH:,} rows per import."}]
-            )
-    if not items and not errors:
-        raise ImportRefused([{"line": None, "column": None, "message": "There are no rows to import."}])
-    return items, lines, errors
+        yield start, dict(zip(names, cells, strict=False))
 
 
-def import_measurements(*, kpi_id: int, text: str, actor, source: str) -> dict:
-    """Check every row (layout and values), then write all of them or none. Returns {"created", "updated"}.
-
-    Raises ImportRefused listing every bad row by line and column, first to last.
-    """
-    items, lines, errors = parse(text)
-    zone = KPI.objects.select_related("product__portfolio").get(pk=kpi_id).product.portfolio.zone
-    _, problems = services.clean_measurement_items(items, zone)
-    errors += [
-        {"line": lines[p["index"]], "column": p.get("field"), "message": p["message"]}
-        for p in problems
-        if p.get("index") is not None
+def _check_header(line: int, names: list[str], columns: tuple, header_required: bool) -> None:
+    required = [c for c in columns if c != "external_id"]
+    unknown = [name for name in names if name not in columns]
+    problems = [
+        {"line": line, "column": name or None, "message": f"Unknown column; use {', '.join(columns)}."}
+        for name in unknown
     ]
-    if errors:
-        raise ImportRefused(sorted(errors, key=lambda e: (e["line"] or 0, e["column"] or "")))
-    return services.measurements_ingest(kpi_id=kpi_id, items=items, actor=actor, source=source)
+    problems += [
+        {"line": line, "column": name, "message": "This column is missing from the header line."}
+        for name in required
+        if name not in names
+    ]
+    repeated = sorted({name for name in names if names.count(name) > 1 and name})
+    problems += [{"line": line, "column": name, "message": "This column appears twice."} for name in repeated]
+    if problems:
+        if header_required and unknown and not any(name in columns for name in names):
+            problems = [
+                {
+                    "line": line,
+                    "column": None,
+                    "message": f"The first line must name the columns: {', '.join(columns)} (external_id optional).",
+                }
+            ]
+        raise ImportRefused(problems)
+
+
+def staging_csv(rows_: list[tuple]) -> io.StringIO:
+    """Rows as COPY … FORMAT csv text: an unquoted empty field is NULL."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerows((kpi_id, instant.isoformat(), value, ext) for kpi_id, instant, value, ext in rows_)
+    buffer.seek(0)
+    return buffer

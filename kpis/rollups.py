@@ -224,9 +224,12 @@ def _lock_keys(portfolio_id: int, keys) -> None:
     at once would both delete and insert the same rows). Taken after the KPI locks, in key order."""
     if connection.vendor != "postgresql":
         return  # SQLite has one writer at a time
-    with connection.cursor() as cursor:
-        for key in sorted(keys):
-            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"pmflow.keyrollup:{portfolio_id}:{key}"])
+    names = sorted(f"pmflow.keyrollup:{portfolio_id}:{key}" for key in keys)
+    with connection.cursor() as cursor:  # one statement, the locks taken in name order
+        cursor.execute(
+            "SELECT COUNT(pg_advisory_xact_lock(hashtext(n))) FROM (SELECT n FROM unnest(%s::text[]) n ORDER BY n) s",
+            [names],
+        )
 
 
 def recompute_keys(*, portfolio_id: int, keys=None, day_ranges=None) -> None:

@@ -9,7 +9,7 @@ from django.db.models import Min, QuerySet
 from django.utils import timezone
 
 from kpis.health import SIX_PLACES, health_of, rollup_row, target_for, unjudged
-from kpis.models import KPI, Aggregation, Measurement, Rollup
+from kpis.models import KPI, Aggregation, Import, Measurement, Rollup
 from kpis.periods import period_start
 from pmflow.access import READ, WRITE, object_for_user, queryset_for_user, require
 from pmflow.errors import InvalidInput
@@ -100,6 +100,14 @@ def require_measure(user, kpis) -> None:
     """NotAllowed (403) unless the user may add measurements to every one of `kpis`."""
     for portfolio_id in sorted({kpi.product.portfolio_id for kpi in kpis}):
         require(user, KPI, portfolio_id, "measure")
+
+
+def import_list_for_user(user) -> QuerySet[Import]:
+    return queryset_for_user(user, Import.objects.select_related("created_by"))
+
+
+def import_for_user(user, import_id) -> Import:
+    return object_for_user(user, Import.objects.select_related("created_by", "kpi__product"), import_id)
 
 
 def measurement_for_user(user, measurement_id, *, write: bool = False) -> Measurement:

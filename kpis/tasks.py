@@ -36,8 +36,17 @@ def recompute_rollups_many(kpi_ids: list[int]) -> int:
 
 @shared_task(queue="rollups", **RETRY, **RECOMPUTE_LIMITS)
 def rollups_sweep() -> int:
-    """Periodic: pending rollups that waited too long (broker down, worker killed) go to the worker again."""
-    return services.rollups_sweep(waited=timedelta(seconds=settings.ROLLUP_SWEEP_AFTER_SECONDS))
+    """Periodic: pending rollups that waited too long (broker down, worker killed) go to the worker
+    again, and so do imports that stopped moving."""
+    handed = services.rollups_sweep(waited=timedelta(seconds=settings.ROLLUP_SWEEP_AFTER_SECONDS))
+    return handed + services.imports_sweep(waited=timedelta(seconds=settings.IMPORT_SWEEP_AFTER_SECONDS))
+
+
+@shared_task(queue="rollups", **RETRY, **REBUILD_LIMITS)
+def import_process(import_id: int) -> str:
+    """Check, write and roll up one CSV import (kpis.services.imports). Safe to deliver twice: a second
+    run finds it running elsewhere, written, or done."""
+    return services.import_process(import_id=import_id)
 
 
 @shared_task(queue="rollups", **RETRY, **REBUILD_LIMITS)

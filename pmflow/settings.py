@@ -365,6 +365,10 @@ CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 # Rollup work waiting longer than this (broker down, worker killed) is handed to the worker again.
 ROLLUP_SWEEP_AFTER_SECONDS = int(os.environ.get("ROLLUP_SWEEP_AFTER_SECONDS", 120))
 # How many KPIs the periodic verification compares with their measurements each time.
+# CSV imports (kpis.services.imports): the largest file accepted, and how long an import may stop
+# moving (broker down, worker killed) before the sweep hands it to a worker again.
+IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", 100 * 1024 * 1024))
+IMPORT_SWEEP_AFTER_SECONDS = int(os.environ.get("IMPORT_SWEEP_AFTER_SECONDS", 300))
 ROLLUP_VERIFY_SAMPLE = int(os.environ.get("ROLLUP_VERIFY_SAMPLE", 50))
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {

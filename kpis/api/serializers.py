@@ -1,8 +1,9 @@
+from django.urls import reverse
 from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
-from kpis.models import KPI, Granularity, Health, Measurement
+from kpis.models import KPI, Granularity, Health, Import, Measurement
 from pmflow.fields import MAX_ID, BoundedDecimalField, StrictStrings
 from products.api.serializers import ScopedPrimaryKeyField
 from products.selectors import product_list_for_user
@@ -143,3 +144,62 @@ class RollupRowSerializer(serializers.Serializer):
         help_text="Against the target; `in_progress` for the period holding today (its value is so far) "
         "and `partial` for a first period the measurements cover only part of: neither is judged.",
     )
+
+
+class ImportErrorSerializer(serializers.Serializer):
+    line = serializers.IntegerField(allow_null=True, help_text="1-based; the header is line 1.")
+    column = serializers.CharField(allow_null=True)
+    message = serializers.CharField()
+
+
+class ImportSerializer(serializers.ModelSerializer):
+    """A CSV import and its progress; `errors` are the first 1,000 (`errors_truncated` when more)."""
+
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    errors = ImportErrorSerializer(many=True, read_only=True)
+    percent = serializers.IntegerField(read_only=True, help_text="processed ÷ total, 100 when done.")
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Import
+        fields = [
+            "id",
+            "url",
+            "portfolio",
+            "kpi",
+            "filename",
+            "size",
+            "status",
+            "total",
+            "processed",
+            "percent",
+            "created",
+            "updated",
+            "errors",
+            "errors_truncated",
+            "created_by",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
+        read_only_fields = fields
+
+    def get_url(self, obj) -> str:
+        return reverse("import-detail", kwargs={"pk": obj.id})
+
+
+class ImportUpload(serializers.Serializer):
+    """The POST body (multipart/form-data): the file and, for a portfolio file, the portfolio."""
+
+    portfolio = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    file = serializers.FileField(help_text="CSV: product (id or name), key, observed_at, value, external_id.")
+
+
+class KPIImportUpload(serializers.Serializer):
+    file = serializers.FileField(help_text="CSV: observed_at, value, external_id (the header line optional).")
+
+
+class ImportAccepted(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    url = serializers.CharField()

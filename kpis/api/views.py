@@ -1,21 +1,27 @@
 from decimal import Decimal
 
 import django_filters
+from django.urls import reverse
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import permissions, serializers, status, views
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework_csv.renderers import CSVRenderer
 
-from kpis import services
+from kpis import imports, services
 from kpis.api.serializers import (
     MAX_ID,
     CombinedRollupQuery,
+    ImportAccepted,
+    ImportSerializer,
+    ImportUpload,
     IngestResult,
+    KPIImportUpload,
     KPISerializer,
     MeasurementBatch,
     MeasurementBatchAcross,
@@ -23,8 +29,10 @@ from kpis.api.serializers import (
     RollupQuery,
     RollupRowSerializer,
 )
-from kpis.models import KPI, Health
+from kpis.models import KPI, Health, Import
 from kpis.selectors import (
+    import_for_user,
+    import_list_for_user,
     kpi_for_user,
     kpi_list_for_user,
     kpis_for_batch,
@@ -36,11 +44,12 @@ from kpis.selectors import (
 from pmflow import access
 from pmflow.access import require
 from pmflow.api import PortfolioScopedViewSet
-from pmflow.errors import NotAllowed
+from pmflow.errors import InvalidInput, NotAllowed
+from pmflow.errors import NotFound as DomainNotFound
 from pmflow.openapi import enum_parameter
 from pmflow.pagination import MeasurementCursorPagination
 from products.api.filters import BooleanFilter, IdFilter, StrictFilterSet
-from products.selectors import product_for_user
+from products.selectors import portfolio_for_user, product_for_user
 
 
 class RollupCSVRenderer(CSVRenderer):
@@ -182,6 +191,14 @@ class KPIViewSet(PortfolioScopedViewSet):
         page = self.paginate_queryset(measurement_list(kpi))
         return self.get_paginated_response(MeasurementSerializer(page, many=True).data)
 
+    @extend_schema(request={"multipart/form-data": KPIImportUpload}, responses={202: ImportAccepted})
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser], filter_backends=[])
+    def imports(self, request, pk=None):
+        """A CSV file of this KPI's measurements (observed_at, value, optional external_id); 202 with the
+        import's URL, processed like a portfolio's file."""
+        kpi = kpi_for_user(request.user, pk, action="measure")
+        return _create_import(request, portfolio=kpi.product.portfolio, kpi=kpi)
+
     @extend_schema(parameters=ROLLUP_PARAMETERS, responses=ROLLUP_RESPONSES)
     @action(
         detail=True,
@@ -200,6 +217,80 @@ class KPIViewSet(PortfolioScopedViewSet):
         rows = rollup_series(kpi, q["granularity"], q.get("from"), q.get("to"))
         response = Response(RollupRowSerializer(rows, many=True).data)
         return _csv_download(response, request, f"{kpi.key}-{kpi.product_id}-{q['granularity']}")
+
+
+class ImportFilter(StrictFilterSet):
+    portfolio = IdFilter()
+    kpi = IdFilter()
+    status = django_filters.ChoiceFilter(choices=Import.Status.choices)
+
+    class Meta:
+        model = Import
+        fields = ["portfolio", "kpi", "status"]
+
+
+def _uploaded_content(request) -> tuple[bytes, str]:
+    """The uploaded file's bytes (at most the limit + 1, so a larger file is refused without being
+    read whole) and name; 400 on `file` when there is none."""
+    upload = request.FILES.get("file")
+    if upload is None:
+        raise InvalidInput(fields={"file": "Attach a CSV file as `file` (multipart/form-data)."})
+    if upload.size is not None and upload.size > imports.max_bytes():
+        raise InvalidInput(fields={"file": imports.size_message()})
+    return upload.read(imports.max_bytes() + 1), upload.name or ""
+
+
+def _accepted(upload) -> Response:
+    url = reverse("import-detail", kwargs={"pk": upload.id})
+    return Response(
+        {"id": upload.id, "status": upload.status, "url": url},
+        status=status.HTTP_202_ACCEPTED,
+        headers={"Location": url},
+    )
+
+
+def _create_import(request, **target):
+    content, name = _uploaded_content(request)
+    try:
+        upload = services.import_create(content=content, filename=name, actor=request.user, source="api", **target)
+    except imports.ImportRefused as exc:
+        raise InvalidInput(fields={"file": [error["message"] for error in exc.errors]}) from exc
+    return _accepted(upload)
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=[enum_parameter("status", "ImportStatusEnum")]),
+    create=extend_schema(request={"multipart/form-data": ImportUpload}, responses={202: ImportAccepted}),
+)
+class ImportViewSet(PortfolioScopedViewSet):
+    """CSV imports of measurements: upload a file, then follow its progress and errors."""
+
+    serializer_class = ImportSerializer
+    filterset_class = ImportFilter
+    ordering_fields = ["created_at", "id"]
+    http_method_names = ["get", "post", "head", "options"]
+    parser_classes = [MultiPartParser, FormParser]
+
+    def get_queryset(self):
+        return import_list_for_user(self.request.user)
+
+    def get_object(self):
+        return import_for_user(self.request.user, self.kwargs["pk"])
+
+    def create(self, request, *args, **kwargs):
+        """A portfolio's CSV file (columns product (id or name), key, observed_at, value, optional
+        external_id); 202 with the import's URL: a worker checks every row, then imports all or none."""
+        if not any(access.can(request.user, KPI, pid, "measure") for pid in access.roles_by_portfolio(request.user)):
+            raise NotAllowed("Your role does not allow importing measurements in any of your portfolios.")
+        portfolio_id = request.data.get("portfolio")
+        if portfolio_id in (None, ""):
+            raise InvalidInput(fields={"portfolio": "This field is required."})
+        try:
+            portfolio = portfolio_for_user(request.user, portfolio_id)
+        except DomainNotFound:
+            raise InvalidInput(fields={"portfolio": "No such portfolio."}) from None
+        require(request.user, KPI, portfolio.id, "measure")
+        return _create_import(request, portfolio=portfolio)
 
 
 class MeasurementBatchView(views.APIView):

@@ -20,6 +20,7 @@ from kpis.services.derived import (
     rollups_sweep,
     rollups_verify,
 )
+from kpis.services.imports import import_create, import_process, imports_for_portfolio, imports_sweep
 from kpis.services.measurements import (
     MAX_BATCH,
     UPSERT_BATCH,
@@ -37,6 +38,10 @@ from kpis.services.measurements import (
 )
 
 __all__ = [
+    "import_create",
+    "import_process",
+    "imports_for_portfolio",
+    "imports_sweep",
     "KPI_FIELDS",
     "MAX_BATCH",
     "UPSERT_BATCH",
