@@ -36,9 +36,19 @@ SUMMED = (Aggregation.SUM, Aggregation.LAST)
 class KeyRollupForm(forms.Form):
     """The page's GET form; `from` and `to` are the rollups API's names (a Python keyword, so added below)."""
 
-    key = forms.ChoiceField(label="KPI")
-    product_line = forms.TypedChoiceField(coerce=int, empty_value=None, required=False, label="Scope")
-    granularity = forms.ChoiceField(choices=Granularity.choices, label="Period")
+    key = forms.ChoiceField(label="KPI", error_messages={"invalid_choice": "Pick one of the portfolio's KPIs."})
+    product_line = forms.TypedChoiceField(
+        coerce=int,
+        empty_value=None,
+        required=False,
+        label="Scope",
+        error_messages={"invalid_choice": "Pick the whole portfolio or one of its product lines."},
+    )
+    granularity = forms.ChoiceField(
+        choices=Granularity.choices,
+        label="Period",
+        error_messages={"invalid_choice": "Pick day, week, month, quarter or year."},
+    )
 
     def __init__(self, data, *, keys: list[dict], lines: list[ProductLine]):
         super().__init__(data)
@@ -46,8 +56,9 @@ class KeyRollupForm(forms.Form):
         self.fields["key"].choices = [(k["key"], f"{k['name']} ({k['key']})") for k in keys]
         self.fields["product_line"].choices = [("", "Whole portfolio"), *((line.id, line.name) for line in lines)]
         date_input = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-        self.fields["from"] = forms.DateField(label="From", required=False, widget=date_input)
-        self.fields["to"] = forms.DateField(label="To", required=False, widget=date_input)
+        invalid = {"invalid": "Enter a date as YYYY-MM-DD."}
+        self.fields["from"] = forms.DateField(label="From", required=False, widget=date_input, error_messages=invalid)
+        self.fields["to"] = forms.DateField(label="To", required=False, widget=date_input, error_messages=invalid)
 
     def clean_product_line(self) -> ProductLine | None:
         line_id = self.cleaned_data["product_line"]

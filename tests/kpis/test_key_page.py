@@ -54,7 +54,7 @@ def test_page_renders_chart_table_breakdown_and_csv_link(viewer, house):
     assert "Jun 2026" in page and "Jan 2026" in page and 'data-label="Value">60<' in page  # 10 + 20 + 30
     assert "Measurements" in page and "Health" in page
     # Breakdown of June: Gamma brings half.
-    assert "By product, June 2026" in page and "50.0 %" in page and "16.7 %" in page
+    assert "By product, June 2026" in page and "50.0&nbsp;%" in page and "16.7&nbsp;%" in page
     assert page.index(">Gamma<") < page.index(">Beta<") < page.index(">Alpha<")
     csv = (
         f"/api/v1/rollups/?key=revenue&amp;portfolio={house['portfolio'].id}&amp;granularity=month"
@@ -138,11 +138,11 @@ def test_missing_or_foreign_is_404(client, house, case):
 @pytest.mark.parametrize(
     "query, field_error",
     [
-        ("from=2026-13-01", "Enter a valid date."),
+        ("from=2026-13-01", "Enter a date as YYYY-MM-DD."),
         ("from=2026-06-01&to=2026-01-01", "Must not be before From."),
-        ("granularity=hour", "Select a valid choice."),
-        ("product_line=999999", "Select a valid choice."),
-        ("key=nope", "Select a valid choice."),
+        ("granularity=hour", "Pick day, week, month, quarter or year."),
+        ("product_line=999999", "Pick the whole portfolio or one of its product lines."),
+        ("key=nope", "Pick one of the portfolio&#x27;s KPIs."),
     ],
 )
 def test_bad_parameters_rerender_the_form_with_400(viewer, house, query, field_error):
@@ -182,3 +182,15 @@ def test_query_count_does_not_grow_with_products(
 
 def test_kpi_page_links_to_the_key_page(viewer, house):
     assert url(house) in viewer.get(f"/kpis/{house['kpis']['Alpha'].id}/").content.decode()
+
+
+def test_an_average_is_broken_down_by_weight(client, django_capture_on_commit_callbacks):
+    portfolio = PortfolioFactory()
+    for value, days in ((10, (3,)), (20, (3, 4, 5))):
+        kpi = KPIFactory(product=ProductFactory(portfolio=portfolio), key="conversion", aggregation="avg")
+        items = [{"observed_at": f"2026-05-{d:02d}", "value": value} for d in days]
+        measure(kpi, items, django_capture_on_commit_callbacks)
+    client.force_login(member(portfolio, Role.VIEWER))
+    page = client.get(f"/portfolios/{portfolio.id}/kpis/conversion/?{RANGE}").content.decode()
+    assert 'data-label="Value">17.50<' in page  # (10 + 3 × 20) / 4: weighted by count
+    assert ">Weight<" in page and "75.0&nbsp;%" in page and "25.0&nbsp;%" in page
