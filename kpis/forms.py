@@ -93,6 +93,14 @@ class PasteForm(forms.Form):
 class UploadForm(forms.Form):
     file = forms.FileField(
         label="CSV file",
-        help_text="Columns observed_at, value and optionally external_id, with a header row; at most 5 MB and "
-        "10,000 rows. Nothing is written unless every row is valid.",
+        help_text="Columns observed_at, value and optionally external_id (a header row is optional); at most "
+        "100 MB. Nothing is written unless every row is valid; a large file is imported in the background.",
+    )
+
+
+class PortfolioImportForm(forms.Form):
+    file = forms.FileField(
+        label="CSV file",
+        help_text="A header row naming the columns product (its name or id), key, observed_at, value and "
+        "optionally external_id. Comma, semicolon or tab between fields; UTF-8.",
     )

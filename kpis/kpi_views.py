@@ -102,7 +102,7 @@ def kpi_measurements(request, kpi_id: int):
     single = MeasurementForm(request.POST if action == "single" else None)
     paste = PasteForm(request.POST if action == "paste" else None)
     upload = UploadForm(request.POST if action == "upload" else None, request.FILES if action == "upload" else None)
-    import_errors, status = [], 200
+    import_errors, status, more_errors = [], 200, 0
     try:
         if action == "single" and single.is_valid():
             result = services.measurements_ingest(
@@ -110,20 +110,19 @@ def kpi_measurements(request, kpi_id: int):
             )
             return _done(request, kpi, result)
         if action == "paste" and paste.is_valid():
-            text = paste.cleaned_data["rows"]
-            return _done(
-                request, kpi, imports.import_measurements(kpi_id=kpi.id, text=text, actor=request.user, source="paste")
-            )
+            content = paste.cleaned_data["rows"].encode("utf-8")
+            return _imported(request, kpi, content, "pasted rows", run_now=True)
         if action == "upload" and upload.is_valid():
-            text = imports.decode(upload.cleaned_data["file"].read(imports.MAX_BYTES + 1))
-            return _done(
-                request, kpi, imports.import_measurements(kpi_id=kpi.id, text=text, actor=request.user, source="csv")
-            )
+            file = upload.cleaned_data["file"]
+            content = file.read(imports.max_bytes() + 1)
+            return _imported(request, kpi, content, file.name or "", run_now=len(content) <= RUN_NOW_BYTES)
     except services.InvalidImport as exc:  # one value: the field messages go on the form
         for error in exc.errors:
             single.add_error(error["field"] if error.get("field") in single.fields else None, error["message"])
     except imports.ImportRefused as exc:
         import_errors = _import_errors(exc)
+    except ImportFailed as exc:
+        import_errors, more_errors = exc.upload.errors, exc.more
     except DomainError as exc:
         import_errors = _import_errors(exc)
     if action and (import_errors or single.errors or paste.errors or upload.errors):
@@ -145,7 +144,7 @@ def kpi_measurements(request, kpi_id: int):
         upload=upload,
         action=action,
         import_errors=import_errors[:200],
-        more_errors=max(0, len(import_errors) - 200),
+        more_errors=more_errors + max(0, len(import_errors) - 200),
         recent=[(m, MeasurementCorrectForm(initial=_correct_initial(m, zone), prefix=f"m{m.id}")) for m in recent],
         total=values.paginator.count,
         values=values,
@@ -164,6 +163,35 @@ def _correct_initial(measurement, zone) -> dict:
         "shown_at": local.strftime("%Y-%m-%d" if midnight else "%Y-%m-%d %H:%M"),
         "shown_value": format(value, ",f"),
     }
+
+
+# A file this small is imported while the page waits (the result shows at once); a larger one goes to
+# the worker and the page follows its progress.
+RUN_NOW_BYTES = 512 * 1024
+
+
+class ImportFailed(Exception):
+    def __init__(self, upload):
+        self.upload = upload
+        self.more = upload.errors_truncated
+
+
+def _imported(request, kpi, content: bytes, filename: str, *, run_now: bool):
+    upload = services.import_create(
+        portfolio=kpi.product.portfolio,
+        kpi=kpi,
+        content=content,
+        filename=filename,
+        actor=request.user,
+        source="page",
+        run_now=run_now,
+    )
+    if upload.status == upload.Status.FAILED:
+        raise ImportFailed(upload)
+    if upload.status == upload.Status.DONE:
+        return _done(request, kpi, {"created": upload.created, "updated": upload.updated})
+    messages.info(request, f"“{filename}” is being imported; this page follows its progress.")
+    return redirect("import-page", import_id=upload.id)
 
 
 def _done(request, kpi, result) -> object:

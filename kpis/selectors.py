@@ -4,12 +4,13 @@ import re
 from collections import defaultdict
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
 
 from django.db.models import Min, QuerySet
 from django.utils import timezone
 
 from kpis.health import SIX_PLACES, health_of, rollup_row, target_for, unjudged
-from kpis.models import KPI, Aggregation, Import, Measurement, Rollup
+from kpis.models import KPI, Aggregation, Import, KeyRollup, Measurement, Rollup
 from kpis.periods import period_start
 from pmflow.access import READ, WRITE, object_for_user, queryset_for_user, require
 from pmflow.errors import InvalidInput
@@ -56,7 +57,8 @@ def kpis_for_batch(user, items: list) -> tuple[list, dict[int, KPI], list[dict]]
             continue  # "Expected an object." comes from the item check
         if "kpi" in item:
             if "product" in item or "key" in item:
-                errors.append({"index": index, "field": "kpi", "message": "Give kpi, or product and key, not both."})
+                extra = "product" if "product" in item else "key"
+                errors.append({"index": index, "field": extra, "message": "Give kpi, or product and key, not both."})
             elif (kpi_id := _id_or_none(item["kpi"])) is None:
                 errors.append({"index": index, "field": "kpi", "message": "A KPI id (a positive integer)."})
             else:
@@ -170,18 +172,26 @@ def rollup_series(
     ]
 
 
-def _combine(aggregation: str, rows: list[dict]) -> tuple[Decimal, int]:
-    count = sum(row["count"] for row in rows)
+def combined_target(kpis: list[dict], aggregation: str, granularity: str) -> Decimal | None:
+    """The target of a key across products: sums and gauges add up, averages average, min and max take
+    the strictest; None unless every KPI has one."""
+    targets = [
+        target_for(
+            target=k["target"],
+            target_granularity=k["target_granularity"],
+            aggregation=k["aggregation"],
+            granularity=granularity,
+        )
+        for k in kpis
+    ]
+    known = [t for t in targets if t is not None]
+    if len(known) != len(targets) or not known:
+        return None
     if aggregation in (Aggregation.SUM, Aggregation.LAST):
-        # For gauges (last), the portfolio's figure is the sum of each product's last value.
-        value = sum((row["value"] for row in rows), Decimal(0))
-    elif aggregation == Aggregation.AVG:
-        value = (sum((row["total"] for row in rows), Decimal(0)) / count).quantize(SIX_PLACES, ROUND_HALF_UP)
-    elif aggregation == Aggregation.MIN:
-        value = min(row["value"] for row in rows)
-    else:
-        value = max(row["value"] for row in rows)
-    return value, count
+        return sum(known, Decimal(0))
+    if aggregation == Aggregation.AVG:
+        return (sum(known, Decimal(0)) / len(known)).quantize(SIX_PLACES, ROUND_HALF_UP)
+    return min(known) if aggregation == Aggregation.MIN else max(known)
 
 
 def rollups_combined(
@@ -197,63 +207,77 @@ def rollups_combined(
 ) -> list[dict]:
     """A KPI key combined across the products of a portfolio or product line (DESIGN.md §1).
 
-    The period holding today has health `in_progress`; the first period is `partial` when the
-    earliest measurement of any of the products came after it began.
+    A read of the rows the rollup worker keeps (kpis.models.KeyRollup): three queries whatever the
+    number of products and periods. The period holding today has health `in_progress`; the first
+    period is `partial` when the earliest measurement of any of the products came after it began.
     Raises InvalidInput when the scope is missing or the KPIs disagree on how they aggregate.
     """
-    kpis = kpi_list_for_user(user).filter(key=key).select_related("product__portfolio")
+    kpis = kpi_list_for_user(user).filter(key=key)
     if product_line_id is not None:
         kpis = kpis.filter(product__product_line_id=product_line_id)
     elif portfolio_id is not None:
         kpis = kpis.filter(product__portfolio_id=portfolio_id)
     else:
         raise InvalidInput(fields={"portfolio": "Give a portfolio or a product_line to combine across."})
-    kpis = list(kpis)
+    kpis = list(
+        kpis.values(
+            "id",
+            "aggregation",
+            "target",
+            "target_granularity",
+            "direction",
+            "tolerance_pct",
+            "product__portfolio_id",
+            "product__portfolio__timezone",
+        ).order_by("id")
+    )
     if not kpis:
         return []
-    aggregations = {kpi.aggregation for kpi in kpis}
+    aggregations = {kpi["aggregation"] for kpi in kpis}
     if len(aggregations) > 1:
         raise InvalidInput(
             fields={"key": f"KPIs with key “{key}” aggregate differently ({', '.join(sorted(aggregations))})."}
         )
-    aggregation = aggregations.pop()
-    reference = kpis[0]
-    rows = Rollup.objects.filter(kpi__in=kpis, granularity=granularity)
+    aggregation, reference = aggregations.pop(), kpis[0]
+    rows = KeyRollup.objects.filter(
+        portfolio_id=reference["product__portfolio_id"], key=key, aggregation=aggregation, granularity=granularity
+    )
+    rows = (
+        rows.filter(product_line_id=product_line_id)
+        if product_line_id is not None
+        else rows.filter(product_line__isnull=True)
+    )
     if first:
         rows = rows.filter(period_start__gte=first)
     if last:
         rows = rows.filter(period_start__lte=last)
-    by_period: dict[date, list[dict]] = defaultdict(list)
-    for row in rows.values("kpi_id", "period_start", "value", "count", "total"):
-        by_period[row["period_start"]].append(row)
-    targets = [
-        target_for(
-            target=k.target,
-            target_granularity=k.target_granularity,
-            aggregation=k.aggregation,
-            granularity=granularity,
-        )
-        for k in kpis
-    ]
-    known = [t for t in targets if t is not None]
-    if len(known) != len(targets) or not known:
-        target = None
-    elif aggregation in (Aggregation.SUM, Aggregation.LAST):
-        target = sum(known, Decimal(0))
-    elif aggregation == Aggregation.AVG:
-        target = (sum(known, Decimal(0)) / len(known)).quantize(SIX_PLACES, ROUND_HALF_UP)
-    else:
-        target = min(known) if aggregation == Aggregation.MIN else max(known)
-    series = []
-    if not by_period:
-        return series
+    picked = list(rows.order_by("period_start").values_list("period_start", "value", "count"))
+    if not picked:
+        return []
+    target = combined_target(kpis, aggregation, granularity)
     # One scope is one portfolio (a product line belongs to one), so one time zone.
-    current = current_period_start(reference.product.portfolio.zone, granularity, today)
-    first_day = min(first_measured_days(kpis).values(), default=None) if granularity != "day" else None
-    for start in sorted(by_period):
-        value, count = _combine(aggregation, by_period[start])
+    current = current_period_start(ZoneInfo(reference["product__portfolio__timezone"]), granularity, today)
+    first_day = None
+    if granularity != "day":
+        first_day = (
+            KeyRollup.objects.filter(
+                portfolio_id=reference["product__portfolio_id"],
+                key=key,
+                aggregation=aggregation,
+                granularity="day",
+                product_line_id=product_line_id,
+            )
+            .order_by("period_start")
+            .values_list("period_start", flat=True)
+            .first()
+        )
+    series = []
+    for start, value, count in picked:
         health = unjudged(start, current=current, first_day=first_day) or health_of(
-            value=value, target=target, direction=reference.direction, tolerance_pct=reference.tolerance_pct
+            value=value,
+            target=target,
+            direction=reference["direction"],
+            tolerance_pct=reference["tolerance_pct"],
         )
         series.append({"period_start": start, "value": value, "count": count, "target": target, "health": health})
     return series

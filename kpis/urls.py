@@ -1,10 +1,12 @@
 from django.urls import path
 
-from kpis import key_views, kpi_views, views
+from kpis import import_views, key_views, kpi_views, views
 
 urlpatterns = [
     path("kpis/<int:kpi_id>/", views.kpi_page, name="kpi-page"),
     path("portfolios/<int:portfolio_id>/kpis/<slug:key>/", key_views.key_rollups_page, name="key-rollups-page"),
+    path("portfolios/<int:portfolio_id>/imports/", import_views.portfolio_imports, name="portfolio-imports"),
+    path("imports/<int:import_id>/", import_views.import_page, name="import-page"),
     path("kpis/new/", kpi_views.kpi_create, name="kpi-create"),
     path("kpis/<int:kpi_id>/edit/", kpi_views.kpi_edit, name="kpi-edit"),
     path("kpis/<int:kpi_id>/delete/", kpi_views.kpi_delete, name="kpi-delete"),

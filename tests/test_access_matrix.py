@@ -16,11 +16,12 @@ say who may use it.
 from dataclasses import dataclass
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
 
-from kpis.models import Measurement
+from kpis.models import Import, Measurement
 from products.models import DomainEvent, Membership, Role
 from tests.factories import (
     KPIFactory,
@@ -58,9 +59,13 @@ def page(method, url, allowed, body=None):
     return Op(method, url, allowed, body)
 
 
-def api(method, url, allowed, body=None, scoped_list=False):
-    return Op(method, url, allowed, body, api=True, scoped_list=scoped_list)
+def api(method, url, allowed, body=None, scoped_list=False, ok=Op.ok):
+    return Op(method, url, allowed, body, api=True, scoped_list=scoped_list, ok=ok)
 
+
+# An uploaded file in a body: a fresh SimpleUploadedFile for every call (an upload is read once).
+PORTFOLIO_CSV = ("feed.csv", b"product,key,observed_at,value\nNebula Tracker,revenue,2026-03-02,3\n")
+KPI_CSV = ("revenue.csv", b"observed_at,value\n2026-03-02,3\n")
 
 RULE_FORM = {
     "name": "Growth on revenue",
@@ -273,6 +278,28 @@ ENDPOINTS: dict[str, list[Op]] = {
         api("POST", "/api/v1/kpis/{kpi}/measurements/", MANAGERS, [{"observed_at": "2026-03-02", "value": 3}]),
     ],
     "api/v1/^kpis/(?P<pk>[^/.]+)/rollups/$": [api("GET", "/api/v1/kpis/{kpi}/rollups/?granularity=day", "read")],
+    "api/v1/measurements/": [
+        api("POST", "/api/v1/measurements/", MANAGERS, [{"kpi": "{kpi}", "observed_at": "2026-03-02", "value": 3}]),
+        api(
+            "POST",
+            "/api/v1/measurements/",
+            MANAGERS,
+            [{"product": "{product}", "key": "revenue", "observed_at": "2026-03-02", "value": 3}],
+        ),
+    ],
+    "api/v1/^imports/$": [
+        api("GET", "/api/v1/imports/?portfolio={portfolio}", "read", scoped_list=True),
+        api("POST", "/api/v1/imports/", MANAGERS, {"portfolio": "{portfolio}", "file": PORTFOLIO_CSV}, ok=(202,)),
+    ],
+    "api/v1/^imports/(?P<pk>[^/.]+)/$": [api("GET", "/api/v1/imports/{import}/", "read")],
+    "api/v1/^kpis/(?P<pk>[^/.]+)/imports/$": [
+        api("POST", "/api/v1/kpis/{kpi}/imports/", MANAGERS, {"file": KPI_CSV}, ok=(202,)),
+    ],
+    "portfolios/<int:portfolio_id>/imports/": [
+        page("GET", "/portfolios/{portfolio}/imports/", "read"),
+        page("POST", "/portfolios/{portfolio}/imports/", MANAGERS, {"file": PORTFOLIO_CSV}),
+    ],
+    "imports/<int:import_id>/": [page("GET", "/imports/{import}/", "read")],
 }
 
 
@@ -310,6 +337,7 @@ def house():
     kpi = KPIFactory(product=product, key="revenue", name="Orbit revenue", target=100)
     measurement = MeasurementFactory(kpi=kpi, value=5)
     rule = LifecycleRuleFactory(portfolio=portfolio, name="Comet rule")
+    upload = Import.objects.create(portfolio=portfolio, filename="Orbit revenue.csv", status="done", total=1)
     users = {}
     for role in Role.values:
         users[role] = UserFactory()
@@ -325,11 +353,14 @@ def house():
         "rule": rule.id,
         "member": Membership.objects.get(user=users[Role.VIEWER]).id,
         "m": measurement.id,
+        "import": upload.id,
     }
     return users, ids
 
 
 def _fill(value, ids):
+    if isinstance(value, tuple):  # a file to upload
+        return SimpleUploadedFile(value[0], value[1], "text/csv")
     if isinstance(value, str):
         return int(value.format(**ids)) if value in ("{portfolio}", "{product}") else value.format(**ids)
     if isinstance(value, dict):
@@ -370,7 +401,8 @@ def test_access(route, op, role, house, django_capture_on_commit_callbacks):
     events, measurements = DomainEvent.objects.count(), Measurement.objects.count()
     with django_capture_on_commit_callbacks(execute=True):
         if op.api:
-            response = getattr(client, op.method.lower())(url, body, format="json")
+            uploads = isinstance(body, dict) and any(isinstance(v, SimpleUploadedFile) for v in body.values())
+            response = getattr(client, op.method.lower())(url, body, format="multipart" if uploads else "json")
         elif op.method == "GET":
             response = client.get(url)
         else:

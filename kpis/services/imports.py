@@ -64,9 +64,9 @@ def import_create(
         )
         ImportFile.objects.create(upload=upload, content=content)
         if not run_now:
-            from kpis.tasks import import_process
+            from kpis.tasks import import_process as task
 
-            enqueue_on_commit(import_process, upload.id)
+            enqueue_on_commit(task, upload.id)
     if run_now:
         import_process(import_id=upload.id)
         upload.refresh_from_db()

@@ -56,3 +56,31 @@ document.addEventListener("DOMContentLoaded", () => {
     if (first && words.length) select.value = first.value;
   });
 });
+
+// An import's page follows its progress (GET /api/v1/imports/{id}/) until it is done or failed, then
+// reloads once to show the result. Without JavaScript the page shows the state when it was loaded.
+document.addEventListener("DOMContentLoaded", () => {
+  const box = document.querySelector(".import-progress[data-import-url]");
+  if (!box || box.dataset.finished === "true") return;
+  const field = (name) => box.querySelector(`[data-field="${name}"]`);
+  const labels = { queued: "Queued", validating: "Checking rows", importing: "Importing", done: "Done", failed: "Failed" };
+  const poll = async () => {
+    try {
+      const response = await fetch(box.dataset.importUrl, { headers: { Accept: "application/json" }, credentials: "same-origin" });
+      if (response.ok) {
+        const data = await response.json();
+        const status = field("status");
+        status.textContent = labels[data.status] || data.status;
+        status.className = `status status-${data.status}`;
+        field("progress").value = data.percent;
+        for (const name of ["processed", "total", "percent", "created", "updated"]) field(name).textContent = data[name];
+        if (data.status === "done" || data.status === "failed") {
+          window.location.reload();
+          return;
+        }
+      }
+    } catch (e) { /* the network hiccuped: try again */ }
+    window.setTimeout(poll, 1000);
+  };
+  window.setTimeout(poll, 500);
+});
