@@ -7,79 +7,172 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('kpis', '0005_pending_rollup'),
-        ('products', '0002_domain_events_archive_drop_history'),
+        ("kpis", "0005_pending_rollup"),
+        ("products", "0002_domain_events_archive_drop_history"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Import',
+            name="Import",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('filename', models.CharField(blank=True, max_length=255)),
-                ('size', models.BigIntegerField(default=0)),
-                ('source', models.CharField(default='api', max_length=8)),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('validating', 'Checking rows'), ('importing', 'Importing'), ('done', 'Done'), ('failed', 'Failed')], default='queued', max_length=10)),
-                ('total', models.IntegerField(default=0)),
-                ('processed', models.IntegerField(default=0)),
-                ('created', models.IntegerField(default=0)),
-                ('updated', models.IntegerField(default=0)),
-                ('errors', models.JSONField(blank=True, default=list)),
-                ('errors_truncated', models.BooleanField(default=False)),
-                ('attempts', models.IntegerField(default=0)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('written_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('kpi', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='kpis.kpi')),
-                ('portfolio', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='products.portfolio')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("filename", models.CharField(blank=True, max_length=255)),
+                ("size", models.BigIntegerField(default=0)),
+                ("source", models.CharField(default="api", max_length=8)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("validating", "Checking rows"),
+                            ("importing", "Importing"),
+                            ("done", "Done"),
+                            ("failed", "Failed"),
+                        ],
+                        default="queued",
+                        max_length=10,
+                    ),
+                ),
+                ("total", models.IntegerField(default=0)),
+                ("processed", models.IntegerField(default=0)),
+                ("created", models.IntegerField(default=0)),
+                ("updated", models.IntegerField(default=0)),
+                ("errors", models.JSONField(blank=True, default=list)),
+                ("errors_truncated", models.BooleanField(default=False)),
+                ("attempts", models.IntegerField(default=0)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("written_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "kpi",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="kpis.kpi",
+                    ),
+                ),
+                (
+                    "portfolio",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="products.portfolio"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='ImportFile',
+            name="ImportFile",
             fields=[
-                ('upload', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='file', serialize=False, to='kpis.import')),
-                ('content', models.BinaryField()),
+                (
+                    "upload",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="file",
+                        serialize=False,
+                        to="kpis.import",
+                    ),
+                ),
+                ("content", models.BinaryField()),
             ],
         ),
         migrations.CreateModel(
-            name='KeyRollup',
+            name="KeyRollup",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.SlugField(db_index=False, max_length=64)),
-                ('aggregation', models.CharField(choices=[('sum', 'Sum'), ('avg', 'Average'), ('last', 'Last value'), ('min', 'Minimum'), ('max', 'Maximum')], max_length=8)),
-                ('granularity', models.CharField(choices=[('day', 'Day'), ('week', 'Week'), ('month', 'Month'), ('quarter', 'Quarter'), ('year', 'Year')], max_length=8)),
-                ('period_start', models.DateField()),
-                ('value', models.DecimalField(decimal_places=6, max_digits=28)),
-                ('count', models.BigIntegerField()),
-                ('total', models.DecimalField(decimal_places=6, max_digits=28)),
-                ('minimum', models.DecimalField(decimal_places=6, max_digits=20)),
-                ('maximum', models.DecimalField(decimal_places=6, max_digits=20)),
-                ('kpis', models.IntegerField(help_text='How many KPIs had data in the period.')),
-                ('portfolio', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='products.portfolio')),
-                ('product_line', models.ForeignKey(db_index=False, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='products.productline')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("key", models.SlugField(db_index=False, max_length=64)),
+                (
+                    "aggregation",
+                    models.CharField(
+                        choices=[
+                            ("sum", "Sum"),
+                            ("avg", "Average"),
+                            ("last", "Last value"),
+                            ("min", "Minimum"),
+                            ("max", "Maximum"),
+                        ],
+                        max_length=8,
+                    ),
+                ),
+                (
+                    "granularity",
+                    models.CharField(
+                        choices=[
+                            ("day", "Day"),
+                            ("week", "Week"),
+                            ("month", "Month"),
+                            ("quarter", "Quarter"),
+                            ("year", "Year"),
+                        ],
+                        max_length=8,
+                    ),
+                ),
+                ("period_start", models.DateField()),
+                ("value", models.DecimalField(decimal_places=6, max_digits=28)),
+                ("count", models.BigIntegerField()),
+                ("total", models.DecimalField(decimal_places=6, max_digits=28)),
+                ("minimum", models.DecimalField(decimal_places=6, max_digits=20)),
+                ("maximum", models.DecimalField(decimal_places=6, max_digits=20)),
+                ("kpis", models.IntegerField(help_text="How many KPIs had data in the period.")),
+                (
+                    "portfolio",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="products.portfolio",
+                    ),
+                ),
+                (
+                    "product_line",
+                    models.ForeignKey(
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="products.productline",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['portfolio_id', 'key', 'granularity', 'period_start'],
+                "ordering": ["portfolio_id", "key", "granularity", "period_start"],
             },
         ),
         migrations.AddIndex(
-            model_name='import',
-            index=models.Index(fields=['portfolio', '-created_at'], name='import_portfolio_recent'),
+            model_name="import",
+            index=models.Index(fields=["portfolio", "-created_at"], name="import_portfolio_recent"),
         ),
         migrations.AddConstraint(
-            model_name='keyrollup',
-            constraint=models.UniqueConstraint(condition=models.Q(('product_line__isnull', True)), fields=('portfolio', 'key', 'aggregation', 'granularity', 'period_start'), name='keyrollup_one_per_portfolio_period'),
+            model_name="keyrollup",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("product_line__isnull", True)),
+                fields=("portfolio", "key", "aggregation", "granularity", "period_start"),
+                name="keyrollup_one_per_portfolio_period",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='keyrollup',
-            constraint=models.UniqueConstraint(condition=models.Q(('product_line__isnull', False)), fields=('product_line', 'key', 'aggregation', 'granularity', 'period_start'), name='keyrollup_one_per_line_period'),
+            model_name="keyrollup",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("product_line__isnull", False)),
+                fields=("product_line", "key", "aggregation", "granularity", "period_start"),
+                name="keyrollup_one_per_line_period",
+            ),
         ),
     ]
