@@ -132,6 +132,7 @@ class CombinedRollupQuery(RollupQuery):
     key = serializers.SlugField()
     portfolio = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     product_line = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    product = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
 
 
 class RollupRowSerializer(serializers.Serializer):

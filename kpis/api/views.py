@@ -1,7 +1,11 @@
+import csv
+import io
 from decimal import Decimal
 
 import django_filters
+from django.http import StreamingHttpResponse
 from django.urls import reverse
+from django.utils.http import parse_etags
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -43,7 +47,7 @@ from kpis.selectors import (
 )
 from pmflow import access
 from pmflow.access import require
-from pmflow.api import PortfolioScopedViewSet
+from pmflow.api import PortfolioScopedViewSet, representation_etag
 from pmflow.errors import InvalidInput, NotAllowed
 from pmflow.errors import NotFound as DomainNotFound
 from pmflow.openapi import enum_parameter
@@ -97,10 +101,43 @@ def _refuse_empty_format(request) -> None:
         raise NotFound("Unknown format: use json or csv.")
 
 
-def _csv_download(response: Response, request, filename: str) -> Response:
-    if getattr(request, "accepted_renderer", None) and request.accepted_renderer.format == "csv":
+def _csv_cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")  # 1597.52, not 1597.520000
+    return str(value)
+
+
+def _csv_lines(data):
+    """The rows as CSV lines, one at a time (the response streams them)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(RollupCSVRenderer.header)
+    for row in data:
+        writer.writerow([_csv_cell(row[name]) for name in RollupCSVRenderer.header])
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+    if buffer.getvalue():
+        yield buffer.getvalue()
+
+
+def _rollup_response(request, rows: list[dict], filename: str):
+    """Rollup rows as JSON or a streamed CSV, with a strong ETag; 304 when `If-None-Match` holds it, so
+    a client that polls pays for the query only, not for the transfer."""
+    data = RollupRowSerializer(rows, many=True).data
+    as_csv = getattr(request, "accepted_renderer", None) is not None and request.accepted_renderer.format == "csv"
+    etag = representation_etag({"csv": as_csv, "rows": data})
+    held = parse_etags(request.headers.get("If-None-Match", ""))
+    if etag in held or f"W/{etag}" in held or "*" in held:
+        return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
+    if as_csv:
+        response = StreamingHttpResponse(_csv_lines(data), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
-    return response
+        response["ETag"] = etag
+        return response
+    return Response(data, headers={"ETag": etag})
 
 
 class KPIFilter(StrictFilterSet):
@@ -215,8 +252,7 @@ class KPIViewSet(PortfolioScopedViewSet):
         query.is_valid(raise_exception=True)
         q = query.validated_data
         rows = rollup_series(kpi, q["granularity"], q.get("from"), q.get("to"))
-        response = Response(RollupRowSerializer(rows, many=True).data)
-        return _csv_download(response, request, f"{kpi.key}-{kpi.product_id}-{q['granularity']}")
+        return _rollup_response(request, rows, f"{kpi.key}-{kpi.product_id}-{q['granularity']}")
 
 
 class ImportFilter(StrictFilterSet):
@@ -326,6 +362,11 @@ class CombinedRollupsView(views.APIView):
             OpenApiParameter("key", {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$"}, required=True),
             OpenApiParameter("portfolio", {"type": "integer", "minimum": 1, "maximum": MAX_ID}),
             OpenApiParameter("product_line", {"type": "integer", "minimum": 1, "maximum": MAX_ID}),
+            OpenApiParameter(
+                "product",
+                {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+                description="One product's KPI with this key (instead of a portfolio or product line).",
+            ),
             *ROLLUP_PARAMETERS,
         ],
         responses=ROLLUP_RESPONSES,
@@ -335,17 +376,20 @@ class CombinedRollupsView(views.APIView):
         query = CombinedRollupQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         q = query.validated_data
-        rows = rollups_combined(
-            request.user,
-            key=q["key"],
-            granularity=q["granularity"],
-            portfolio_id=q.get("portfolio"),
-            product_line_id=q.get("product_line"),
-            first=q.get("from"),
-            last=q.get("to"),
-        )
-        response = Response(RollupRowSerializer(rows, many=True).data)
-        return _csv_download(response, request, f"{q['key']}-{q['granularity']}")
+        if q.get("product") is not None:  # one product's KPI with this key
+            kpi = kpi_list_for_user(request.user).filter(product_id=q["product"], key=q["key"]).first()
+            rows = rollup_series(kpi, q["granularity"], q.get("from"), q.get("to")) if kpi else []
+        else:
+            rows = rollups_combined(
+                request.user,
+                key=q["key"],
+                granularity=q["granularity"],
+                portfolio_id=q.get("portfolio"),
+                product_line_id=q.get("product_line"),
+                first=q.get("from"),
+                last=q.get("to"),
+            )
+        return _rollup_response(request, rows, f"{q['key']}-{q['granularity']}")
 
 
 __all__ = ["serializers"]
