@@ -66,6 +66,13 @@ def rebuild_rollups(portfolio_id: int | None = None) -> int:
     return sum(enqueue(rebuild_rollups, pid) for pid in Portfolio.objects.order_by("id").values_list("id", flat=True))
 
 
+@shared_task(queue="rollups", **RETRY, **REBUILD_LIMITS)
+def rebuild_key_rollups(portfolio_id: int, keys: list[str] | None = None) -> int:
+    """Rebuild a portfolio's rows of `keys` (all when None) across products and lines from the KPIs'
+    rollups: after a KPI changed its key or aggregation, or a product its line. Idempotent."""
+    return services.key_rollups_rebuild(portfolio_id=portfolio_id, keys=keys)
+
+
 @shared_task(queue="default", **RETRY, **RECOMPUTE_LIMITS)
 def kpi_health_refresh_all() -> int:
     """Periodic: health moves when a period ends even if no measurement arrives."""

@@ -13,6 +13,7 @@ from kpis.services.definitions import (
     kpi_save,
 )
 from kpis.services.derived import (
+    key_rollups_rebuild,
     rollups_backlog,
     rollups_rebuild,
     rollups_recompute,
@@ -38,6 +39,7 @@ from kpis.services.measurements import (
 )
 
 __all__ = [
+    "key_rollups_rebuild",
     "import_create",
     "import_process",
     "imports_for_portfolio",

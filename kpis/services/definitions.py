@@ -89,7 +89,7 @@ def kpi_delete(*, kpi_id: int, actor=None) -> None:
             actor=actor,
             verb="kpi.deleted",
             obj=kpi,
-            data={"measurements": kpi.measurements.count(), "product": kpi.product_id},
+            data={"measurements": kpi.measurements.count(), "product": kpi.product_id, "key": kpi.key},
         )
         kpi.delete()
 

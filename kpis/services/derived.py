@@ -9,7 +9,7 @@ from django.db.models import Count, Min, Q
 from django.utils import timezone
 
 from kpis import rollups
-from kpis.models import KPI, PendingRollup, Rollup
+from kpis.models import KPI, KeyRollup, PendingRollup, Rollup
 from kpis.periods import merge_ranges
 from kpis.services.definitions import kpi_health_refresh, kpi_health_refresh_many
 from pmflow.celery import enqueue, enqueue_on_commit
@@ -91,6 +91,25 @@ def rollups_recompute_many(*, kpi_ids, day_ranges: list[tuple[date, date]] | Non
         products = sorted({product_id for kpi_id, _, product_id, _, _ in locked if kpi_id in ranges})
         enqueue_on_commit(lifecycle_rules_evaluate_products, products)
     return len(pending)
+
+
+def key_rollups_rebuild(*, portfolio_id: int, keys: list[str] | None = None) -> int:
+    """Rebuild the rows of `keys` (every key when None) across a portfolio's products and lines.
+
+    With the portfolio's KPI locks when every key is rebuilt (no recompute interleaves), with the keys'
+    own locks otherwise (kpis.rollups.recompute_keys). Returns the number of rows written.
+    """
+    with transaction.atomic():
+        if keys is None:
+            list(
+                KPI.objects.select_for_update(of=("self",))
+                .filter(product__portfolio_id=portfolio_id)
+                .order_by("id")
+                .values_list("id", flat=True)
+            )
+        rollups.recompute_keys(portfolio_id=portfolio_id, keys=keys)
+        rows = KeyRollup.objects.filter(portfolio_id=portfolio_id)
+        return (rows.filter(key__in=keys) if keys is not None else rows).count()
 
 
 def rollups_sweep(*, waited: timedelta = timedelta(minutes=2), limit: int = 1000) -> int:
