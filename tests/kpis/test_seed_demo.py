@@ -42,3 +42,14 @@ def test_a_changed_password_is_not_printed_as_the_demo_one():
     out = _seed()
     assert "demo / pmflow-demo" not in out
     assert "its password was changed" in out and "viewer / pmflow-demo" in out
+
+
+def test_the_demo_has_an_import_history_and_key_rows_across_products():
+    from kpis.models import Import, KeyRollup
+
+    _seed()
+    assert sorted(Import.objects.values_list("status", flat=True)) == ["done", "failed"]
+    refused = Import.objects.get(status="failed")
+    assert [(e["line"], e["column"]) for e in refused.errors] == [(3, "product"), (4, "value")]
+    assert Import.objects.get(status="done").created > 0
+    assert KeyRollup.objects.filter(key="revenue", product_line__isnull=True, granularity="day").exists()

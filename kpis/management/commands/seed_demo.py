@@ -9,11 +9,12 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from kpis.services import kpi_save, measurements_ingest
+from kpis.services import import_create, kpi_save, measurements_ingest
 from products import services
 from products.models import Portfolio, Role, Stage
 
 PORTFOLIO = "Acme Software"
+BILLING_DAYS = 7  # the latest days of revenue arrive by CSV import
 LINES = {
     "Analytics": "Dashboards and reporting for operations teams.",
     "Collaboration": "Tools teams use to plan and share work.",
@@ -205,9 +206,40 @@ class Command(BaseCommand):
             condition_type="kpi_threshold",
             params={"key": "revenue", "granularity": "month", "comparator": "lt", "value": 20000, "periods": 3},
         )
+        self._imports(portfolio, user, today)
         # What the periodic sweep would do: Pulse Alerts' active users have held up, so it moves on.
         services.lifecycle_rules_evaluate_all()
         self.stdout.write(f"Loaded {len(PRODUCTS)} products with {days} days of measurements.")
+
+    def _imports(self, portfolio, user, today):
+        """The import history: last week's revenue from the billing system's export (the days _measure
+        leaves out), and an earlier CRM export that was refused for two bad rows."""
+        rng = random.Random(7)
+        rows = ["product,key,observed_at,value,external_id"]
+        for name, _, _, _, revenue, _, _ in PRODUCTS:
+            for offset in range(BILLING_DAYS, 0, -1):
+                if revenue:
+                    day = today - timedelta(days=offset)
+                    value = round(revenue * rng.uniform(0.9, 1.1), 2)
+                    rows.append(f"{name},revenue,{day},{value},billing-{day}")
+        content = ("\n".join(rows) + "\n").encode()
+        draft = (
+            "product,key,observed_at,value\n"
+            f"{PRODUCTS[0][0]},revenue,{today - timedelta(days=30)},1520.50\n"
+            f"Orbit Analytics,revenue,{today - timedelta(days=30)},980\n"
+            f'{PRODUCTS[0][0]},revenue,{today - timedelta(days=29)},"1.234,50"\n'
+        ).encode()
+        import_create(
+            portfolio=portfolio, content=draft, filename="crm-export-draft.csv", actor=user, source="page", run_now=True
+        )
+        import_create(
+            portfolio=portfolio,
+            content=content,
+            filename=f"billing-export-{today:%Y-%m-%d}.csv",
+            actor=user,
+            source="page",
+            run_now=True,
+        )
 
     def _measure(self, product, start, days, revenue, wau, growth, rng):
         zone = product.portfolio.zone
@@ -218,6 +250,8 @@ class Command(BaseCommand):
                 trend = math.exp(growth * offset)
                 weekly = 1 + 0.15 * math.sin(offset / 7 * 2 * math.pi)
                 if kpi.key == "revenue":
+                    if offset >= days - BILLING_DAYS:
+                        continue  # these come from the billing system's import (_imports)
                     value = revenue * trend * weekly * rng.uniform(0.85, 1.15)
                 elif kpi.key == "weekly_active_users":
                     value = wau * trend * rng.uniform(0.97, 1.03)
