@@ -113,6 +113,10 @@ class RollupQuery(serializers.Serializer):
     to = serializers.DateField(required=False)
 
     def to_internal_value(self, data):
+        if data.get("to") == "":  # DRF skips an empty optional form value; `?to=` is no date either
+            raise serializers.ValidationError(
+                {"to": "Date has wrong format. Use one of these formats instead: YYYY-MM-DD."}
+            )
         values = super().to_internal_value(data)
         raw = data.get("from")
         if raw is not None:  # `?from=` is no date either (a 400), not "from the start"

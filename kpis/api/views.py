@@ -270,7 +270,9 @@ def _uploaded_content(request) -> tuple[bytes, str]:
     read whole) and name; 400 on `file` when there is none."""
     upload = request.FILES.get("file")
     if upload is None:
-        raise InvalidInput(fields={"file": "Attach a CSV file as `file` (multipart/form-data)."})
+        raise InvalidInput(
+            fields={"file": "The file is empty or missing: attach a CSV file as `file` (multipart/form-data)."}
+        )
     if upload.size is not None and upload.size > imports.max_bytes():
         raise InvalidInput(fields={"file": imports.size_message()})
     return upload.read(imports.max_bytes() + 1), upload.name or ""

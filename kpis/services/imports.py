@@ -47,11 +47,8 @@ def import_create(
 ) -> Import:
     """Record an import of `content` (the caller checked the user's role) and hand it to the worker after
     commit, or process it at once when `run_now` (a small paste on a page). Raises ImportRefused for a
-    file that is too large or empty."""
-    if len(content) > imports.max_bytes():
-        raise imports.whole_file_error(imports.size_message())
-    if not content.strip():
-        raise imports.whole_file_error("The file is empty: there are no rows to import.")
+    file that is too large, empty or not UTF-8 text (a whole-file problem needs no worker to find)."""
+    imports.decode(content)  # too large, empty, not UTF-8 or with NUL bytes: refused now, not in a minute
     with transaction.atomic():
         upload = Import.objects.create(
             portfolio=portfolio,

@@ -90,6 +90,21 @@ FACTS = [
     (_ANY, {"to"}, re.compile(r"Must not be before from\.")),
     # The combined rollups need one of two optional filters.
     ({"GET /api/v1/rollups/"}, {"portfolio"}, re.compile(r"Give a portfolio or a product_line to combine across\.")),
+    # A batch names each item's KPI by `kpi` or by `product` and `key`: which of them exist is the database's,
+    # and "one or the other" is a rule across fields.
+    (
+        {"POST /api/v1/measurements/"},
+        {"kpi", "product", "key"},
+        re.compile(r"No such KPI\.|Product \d+ has no KPI “.*”\.|Give kpi, or product and key(, not both)?\.", re.S),
+    ),
+    (_ANY, {"external_id"}, re.compile(r"Repeats the external_id of item \d+ in this request\.")),
+    # An import's portfolio exists or not; a file's content (empty, not UTF-8 text, too large) is the file's.
+    ({"POST /api/v1/imports/"}, {"portfolio"}, re.compile(r"No such portfolio\.")),
+    (
+        {"POST /api/v1/imports/", "POST /api/v1/kpis/{id}/imports/"},
+        {"file"},
+        re.compile(r"The file is empty.*|Save the file as UTF-8 CSV.*|The file contains NUL bytes.*|.*larger than.*"),
+    ),
     # Credentials: a well-formed username and password that do not match an account.
     ({f"POST {TOKEN_PATH}"}, {"password"}, re.compile(r"Wrong username or password\.")),
 ]
