@@ -297,6 +297,7 @@ SPECTACULAR_SETTINGS = {
         "AggregationEnum": "kpis.models.Aggregation",
         "DirectionEnum": "kpis.models.Direction",
         "HealthEnum": "kpis.models.Health",
+        "ImportStatusEnum": "kpis.models.Import.Status",
     },
     # Error statuses and bodies on every operation (pmflow/openapi.py), after the enum components.
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "pmflow.openapi.document_errors"],

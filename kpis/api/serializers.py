@@ -194,7 +194,7 @@ class ImportSerializer(serializers.ModelSerializer):
 
 
 class ImportUpload(serializers.Serializer):
-    """The POST body (multipart/form-data): the file and, for a portfolio file, the portfolio."""
+    """The POST body (a multipart form): the file and, for a portfolio file, the portfolio."""
 
     portfolio = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     file = serializers.FileField(help_text="CSV: product (id or name), key, observed_at, value, external_id.")

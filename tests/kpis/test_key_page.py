@@ -67,7 +67,7 @@ def test_csv_link_answers_the_same_rows(viewer, house):
     response = viewer.get(
         f"/api/v1/rollups/?key=revenue&portfolio={house['portfolio'].id}&{RANGE}&format=csv",
     )
-    lines = response.content.decode().splitlines()
+    lines = b"".join(response.streaming_content).decode().splitlines()
     assert response.status_code == 200 and lines[0] == "period_start,value,count,target,health"
     assert len(lines) == 7 and lines[-1].startswith("2026-06-01,60,3,")
 

@@ -36,7 +36,7 @@ def test_kpi_page_csv_link_downloads_csv_with_the_session(client, kpi):
     client.force_login(member(kpi.product.portfolio, Role.VIEWER))
     response = client.get(f"/api/v1/kpis/{kpi.id}/rollups/?granularity=month&format=csv")
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
-    assert response.content.decode().splitlines()[0] == "period_start,value,count,target,health"
+    assert b"".join(response.streaming_content).decode().splitlines()[0] == "period_start,value,count,target,health"
 
 
 def test_kpi_page_of_another_portfolio_is_404(client, kpi):
