@@ -1,7 +1,6 @@
 """Pages of CSV imports: a portfolio's import history with its upload form, and one import's progress
 and error report (the progress bar follows GET /api/v1/imports/{id}/ while the worker runs)."""
 
-from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,7 +14,7 @@ from products.pages import page, portfolio_context
 from products.selectors import portfolio_for_user
 
 HISTORY_PAGE = 25
-SHOWN_ERRORS = 1000
+SHOWN_ERRORS = 100  # on the page; the API lists up to 1,000
 
 
 @page
@@ -42,9 +41,10 @@ def portfolio_imports(request, portfolio_id: int):
             except imports.ImportRefused as exc:
                 file_errors = [error["message"] for error in exc.errors]
             else:
-                messages.info(request, f"“{upload.filename}” is on its way in; this page follows its progress.")
                 return redirect("import-page", import_id=upload.id)
         status = 400
+    # A product that has KPIs, for the example (none: the page says to add them first).
+    example = KPI.objects.filter(product__portfolio=portfolio).values_list("product__name", flat=True).first()
     history = Paginator(
         services.imports_for_portfolio(portfolio.id).select_related("kpi__product"), HISTORY_PAGE
     ).get_page(request.GET.get("page"))
@@ -58,6 +58,7 @@ def portfolio_imports(request, portfolio_id: int):
         history=history,
         can_import=can_import,
         max_mb=f"{imports.max_bytes() / 1024 / 1024:g}",
+        example_product=example,
     )
     return render(request, "kpis/imports.html", context, status=status)
 
@@ -66,9 +67,14 @@ def portfolio_imports(request, portfolio_id: int):
 def import_page(request, import_id: int):
     upload = import_for_user(request.user, import_id)
     portfolio = upload.portfolio
-    crumbs = [("Imports", reverse("portfolio-imports", args=[portfolio.id])), (f"Import {upload.id}", None)]
-    if upload.kpi_id:
-        crumbs.insert(0, (upload.kpi.name, reverse("kpi-measurements", args=[upload.kpi_id])))
+    if upload.kpi_id:  # a KPI's import sits under its product and its measurements
+        crumbs = [
+            (upload.kpi.product.name, reverse("product-page", args=[upload.kpi.product_id])),
+            (upload.kpi.name, reverse("kpi-measurements", args=[upload.kpi_id])),
+            (f"Import {upload.id}", None),
+        ]
+    else:
+        crumbs = [("Imports", reverse("portfolio-imports", args=[portfolio.id])), (f"Import {upload.id}", None)]
     finished = upload.status in (Import.Status.DONE, Import.Status.FAILED)
     context = portfolio_context(
         request,
@@ -78,6 +84,8 @@ def import_page(request, import_id: int):
         upload=upload,
         finished=finished,
         errors=upload.errors[:SHOWN_ERRORS],
+        error_count=len(upload.errors),
+        can_import=access.can(request.user, KPI, portfolio.id, "measure"),
         api_url=reverse("import-detail", kwargs={"pk": upload.id}),
     )
     return render(request, "kpis/import_detail.html", context)

@@ -58,29 +58,54 @@ document.addEventListener("DOMContentLoaded", () => {
 });
 
 // An import's page follows its progress (GET /api/v1/imports/{id}/) until it is done or failed, then
-// reloads once to show the result. Without JavaScript the page shows the state when it was loaded.
+// reloads once to show the result: every second while the tab is seen, every 5 s while it is hidden.
+// Without JavaScript the page shows the state when it was loaded.
 document.addEventListener("DOMContentLoaded", () => {
   const box = document.querySelector(".import-progress[data-import-url]");
   if (!box || box.dataset.finished === "true") return;
   const field = (name) => box.querySelector(`[data-field="${name}"]`);
   const labels = { queued: "Queued", validating: "Checking rows", importing: "Importing", done: "Done", failed: "Failed" };
+  const hints = {
+    queued: "Waiting for a worker to start on this file.",
+    validating: "A worker is checking every row before anything is written.",
+    importing: "All rows checked; writing them and updating the rollups…",
+  };
+  const after = " This page updates by itself; you can leave it and come back.";
+  let last = "", still = 0;
   const poll = async () => {
     try {
       const response = await fetch(box.dataset.importUrl, { headers: { Accept: "application/json" }, credentials: "same-origin" });
       if (response.ok) {
         const data = await response.json();
-        const status = field("status");
-        status.textContent = labels[data.status] || data.status;
-        status.className = `status status-${data.status}`;
-        field("progress").value = data.percent;
-        for (const name of ["processed", "total", "percent", "created", "updated"]) field(name).textContent = data[name];
         if (data.status === "done" || data.status === "failed") {
           window.location.reload();
           return;
         }
+        const status = field("status");
+        status.textContent = labels[data.status] || data.status;
+        status.className = `status status-${data.status}`;
+        const bar = field("progress");
+        if (bar) {
+          if (data.status === "importing") bar.removeAttribute("value"); // moving, without a figure
+          else bar.value = data.percent;
+        }
+        for (const name of ["processed", "total", "created", "updated"]) {
+          const cell = field(name);
+          if (cell) cell.textContent = Number(data[name]).toLocaleString("en");
+        }
+        const percent = field("percent");
+        if (percent) percent.textContent = data.percent;
+        const now = `${data.status}:${data.processed}`;
+        still = now === last ? still + 1 : 0;
+        last = now;
+        const hint = field("hint");
+        if (hint) {
+          const stalled = still > 60 ? ` No progress for ${Math.round(still / 60)} min: a stalled import is handed to a worker again within minutes.` : "";
+          hint.textContent = (hints[data.status] || "") + stalled + after;
+        }
       }
     } catch (e) { /* the network hiccuped: try again */ }
-    window.setTimeout(poll, 1000);
+    window.setTimeout(poll, document.hidden ? 5000 : 1000);
   };
   window.setTimeout(poll, 500);
 });

@@ -30,8 +30,8 @@ def test_uploading_a_file_goes_to_its_page_which_shows_it_done(client, nova, dja
     assert response.status_code == 302
     page = client.get(response["Location"])
     text = page.content.decode()
-    assert page.status_code == 200 and "Done" in text and 'value="100"' in text
-    assert "All 1 rows are in" in text and Measurement.objects.filter(kpi=nova.nova).count() == 1
+    assert page.status_code == 200 and "Done" in text and "<progress" not in text
+    assert "1 row imported: 1 added, 0 updated" in text and Measurement.objects.filter(kpi=nova.nova).count() == 1
 
 
 def test_a_failed_import_lists_its_problems_by_line_and_column(client, nova, django_capture_on_commit_callbacks):
@@ -39,8 +39,9 @@ def test_a_failed_import_lists_its_problems_by_line_and_column(client, nova, dja
     content = b"product,key,observed_at,value\nNova,revenue,2026-04-01,ten\nNope,revenue,2026-04-01,1\n"
     response = _upload(client, nova.portfolio, content, django_capture_on_commit_callbacks)
     text = client.get(response["Location"]).content.decode()
-    assert "Nothing was imported: 2 problems to fix" in text
-    assert "Line 2" in text and "Line 3" in text and "No product “Nope”" in text
+    assert "Nothing was imported: the file has 2 problems" in text and "<progress" not in text
+    assert "Upload a corrected file" in text
+    assert "Line </span>2<" in text and "Line </span>3<" in text and "No product “Nope”" in text
 
 
 def test_an_unfinished_import_page_carries_what_the_progress_bar_polls(client, nova):
@@ -48,7 +49,18 @@ def test_an_unfinished_import_page_carries_what_the_progress_bar_polls(client, n
     upload = Import.objects.create(portfolio=nova.portfolio, status="validating", total=200, processed=50)
     text = client.get(f"/imports/{upload.id}/").content.decode()
     assert f'data-import-url="/api/v1/imports/{upload.id}/"' in text and 'data-finished="false"' in text
-    assert 'value="25"' in text and "Checking rows" in text
+    assert 'value="25"' in text and "Checking rows" in text and '"processed">50<' in text
+
+
+def test_a_large_failed_import_shows_the_first_100_problems_and_says_so(client, nova):
+    errors = [{"line": n, "column": "value", "message": "A number is required."} for n in range(2, 1002)]
+    upload = Import.objects.create(
+        portfolio=nova.portfolio, status="failed", total=5000, errors=errors, errors_truncated=True
+    )
+    client.force_login(member(nova.portfolio, "viewer"))
+    text = client.get(f"/imports/{upload.id}/").content.decode()
+    assert text.count('class="problem"') == 100 and "The first 100 of 1,000+ are shown" in text
+    assert "Upload a corrected file" not in text  # a viewer cannot
 
 
 def test_an_empty_file_is_refused_on_the_form(client, nova, django_capture_on_commit_callbacks):
