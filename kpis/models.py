@@ -202,6 +202,8 @@ class KeyRollup(models.Model):
                 name="keyrollup_one_per_line_period",
             ),
         ]
+        # The worker replaces a key's rows period by period, lines and portfolio together.
+        indexes = [models.Index(fields=["portfolio", "key", "granularity", "period_start"], name="keyrollup_scope")]
 
     def __str__(self):
         scope = f"line {self.product_line_id}" if self.product_line_id else f"portfolio {self.portfolio_id}"

@@ -249,32 +249,60 @@ def recompute_keys(*, portfolio_id: int, keys=None, day_ranges=None) -> None:
         delete_params += keys
         _lock_keys(portfolio_id, keys)
     ranges = merge_ranges(day_ranges) if day_ranges is not None else None
+    periods = {
+        granularity: [None] if ranges is None else (ranges if granularity == "day" else widen(ranges, granularity))
+        for granularity in ("day", *COARSER)
+    }
     with connection.cursor() as cursor:
-        for granularity in ("day", *COARSER):
-            periods = [None] if ranges is None else (ranges if granularity == "day" else widen(ranges, granularity))
-            for period in periods:
-                bounds, bound_params = "", []
+        # One DELETE for every granularity and period (the (portfolio, key, granularity, period) index).
+        spans, span_params = [], []
+        for granularity, bounds in periods.items():
+            for period in bounds:
+                if period is None:
+                    spans.append("granularity = %s")
+                    span_params.append(granularity)
+                else:
+                    spans.append("(granularity = %s AND period_start BETWEEN %s AND %s)")
+                    span_params += [granularity, *period]
+        cursor.execute(
+            f"DELETE FROM kpis_keyrollup WHERE {delete} AND ({' OR '.join(spans)})", [*delete_params, *span_params]
+        )
+        for granularity, bounds in periods.items():
+            for period in bounds:
+                row_bounds, bound_params = "", []
                 if period is not None:
-                    bounds, bound_params = " AND period_start BETWEEN %s AND %s", list(period)
-                cursor.execute(
-                    f"DELETE FROM kpis_keyrollup WHERE {delete} AND granularity = %s{bounds}",
-                    [*delete_params, granularity, *bound_params],
-                )
-                row_bounds = bounds.replace("period_start", "r.period_start")
-                for line, group, only_lines in (
-                    ("NULL", "", ""),
-                    ("p.product_line_id", ", p.product_line_id", " AND p.product_line_id IS NOT NULL"),
-                ):
-                    cursor.execute(
-                        f"""
-                        INSERT INTO kpis_keyrollup ({KEY_COLUMNS})
-                        SELECT p.portfolio_id, {line}, k.key, k.aggregation, r.granularity, r.period_start,
-                               {KEY_VALUE}, SUM(r.count), SUM(r.total), MIN(r.minimum), MAX(r.maximum), COUNT(*)
-                        FROM kpis_rollup r
-                        JOIN kpis_kpi k ON k.id = r.kpi_id
-                        JOIN products_product p ON p.id = k.product_id
-                        WHERE {where}{only_lines} AND r.granularity = %s{row_bounds}
-                        GROUP BY p.portfolio_id{group}, k.key, k.aggregation, r.granularity, r.period_start
-                        """,
-                        [*params, granularity, *bound_params],
-                    )
+                    row_bounds, bound_params = " AND r.period_start BETWEEN %s AND %s", list(period)
+                _insert_key_rows(cursor, where, [*params, granularity, *bound_params], row_bounds)
+
+
+def _insert_key_rows(cursor, where: str, params: list, row_bounds: str) -> None:
+    """The portfolio's row and each line's row of every key and period in scope: one statement with
+    GROUPING SETS on PostgreSQL, two on SQLite (which has none)."""
+    select = f"""
+        SELECT p.portfolio_id, {{line}}, k.key, k.aggregation, r.granularity, r.period_start,
+               {KEY_VALUE}, SUM(r.count), SUM(r.total), MIN(r.minimum), MAX(r.maximum), COUNT(*)
+        FROM kpis_rollup r
+        JOIN kpis_kpi k ON k.id = r.kpi_id
+        JOIN products_product p ON p.id = k.product_id
+        WHERE {where}{{only_lines}} AND r.granularity = %s{row_bounds}
+    """
+    columns = "p.portfolio_id, k.key, k.aggregation, r.granularity, r.period_start"
+    if connection.vendor == "postgresql":
+        cursor.execute(
+            f"INSERT INTO kpis_keyrollup ({KEY_COLUMNS}) "
+            + select.format(line="p.product_line_id", only_lines="")
+            + f" GROUP BY GROUPING SETS (({columns}), ({columns}, p.product_line_id))"
+            + " HAVING p.product_line_id IS NOT NULL OR GROUPING(p.product_line_id) = 1",
+            params,
+        )
+        return
+    for line, only_lines, group in (
+        ("NULL", "", columns),
+        ("p.product_line_id", " AND p.product_line_id IS NOT NULL", f"{columns}, p.product_line_id"),
+    ):
+        cursor.execute(
+            f"INSERT INTO kpis_keyrollup ({KEY_COLUMNS}) "
+            + select.format(line=line, only_lines=only_lines)
+            + f" GROUP BY {group}",
+            params,
+        )

@@ -8,7 +8,6 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from kpis.models import KPI, Measurement, PendingRollup
@@ -245,29 +244,18 @@ def measurements_write(*, kpis: dict[int, KPI], rows: list[dict], actor=None, so
 
 
 def _stored_external_ids(pairs: list[tuple[int, str]]) -> dict[tuple[int, str], datetime]:
-    """{(kpi_id, external_id): observed_at} of the stored measurements among `pairs`, 1,000 at a time."""
+    """{(kpi_id, external_id): observed_at} of the stored measurements among `pairs`: one query per
+    1,000 external ids, whatever the number of KPIs (a superset is read, then matched exactly)."""
+    wanted = set(pairs)
+    kpi_ids = sorted({kpi_id for kpi_id, _ in wanted})
+    external_ids = sorted({external_id for _, external_id in wanted})
     stored = {}
-    by_kpi: dict[int, list[str]] = defaultdict(list)
-    for kpi_id, external_id in pairs:
-        by_kpi[kpi_id].append(external_id)
-    chunk: list = []
-    for kpi_id, external_ids in by_kpi.items():
-        for start in range(0, len(external_ids), 1000):
-            chunk.append(Q(kpi_id=kpi_id, external_id__in=external_ids[start : start + 1000]))
-            if len(chunk) >= 20:
-                stored.update(_lookup(chunk))
-                chunk = []
-    if chunk:
-        stored.update(_lookup(chunk))
+    for start in range(0, len(external_ids), 1000):
+        rows = Measurement.objects.filter(kpi_id__in=kpi_ids, external_id__in=external_ids[start : start + 1000])
+        for kpi_id, external_id, at in rows.values_list("kpi_id", "external_id", "observed_at"):
+            if (kpi_id, external_id) in wanted:
+                stored[(kpi_id, external_id)] = at
     return stored
-
-
-def _lookup(conditions: list[Q]) -> dict:
-    query = Q()
-    for condition in conditions:
-        query |= condition
-    rows = Measurement.objects.filter(query).values_list("kpi_id", "external_id", "observed_at")
-    return {(kpi_id, external_id): at for kpi_id, external_id, at in rows}
 
 
 def measurement_correct(*, measurement_id: int, actor=None, observed_at=None, value=None) -> Measurement:
