@@ -6,7 +6,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
-from django.db.models import Min, QuerySet
+from django.db.models import Count, DateField, Min, QuerySet, Subquery, Value
 from django.utils import timezone
 
 from kpis.health import SIX_PLACES, health_of, rollup_row, target_for, unjudged
@@ -172,26 +172,31 @@ def rollup_series(
     ]
 
 
-def combined_target(kpis: list[dict], aggregation: str, granularity: str) -> Decimal | None:
-    """The target of a key across products: sums and gauges add up, averages average, min and max take
-    the strictest; None unless every KPI has one."""
-    targets = [
-        target_for(
-            target=k["target"],
-            target_granularity=k["target_granularity"],
-            aggregation=k["aggregation"],
-            granularity=granularity,
-        )
-        for k in kpis
-    ]
-    known = [t for t in targets if t is not None]
-    if len(known) != len(targets) or not known:
+def combined_target(groups: list[dict], aggregation: str, granularity: str) -> Decimal | None:
+    """The target of a key across products, from KPI groups {target, target_granularity, aggregation, n}
+    (n KPIs alike): sums and gauges add up, averages average, min and max take the strictest; None
+    unless every KPI has one. Each KPI's target is scaled to the period as `target_for` does alone."""
+    if any(group["target"] is None for group in groups):
         return None
+    scaled = [
+        (
+            target_for(
+                target=group["target"],
+                target_granularity=group["target_granularity"],
+                aggregation=group["aggregation"],
+                granularity=granularity,
+            ),
+            group["n"],
+        )
+        for group in groups
+    ]
     if aggregation in (Aggregation.SUM, Aggregation.LAST):
-        return sum(known, Decimal(0))
+        return sum((target * n for target, n in scaled), Decimal(0))
     if aggregation == Aggregation.AVG:
-        return (sum(known, Decimal(0)) / len(known)).quantize(SIX_PLACES, ROUND_HALF_UP)
-    return min(known) if aggregation == Aggregation.MIN else max(known)
+        count = sum(n for _, n in scaled)
+        return (sum((target * n for target, n in scaled), Decimal(0)) / count).quantize(SIX_PLACES, ROUND_HALF_UP)
+    targets = [target for target, _ in scaled]
+    return min(targets) if aggregation == Aggregation.MIN else max(targets)
 
 
 def rollups_combined(
@@ -207,21 +212,24 @@ def rollups_combined(
 ) -> list[dict]:
     """A KPI key combined across the products of a portfolio or product line (DESIGN.md §1).
 
-    A read of the rows the rollup worker keeps (kpis.models.KeyRollup): three queries whatever the
-    number of products and periods. The period holding today has health `in_progress`; the first
-    period is `partial` when the earliest measurement of any of the products came after it began.
-    Raises InvalidInput when the scope is missing or the KPIs disagree on how they aggregate.
+    A read of the rows the rollup worker keeps (kpis.models.KeyRollup) in two queries whatever the
+    number of products and periods: the KPIs of the key grouped by what their targets need (the
+    user's membership checked in the same query), then the rows with the key's first measured day.
+    The period holding today has health `in_progress`; the first period is `partial` when the earliest
+    measurement of any of the products came after it began. Raises InvalidInput when the scope is
+    missing or the KPIs disagree on how they aggregate.
     """
-    kpis = kpi_list_for_user(user).filter(key=key)
+    kpis = KPI.objects.filter(key=key, product__portfolio__memberships__user=user)
     if product_line_id is not None:
         kpis = kpis.filter(product__product_line_id=product_line_id)
     elif portfolio_id is not None:
         kpis = kpis.filter(product__portfolio_id=portfolio_id)
     else:
         raise InvalidInput(fields={"portfolio": "Give a portfolio or a product_line to combine across."})
-    kpis = list(
+    if not getattr(user, "is_authenticated", False):
+        return []
+    groups = list(
         kpis.values(
-            "id",
             "aggregation",
             "target",
             "target_granularity",
@@ -229,50 +237,43 @@ def rollups_combined(
             "tolerance_pct",
             "product__portfolio_id",
             "product__portfolio__timezone",
-        ).order_by("id")
+        )
+        .annotate(n=Count("id"), first_id=Min("id"))
+        .order_by("first_id")
     )
-    if not kpis:
+    if not groups:
         return []
-    aggregations = {kpi["aggregation"] for kpi in kpis}
+    aggregations = {group["aggregation"] for group in groups}
     if len(aggregations) > 1:
         raise InvalidInput(
             fields={"key": f"KPIs with key “{key}” aggregate differently ({', '.join(sorted(aggregations))})."}
         )
-    aggregation, reference = aggregations.pop(), kpis[0]
-    rows = KeyRollup.objects.filter(
-        portfolio_id=reference["product__portfolio_id"], key=key, aggregation=aggregation, granularity=granularity
-    )
-    rows = (
-        rows.filter(product_line_id=product_line_id)
-        if product_line_id is not None
-        else rows.filter(product_line__isnull=True)
-    )
+    aggregation, reference = aggregations.pop(), groups[0]  # the oldest KPI's direction and tolerance
+    scope = {
+        "portfolio_id": reference["product__portfolio_id"],
+        "key": key,
+        "aggregation": aggregation,
+        "product_line_id": product_line_id,
+    }
+    rows = KeyRollup.objects.filter(**scope, granularity=granularity)
     if first:
         rows = rows.filter(period_start__gte=first)
     if last:
         rows = rows.filter(period_start__lte=last)
-    picked = list(rows.order_by("period_start").values_list("period_start", "value", "count"))
+    if granularity != "day":
+        first_days = KeyRollup.objects.filter(**scope, granularity="day").order_by("period_start")
+        rows = rows.annotate(first_day=Subquery(first_days.values("period_start")[:1]))
+    else:
+        rows = rows.annotate(first_day=Value(None, output_field=DateField()))
+    picked = list(rows.order_by("period_start").values_list("period_start", "value", "count", "first_day"))
     if not picked:
         return []
-    target = combined_target(kpis, aggregation, granularity)
+    target = combined_target(groups, aggregation, granularity)
     # One scope is one portfolio (a product line belongs to one), so one time zone.
     current = current_period_start(ZoneInfo(reference["product__portfolio__timezone"]), granularity, today)
-    first_day = None
-    if granularity != "day":
-        first_day = (
-            KeyRollup.objects.filter(
-                portfolio_id=reference["product__portfolio_id"],
-                key=key,
-                aggregation=aggregation,
-                granularity="day",
-                product_line_id=product_line_id,
-            )
-            .order_by("period_start")
-            .values_list("period_start", flat=True)
-            .first()
-        )
+    first_day = picked[0][3]
     series = []
-    for start, value, count in picked:
+    for start, value, count, _ in picked:
         health = unjudged(start, current=current, first_day=first_day) or health_of(
             value=value,
             target=target,
