@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Min
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from kpis.health import SIX_PLACES, health_of, target_for
@@ -138,12 +138,12 @@ def kpi_health_refresh_many(*, kpi_ids, today: date | None = None) -> None:
             )
             for kpi_id, start, value in cursor.fetchall():
                 latest[kpi_id] = (_as_date(start), _as_decimal(value), current)
+    # Each KPI's first day: one index probe per KPI (a GROUP BY would read every day row of them all).
+    first = Rollup.objects.filter(kpi=OuterRef("pk"), granularity="day").order_by("period_start")
     first_days = dict(
-        Rollup.objects.filter(kpi_id__in=[kpi.id for kpi in kpis], granularity="day")
-        .values("kpi_id")
-        .annotate(first=Min("period_start"))
-        .order_by()
-        .values_list("kpi_id", "first")
+        KPI.objects.filter(pk__in=[kpi.id for kpi in kpis])
+        .annotate(first=Subquery(first.values("period_start")[:1]))
+        .values_list("id", "first")
     )
     changed = []
     for kpi in kpis:
