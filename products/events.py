@@ -113,10 +113,20 @@ def record_many(entries: list[dict], *, actor=None, at=None) -> list[int]:
         )
         for entry in entries
     ]
-    ids = [event.id for event in DomainEvent.objects.bulk_create(rows)]
-    if ids:
-        transaction.on_commit(lambda: dispatch_many(ids))
+    # An event no handler listens to is dispatched as it is written: no read and update after commit.
+    for event in rows:
+        if not has_handler(event.verb):
+            event.dispatched_at = at
+    created = DomainEvent.objects.bulk_create(rows)
+    ids = [event.id for event in created]
+    pending = [event.id for event in created if event.dispatched_at is None]
+    if pending:
+        transaction.on_commit(lambda: dispatch_many(pending))
     return ids
+
+
+def has_handler(verb: str) -> bool:
+    return any(verb.startswith(prefix) for prefix, _ in _handlers)
 
 
 def save_changes(obj: Model, values: dict, *, portfolio_id: int, actor, verb: str, data=None) -> dict:
