@@ -25,6 +25,7 @@ KPI_COLUMNS = ("observed_at", "value", "external_id")
 PORTFOLIO_COLUMNS = ("product", "key", "observed_at", "value", "external_id")
 ALIASES = {"date": "observed_at", "day": "observed_at"}
 MAX_ERRORS = 1000  # kept and shown; the count goes on
+MAX_CACHED = 50_000  # parsed observed_at texts kept at once
 
 DECIMAL_COMMA = re.compile(r"[+-]?\d{1,3}(\.\d{3})*,\d+|[+-]?\d+,\d+")
 # A plain number that fits NUMERIC(20, 6) as written: taken as it is, without building a Decimal.
@@ -100,7 +101,6 @@ class Checker:
         self.rows = 0
         self.bad_rows = 0
         self._instants: dict[str, object] = {}
-        self._seen: dict[tuple, int] = {}
 
     def error(self, line: int, column: str | None, message: str) -> None:
         self.error_count += 1
@@ -114,6 +114,8 @@ class Checker:
         the same few hundred dates for every KPI. Raises ValueError with the message."""
         cached = self._instants.get(text)
         if cached is None:
+            if len(self._instants) >= MAX_CACHED:  # datetimes to the second rarely repeat: bound the memory
+                self._instants.clear()
             cached = self._instants[text] = self._parse_instant(text)
         if isinstance(cached, ValueError):
             raise cached
@@ -156,7 +158,7 @@ class Checker:
     # -- one row --------------------------------------------------------------------------------------
 
     def row(self, line: int, cells: dict) -> tuple | None:
-        """A staging row (kpi_id, instant, value, external_id) from a row's cells {column: text}, or None
+        """A staging row (line, kpi_id, instant, value, external_id) from a row's cells {column: text}, or None
         after recording its errors."""
         self.rows += 1
         errors_before = self.error_count
@@ -178,17 +180,14 @@ class Checker:
             self.error(line, "value", str(exc))
             value = None
         external_id = cells.get("external_id") or None
-        if external_id is not None:
-            if len(external_id) > 200:
-                self.error(line, "external_id", "Use at most 200 characters.")
-            elif kpi_id is not None:
-                first = self._seen.setdefault((kpi_id, external_id), line)
-                if first != line:
-                    self.error(line, "external_id", f"Repeats the external_id of line {first} for the same KPI.")
+        if external_id is not None and len(external_id) > 200:
+            self.error(line, "external_id", "Use at most 200 characters.")
         if self.error_count != errors_before:
             self.bad_rows += 1
             return None
-        return (kpi_id, instant, value, external_id)
+        # An external id repeated for one KPI is found among the staged rows (kpis.services.imports), not
+        # in a dict of every id: a million-row file would keep hundreds of MB of them.
+        return (line, kpi_id, instant, value, external_id)
 
     def _kpi(self, line: int, product: str, key: str) -> int | None:
         if not product:
@@ -266,6 +265,6 @@ def staging_csv(rows_: list[tuple]) -> io.StringIO:
     """Rows as COPY … FORMAT csv text: an unquoted empty field is NULL."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerows((kpi_id, instant.isoformat(), value, ext) for kpi_id, instant, value, ext in rows_)
+    writer.writerows((line, kpi_id, instant.isoformat(), value, ext) for line, kpi_id, instant, value, ext in rows_)
     buffer.seek(0)
     return buffer

@@ -57,7 +57,7 @@ def _fence() -> str:
     return "OFFSET 0" if connection.vendor == "postgresql" else ""
 
 
-def _tune_session() -> None:
+def tune_session() -> None:
     """Rollup statements are big hash aggregates: JIT compiling them costs more than it saves, and a
     4 MB work_mem makes them spill to disk. Both settings last only for the current transaction."""
     if connection.vendor == "postgresql":
@@ -165,7 +165,7 @@ def recompute_kpis(*, kpi_ids, zone_name: str, day_ranges: list[tuple[date, date
     zone, scope = ZoneInfo(zone_name), _ids_scope(kpi_ids)
     ranges = merge_ranges(day_ranges)
     with transaction.atomic():
-        _tune_session()
+        tune_session()
         for first, last in ranges:
             _delete(*scope, "day", (first, last))
             _insert_days(*scope, zone_name, _utc_bounds(first, last, zone))
@@ -182,7 +182,7 @@ def rebuild_portfolio(*, portfolio_id: int, zone_name: str) -> None:
         [portfolio_id],
     )
     with transaction.atomic():
-        _tune_session()
+        tune_session()
         _delete(*scope)
         _insert_days(*scope, zone_name)
         for granularity in COARSER:
@@ -194,7 +194,7 @@ def rebuild_kpi(*, kpi_id: int, zone_name: str) -> None:
     """Rebuild every rollup of one KPI from its measurements (the periodic verification's yardstick)."""
     scope = ("= %s", [kpi_id])
     with transaction.atomic():
-        _tune_session()
+        tune_session()
         _delete(*scope)
         _insert_days(*scope, zone_name)
         for granularity in COARSER:

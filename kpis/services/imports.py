@@ -20,7 +20,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from kpis import imports
+from kpis import imports, rollups
 from kpis.models import KPI, Import, ImportFile, PendingRollup
 from kpis.periods import merge_ranges
 from kpis.services.derived import rollups_recompute_many
@@ -167,15 +167,36 @@ def _check_and_stage(upload: Import) -> imports.Checker:
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:  # a temporary table has no statistics until analysed:
                 cursor.execute(f"ANALYZE {STAGING}")  # without them the joins below go row by row
+        _repeated_external_ids(checker)
     Import.objects.filter(pk=upload.id).update(processed=checker.rows, total=checker.rows)
     return checker
+
+
+def _repeated_external_ids(checker: imports.Checker) -> None:
+    """Record, as errors of the checker, the staged rows whose external id an earlier line of the file
+    gave the same KPI (an external id names one measurement)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT line, first_line FROM (
+                SELECT line, MIN(line) OVER (PARTITION BY kpi_id, external_id) AS first_line
+                FROM {STAGING} WHERE external_id IS NOT NULL
+            ) repeated
+            WHERE line <> first_line
+            ORDER BY line
+            """
+        )
+        for line, first_line in cursor.fetchall():
+            checker.bad_rows += 1
+            checker.error(line, "external_id", f"Repeats the external_id of line {first_line} for the same KPI.")
 
 
 def _create_staging() -> None:
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {STAGING}")
         cursor.execute(
-            f"CREATE TEMPORARY TABLE {STAGING} (kpi_id bigint NOT NULL, observed_at {_timestamp()} NOT NULL, "
+            f"CREATE TEMPORARY TABLE {STAGING} (line integer NOT NULL, kpi_id bigint NOT NULL, "
+            f"observed_at {_timestamp()} NOT NULL, "
             "value numeric(20, 6) NOT NULL, external_id varchar(200))"
         )
 
@@ -198,14 +219,14 @@ def _stage(batch: list[tuple]) -> None:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.cursor.copy_expert(
-                f"COPY {STAGING} (kpi_id, observed_at, value, external_id) FROM STDIN WITH (FORMAT csv)",
+                f"COPY {STAGING} (line, kpi_id, observed_at, value, external_id) FROM STDIN WITH (FORMAT csv)",
                 imports.staging_csv(batch),
             )
         else:
             adapt = connection.ops.adapt_datetimefield_value
             cursor.executemany(
-                f"INSERT INTO {STAGING} (kpi_id, observed_at, value, external_id) VALUES (%s, %s, %s, %s)",
-                [(kpi_id, adapt(instant), value, ext) for kpi_id, instant, value, ext in batch],
+                f"INSERT INTO {STAGING} (line, kpi_id, observed_at, value, external_id) VALUES (%s, %s, %s, %s, %s)",
+                [(line, kpi_id, adapt(instant), value, ext) for line, kpi_id, instant, value, ext in batch],
             )
 
 
@@ -227,6 +248,7 @@ def _write(upload: Import, rows: int) -> bool:
         if locked is None:
             return False
         Import.objects.filter(pk=upload.id).update(status=Import.Status.IMPORTING)
+        rollups.tune_session()  # big set-based statements: no JIT, room to hash in memory
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT DISTINCT kpi_id FROM {STAGING} ORDER BY kpi_id")
             kpi_ids = [row[0] for row in cursor.fetchall()]
