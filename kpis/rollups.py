@@ -2,9 +2,11 @@
 
 Each recompute deletes the rows of the periods it covers and inserts them again with one
 `INSERT … SELECT … GROUP BY` per granularity inside one transaction, so running it twice, or again
-after a crash half way, leaves the same rows. The SQL is shared by PostgreSQL and SQLite except for
-the two expressions that differ (a timestamp's local date, a date's period start). Week and month
-rows come from day rows, quarters from months, years from quarters.
+after a crash half way, leaves the same rows. A rebuild computes all its rows into a temporary table
+first and then writes only those that differ from the stored ones (the same rows in the end). The SQL
+is shared by PostgreSQL and SQLite except for the two expressions that differ (a timestamp's local date,
+a date's period start). Week and month rows come from day rows, quarters from months, years from
+quarters.
 """
 
 from datetime import date, datetime, time, timedelta
@@ -30,9 +32,20 @@ VALUE_BY_AGGREGATION = """
 """
 
 
+# A rebuild's rows before they are written: a temporary table shaped like kpis_rollup.
+STAGE = "kpis_rollup_stage"
+
+# A staged row `s` equals a stored row `r` in every column; last_value (NULL unless the aggregation is
+# "last") compared NULL-safely in SQL that PostgreSQL and SQLite both speak.
+IDENTICAL = " AND ".join(
+    [f"s.{column} = r.{column}" for column in COLUMNS.replace(" ", "").split(",") if column != "last_value"]
+    + ["(s.last_value = r.last_value OR (s.last_value IS NULL AND r.last_value IS NULL))"]
+)
+
+
 def _local_date_sql(zone_name: str) -> tuple[str, list]:
     if connection.vendor == "postgresql":
-        return "(m.observed_at AT TIME ZONE %s)::date", [zone_name]
+        return "m.observed_at::date", []  # in the session time zone, which _execute_in_zone sets
     if zone_name == "UTC":
         return "date(m.observed_at)", []
     return "pmflow_local_date(m.observed_at, %s)", [zone_name]
@@ -66,6 +79,24 @@ def tune_session() -> None:
             cursor.execute("SET LOCAL work_mem = '64MB'")
 
 
+def _execute_in_zone(cursor, zone_name: str, sql: str, params: list) -> None:
+    """Run `sql` with PostgreSQL's session time zone set to `zone_name`, then set it back.
+
+    `timestamptz::date` in the session zone is the local date at about two thirds of the cost of
+    `(… AT TIME ZONE %s)::date`, which looks the zone name up again for every row; and it reads names
+    that are also abbreviations ('CET', 'EET', 'MET', 'WET') as the zoneinfo zones Python and SQLite use,
+    with summer time, where AT TIME ZONE takes them as fixed offsets. The zone is set back at once
+    because Django reads timestamps as if the connection were in its own zone; if the statement fails,
+    rolling back the transaction (or savepoint) sets it back.
+    """
+    if connection.vendor != "postgresql":
+        cursor.execute(sql, params)
+        return
+    cursor.execute("SELECT set_config('TimeZone', %s, true)", [zone_name])
+    cursor.execute(sql, params)
+    cursor.execute("SELECT set_config('TimeZone', %s, true)", [connection.timezone_name])
+
+
 def _utc_bounds(first: date, last: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
     """The UTC instants from local midnight of `first` to local midnight after `last`."""
     start = datetime.combine(first, time.min, tzinfo=zone).astimezone(ZoneInfo("UTC"))
@@ -73,14 +104,15 @@ def _utc_bounds(first: date, last: date, zone: ZoneInfo) -> tuple[datetime, date
     return start, end
 
 
-def _insert_days(scope_sql: str, scope_params: list, zone_name: str, bounds=None) -> None:
+def _insert_days(scope_sql: str, scope_params: list, zone_name: str, bounds=None, table: str = "kpis_rollup") -> None:
+    """Day rows from the measurements, into `table` (kpis_rollup or STAGE)."""
     local_date, date_params = _local_date_sql(zone_name)
     where, where_params = f"m.kpi_id {scope_sql}", list(scope_params)
     if bounds is not None:
         where += " AND m.observed_at >= %s AND m.observed_at < %s"
         where_params += [connection.ops.adapt_datetimefield_value(moment) for moment in bounds]
     sql = f"""
-        INSERT INTO kpis_rollup ({COLUMNS})
+        INSERT INTO {table} ({COLUMNS})
         SELECT g.kpi_id, 'day', g.d, {VALUE_BY_AGGREGATION}, g.cnt, g.total, g.mn, g.mx, g.lv, g.last_at
         FROM (
             SELECT a.*, k.aggregation AS agg, CASE WHEN k.aggregation = 'last' THEN (
@@ -100,28 +132,31 @@ def _insert_days(scope_sql: str, scope_params: list, zone_name: str, bounds=None
         ) g
     """
     with connection.cursor() as cursor:
-        cursor.execute(sql, date_params + where_params)
+        _execute_in_zone(cursor, zone_name, sql, date_params + where_params)
 
 
-def _insert_coarser(granularity: str, scope_sql: str, scope_params: list, period=None) -> None:
+def _insert_coarser(
+    granularity: str, scope_sql: str, scope_params: list, period=None, table: str = "kpis_rollup"
+) -> None:
+    """The rows of `granularity` from the finer rows in `table`, into `table` (kpis_rollup or STAGE)."""
     start, source = _period_start_sql(granularity), SOURCE[granularity]
     where, params = f"r.granularity = '{source}' AND r.kpi_id {scope_sql}", list(scope_params)
     if period is not None:
         where += " AND r.period_start BETWEEN %s AND %s"
         params += list(period)
     sql = f"""
-        INSERT INTO kpis_rollup ({COLUMNS})
+        INSERT INTO {table} ({COLUMNS})
         SELECT g.kpi_id, %s, g.p, {VALUE_BY_AGGREGATION}, g.cnt, g.total, g.mn, g.mx, g.lv, g.last_at
         FROM (
             SELECT a.*, k.aggregation AS agg, CASE WHEN k.aggregation = 'last' THEN (
-                    SELECT r2.last_value FROM kpis_rollup r2
+                    SELECT r2.last_value FROM {table} r2
                     WHERE r2.kpi_id = a.kpi_id AND r2.granularity = '{source}' AND r2.period_start = a.last_day
                 ) END AS lv
             FROM (
                 SELECT r.kpi_id, {start} AS p, SUM(r.count) AS cnt, SUM(r.total) AS total,
                        MIN(r.minimum) AS mn, MAX(r.maximum) AS mx, MAX(r.last_observed_at) AS last_at,
                        MAX(r.period_start) AS last_day
-                FROM kpis_rollup r
+                FROM {table} r
                 WHERE {where}
                 GROUP BY 1, 2
             ) a
@@ -143,6 +178,43 @@ def _delete(scope_sql: str, scope_params: list, granularity: str | None = None, 
         params += list(period)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
+
+
+def _stage(scope_sql: str, scope_params: list, zone_name: str) -> None:
+    """Every rollup row of the scope, computed into STAGE: a temporary table with kpis_rollup's column
+    types, so values are rounded as storing them rounds them. Coarser rows come from the staged ones; the
+    unique index, built once the day rows are in, serves their "last" lookups as kpis_rollup's does."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMPORARY TABLE {STAGE} AS SELECT {COLUMNS} FROM kpis_rollup WHERE 1 = 0")
+        _insert_days(scope_sql, scope_params, zone_name, table=STAGE)
+        cursor.execute(f"CREATE UNIQUE INDEX {STAGE}_period ON {STAGE} (kpi_id, granularity, period_start)")
+    for granularity in COARSER:
+        _insert_coarser(granularity, scope_sql, scope_params, table=STAGE)
+
+
+def _write_staged(scope_sql: str, scope_params: list) -> None:
+    """Make the scope's stored rows equal the staged ones, writing only the rows that differ: a rebuild
+    that finds its rows right (the periodic one, usually) writes nothing, so it pays no index upkeep, WAL
+    or foreign-key check for rows that stay. A stored row without an identical staged one is deleted, then
+    a staged row without an identical stored one is inserted; rows that stay keep their ids."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM kpis_rollup AS r WHERE r.kpi_id {scope_sql} "
+            f"AND NOT EXISTS (SELECT 1 FROM {STAGE} s WHERE {IDENTICAL})",
+            scope_params,
+        )
+        cursor.execute(
+            f"INSERT INTO kpis_rollup ({COLUMNS}) SELECT {COLUMNS} FROM {STAGE} s "
+            f"WHERE NOT EXISTS (SELECT 1 FROM kpis_rollup r WHERE r.kpi_id {scope_sql} AND {IDENTICAL})",
+            scope_params,
+        )
+        cursor.execute(f"DROP TABLE {STAGE}")
+
+
+def _rebuild(scope_sql: str, scope_params: list, zone_name: str) -> None:
+    """Every rollup row of the scope from its measurements, in the caller's transaction."""
+    _stage(scope_sql, scope_params, zone_name)
+    _write_staged(scope_sql, scope_params)
 
 
 def _ids_scope(ids) -> tuple[str, list]:
@@ -183,10 +255,7 @@ def rebuild_portfolio(*, portfolio_id: int, zone_name: str) -> None:
     )
     with transaction.atomic():
         tune_session()
-        _delete(*scope)
-        _insert_days(*scope, zone_name)
-        for granularity in COARSER:
-            _insert_coarser(granularity, *scope)
+        _rebuild(*scope, zone_name)
         recompute_keys(portfolio_id=portfolio_id)
 
 
@@ -195,10 +264,7 @@ def rebuild_kpi(*, kpi_id: int, zone_name: str) -> None:
     scope = ("= %s", [kpi_id])
     with transaction.atomic():
         tune_session()
-        _delete(*scope)
-        _insert_days(*scope, zone_name)
-        for granularity in COARSER:
-            _insert_coarser(granularity, *scope)
+        _rebuild(*scope, zone_name)
 
 
 # --- one key across the products of a portfolio and of each product line ----------------------------
