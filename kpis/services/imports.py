@@ -30,6 +30,7 @@ from products.models import Portfolio, Product
 
 log = logging.getLogger(__name__)
 
+ONE_DAY = timedelta(days=1)
 CHUNK = 50_000  # rows staged per COPY, and how often the progress is saved
 MAX_ATTEMPTS = 3  # runs an import gets (a worker killed, a time limit) before it is failed
 STAGING = "pmflow_import_staging"
@@ -283,7 +284,11 @@ def _write(upload: Import, rows: int) -> bool:
         pending, entries, created, updated = [], [], 0, 0
         kpis = {kpi.id: kpi for kpi in KPI.objects.filter(pk__in=kpi_ids).select_related("product")}
         for kpi_id, count, updates, first, last, old_first, old_last in per_kpi:
-            days = [(_day(first), _day(last))] + ([(_day(old_first), _day(old_last))] if old_first else [])
+            # A day either side: the local days come from AT TIME ZONE here, which reads a few zone names
+            # (CET, EET, MET, WET) as fixed offsets; recomputing an extra day changes nothing.
+            days = [(_day(first) - ONE_DAY, _day(last) + ONE_DAY)]
+            if old_first:
+                days.append((_day(old_first) - ONE_DAY, _day(old_last) + ONE_DAY))
             pending += [PendingRollup(kpi_id=kpi_id, first_day=a, last_day=b) for a, b in merge_ranges(days)]
             created, updated = created + count - updates, updated + updates
             entries.append(
