@@ -320,19 +320,14 @@ def recompute_keys(*, portfolio_id: int, keys=None, day_ranges=None) -> None:
         for granularity in ("day", *COARSER)
     }
     with connection.cursor() as cursor:
-        # One DELETE for every granularity and period (the (portfolio, key, granularity, period) index).
-        spans, span_params = [], []
+        # A DELETE per granularity and period, each a range of the (portfolio, key, granularity, period)
+        # index (an OR of them made PostgreSQL read every row of the keys).
         for granularity, bounds in periods.items():
             for period in bounds:
-                if period is None:
-                    spans.append("granularity = %s")
-                    span_params.append(granularity)
-                else:
-                    spans.append("(granularity = %s AND period_start BETWEEN %s AND %s)")
-                    span_params += [granularity, *period]
-        cursor.execute(
-            f"DELETE FROM kpis_keyrollup WHERE {delete} AND ({' OR '.join(spans)})", [*delete_params, *span_params]
-        )
+                span, span_params = " AND granularity = %s", [granularity]
+                if period is not None:
+                    span, span_params = span + " AND period_start BETWEEN %s AND %s", [granularity, *period]
+                cursor.execute(f"DELETE FROM kpis_keyrollup WHERE {delete}{span}", [*delete_params, *span_params])
         for granularity, bounds in periods.items():
             for period in bounds:
                 row_bounds, bound_params = "", []
@@ -352,6 +347,20 @@ def _insert_key_rows(cursor, where: str, params: list, row_bounds: str) -> None:
         JOIN products_product p ON p.id = k.product_id
         WHERE {where}{{only_lines}} AND r.granularity = %s{row_bounds}
     """
+    if connection.vendor == "postgresql" and row_bounds:
+        # A few periods of a key's KPIs: one index range per KPI (PostgreSQL otherwise reads every rollup).
+        select = f"""
+            SELECT p.portfolio_id, {{line}}, k.key, k.aggregation, r.granularity, r.period_start,
+                   {KEY_VALUE}, SUM(r.count), SUM(r.total), MIN(r.minimum), MAX(r.maximum), COUNT(*)
+            FROM kpis_kpi k
+            JOIN products_product p ON p.id = k.product_id
+            CROSS JOIN LATERAL (
+                SELECT * FROM kpis_rollup r WHERE r.kpi_id = k.id AND r.granularity = %s{row_bounds}
+                OFFSET 0  -- a fence: flattened into a join, it became a scan of every rollup
+            ) r
+            WHERE {where}{{only_lines}}
+        """
+        params = [params[-3], *params[-2:], *params[:-3]]  # the granularity and bounds come first now
     columns = "p.portfolio_id, k.key, k.aggregation, r.granularity, r.period_start"
     if connection.vendor == "postgresql":
         cursor.execute(
