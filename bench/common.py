@@ -1,7 +1,7 @@
 """Shared by bench/ingest.py and bench/reads.py: database setup, loading, timing and the summary table.
 
-Copied in part from bench/rollups.py (its loader and database setup), which stays self-contained. The
-portfolios made here are named "scale …"; rollups.py deletes the ones named "bench …" and refuses a
+bench/rollups.py uses its database and SQL helpers (ensure_database, sql, one, kpi_ids). The portfolios
+made here are named "scale …"; rollups.py deletes the ones named "bench …" and refuses a
 database holding other measurements, so the two use different databases: BENCH_DATABASE_URL, default
 postgres://postgres@127.0.0.1:5432/pmflow_bench_scale (not rollups.py's pmflow_bench).
 
@@ -60,11 +60,12 @@ def django_env(database_url: str = DATABASE_URL, broker_url: str | None = None) 
     return env
 
 
-def ensure_database() -> None:
+def ensure_database(database_url: str = DATABASE_URL) -> None:
+    """Create the benchmark database if it is missing (bench/rollups.py passes its own)."""
     import psycopg2
     from psycopg2 import sql as pgsql
 
-    url = urlparse(DATABASE_URL)
+    url = urlparse(database_url)
     name = unquote(url.path.lstrip("/"))
     admin = psycopg2.connect(
         host=url.hostname or "127.0.0.1",

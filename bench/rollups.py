@@ -46,7 +46,6 @@ from datetime import datetime, timedelta
 from datetime import time as clock
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import unquote, urlparse
 from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -75,46 +74,8 @@ GOAL_SHARE = 0.02  # incremental update / rebuild
 FULL = "bench_full_rollup"  # the like-for-like baseline's table
 TAG = "bench-inc-"  # external_id prefix of the measurements the incremental part adds (and deletes)
 
-
-def ensure_database() -> None:
-    import psycopg2
-    from psycopg2 import sql
-
-    url = urlparse(DATABASE_URL)
-    name = unquote(url.path.lstrip("/"))
-    admin = psycopg2.connect(
-        host=url.hostname or "127.0.0.1",
-        port=url.port or 5432,
-        user=unquote(url.username or "postgres"),
-        password=unquote(url.password) if url.password else None,
-        dbname="postgres",
-    )
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        if cursor.fetchone() is None:
-            print(f"creating database {name}")
-            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    admin.close()
-
-
-def sql(statement: str, params=None, fetch: bool = False):
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(statement, params)
-        return cursor.fetchall() if fetch else None
-
-
-def one(statement: str, params=None):
-    return sql(statement, params, fetch=True)[0][0]
-
-
-def kpi_ids(portfolio_id: int) -> list[int]:
-    from kpis.models import KPI
-
-    kpis = KPI.objects.filter(product__portfolio_id=portfolio_id).order_by("id")
-    return list(kpis.values_list("id", flat=True))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import ensure_database, kpi_ids, one, sql  # noqa: E402
 
 
 def remove_added(portfolio_id: int) -> list[int]:
@@ -146,6 +107,7 @@ def load(measurements: int, kpis: int, fresh: bool) -> int:
                 return portfolio.id
         print(f"deleting {portfolio.name}")
         ids = kpi_ids(portfolio.id)
+        sql(f"DROP TABLE IF EXISTS {FULL}")  # the like-for-like table's foreign key points at the KPIs
         with transaction.atomic():  # bulk first: the ORM cascade would go row by row
             sql("DELETE FROM kpis_rollup WHERE kpi_id = ANY(%s)", [ids])
             sql("DELETE FROM kpis_measurement WHERE kpi_id = ANY(%s)", [ids])
@@ -554,7 +516,7 @@ def main() -> None:
     if args.kpis < 1 or args.measurements < args.kpis:
         parser.error("need at least one KPI and one measurement per KPI")
 
-    ensure_database()
+    ensure_database(DATABASE_URL)
     import django
 
     django.setup()

@@ -14,11 +14,11 @@ them; with comma separators they would be ambiguous and are refused with a messa
 import csv
 import io
 import re
-from datetime import UTC, date, datetime, time
+from datetime import UTC
 
 from django.conf import settings
 
-from kpis.services.measurements import FORMAT_HINT, NO_OFFSET, parse_value
+from kpis.services.measurements import PLAIN_NUMBER, parse_instant, parse_value
 from pmflow.errors import InvalidInput
 
 KPI_COLUMNS = ("observed_at", "value", "external_id")
@@ -28,9 +28,6 @@ MAX_ERRORS = 1000  # kept and shown; the count goes on
 MAX_CACHED = 50_000  # parsed observed_at texts kept at once
 
 DECIMAL_COMMA = re.compile(r"[+-]?\d{1,3}(\.\d{3})*,\d+|[+-]?\d+,\d+")
-# A plain number that fits NUMERIC(20, 6) as written: taken as it is, without building a Decimal.
-PLAIN_NUMBER = re.compile(r"-?\d{1,14}(\.\d{1,6})?")
-DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 class ImportRefused(InvalidInput):
@@ -122,25 +119,12 @@ class Checker:
         return cached
 
     def _parse_instant(self, text: str):
+        """The instant in UTC, or the ValueError to raise (cached like a value): the rule every writer
+        of measurements uses (kpis.services.measurements.parse_instant)."""
         try:
-            if len(text) == 10 and DATE_ONLY.fullmatch(text):
-                try:
-                    day = date.fromisoformat(text)
-                except ValueError:
-                    return ValueError(f"{text} is not a date in the calendar.")
-                moment = datetime.combine(day, time.min, tzinfo=self.zone)
-            else:
-                try:
-                    moment = datetime.fromisoformat(text)
-                except ValueError:
-                    return ValueError(FORMAT_HINT)
-                if moment.tzinfo is None:
-                    return ValueError(NO_OFFSET)
-            if not 1900 <= moment.year <= 2200:
-                return ValueError("The date must be between the years 1900 and 2200.")
-            return moment.astimezone(UTC)
-        except (OverflowError, ValueError):
-            return ValueError(FORMAT_HINT)
+            return parse_instant(text, self.zone).astimezone(UTC)
+        except ValueError as exc:
+            return exc
 
     def value(self, text: str) -> str:
         """The value as text a NUMERIC(20, 6) column takes. Raises ValueError with the message."""

@@ -11,7 +11,6 @@ from decimal import Decimal
 from urllib.parse import urlencode
 
 from django import forms
-from django.db.models import Count, Max, Min, OuterRef, Subquery
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,9 +18,9 @@ from django.utils import timezone
 
 from kpis.charts import line_chart, period_label, period_name
 from kpis.health import rollup_row
-from kpis.models import KPI, Aggregation, Granularity, Health, Rollup
+from kpis.models import KPI, Aggregation, Granularity, Health
 from kpis.periods import period_start
-from kpis.selectors import current_period_start, kpi_list_for_user, rollups_combined
+from kpis.selectors import current_period_start, key_breakdown, kpi_list_for_user, portfolio_keys, rollups_combined
 from pmflow.errors import InvalidInput
 from products.models import ProductLine
 from products.pages import page, portfolio_context
@@ -76,34 +75,6 @@ def periods_back(start: date, granularity: str, periods: int) -> date:
     for _ in range(periods):
         start = period_start(start - timedelta(days=1), granularity)
     return start
-
-
-def portfolio_keys(user, portfolio) -> list[dict]:
-    """The KPI keys of the portfolio with a name, unit and how many products measure them: one query."""
-    rows = (
-        kpi_list_for_user(user)
-        .filter(product__portfolio=portfolio)
-        .values("key")
-        .annotate(name=Min("name"), unit=Max("unit"), products=Count("product", distinct=True))
-        .order_by("key")
-    )
-    return list(rows)
-
-
-def key_breakdown(kpis, granularity: str, period: date | None) -> list[KPI]:
-    """The KPIs in scope, each with its rollup of `period` (None when it has none) and its first
-    measured day (which tells a partly covered period): one query, whatever the number of products."""
-    in_period = Rollup.objects.filter(kpi=OuterRef("pk"), granularity=granularity, period_start=period)
-    first_day = Rollup.objects.filter(kpi=OuterRef("pk"), granularity="day").order_by("period_start")
-    return list(
-        kpis.select_related("product__product_line", "product__portfolio")
-        .annotate(
-            period_value=Subquery(in_period.values("value")[:1]),
-            period_count=Subquery(in_period.values("count")[:1]),
-            first_day=Subquery(first_day.values("period_start")[:1]),
-        )
-        .order_by("product__name", "id")
-    )
 
 
 def _bound(request, key: str) -> dict:

@@ -7,12 +7,13 @@ from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from django.db import connection
-from django.db.models import Min, QuerySet
+from django.db.models import Count, Max, Min, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from kpis.health import SIX_PLACES, health_of, rollup_row, target_for, unjudged
 from kpis.models import KPI, Aggregation, Import, Measurement, Rollup
 from kpis.periods import period_start
+from kpis.rawvalues import as_date, as_decimal
 from pmflow.access import READ, WRITE, object_for_user, queryset_for_user, require
 from pmflow.errors import InvalidInput
 from pmflow.fields import MAX_ID
@@ -173,13 +174,32 @@ def rollup_series(
     ]
 
 
-def _decimal(value) -> Decimal | None:
-    # psycopg2 gives a Decimal, SQLite a float or an int: both as the ORM would give them, to 6 places.
-    return None if value is None else Decimal(str(value)).quantize(SIX_PLACES)
+def portfolio_keys(user, portfolio) -> list[dict]:
+    """The KPI keys of the portfolio with a name, unit and how many products measure them: one query."""
+    rows = (
+        kpi_list_for_user(user)
+        .filter(product__portfolio=portfolio)
+        .values("key")
+        .annotate(name=Min("name"), unit=Max("unit"), products=Count("product", distinct=True))
+        .order_by("key")
+    )
+    return list(rows)
 
 
-def _date(value) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(str(value))
+def key_breakdown(kpis, granularity: str, period: date | None) -> list[KPI]:
+    """The KPIs in scope, each with its rollup of `period` (None when it has none) and its first
+    measured day (which tells a partly covered period): one query, whatever the number of products."""
+    in_period = Rollup.objects.filter(kpi=OuterRef("pk"), granularity=granularity, period_start=period)
+    first_day = Rollup.objects.filter(kpi=OuterRef("pk"), granularity="day").order_by("period_start")
+    return list(
+        kpis.select_related("product__product_line", "product__portfolio")
+        .annotate(
+            period_value=Subquery(in_period.values("value")[:1]),
+            period_count=Subquery(in_period.values("count")[:1]),
+            first_day=Subquery(first_day.values("period_start")[:1]),
+        )
+        .order_by("product__name", "id")
+    )
 
 
 def combined_target(groups: list[dict], aggregation: str, granularity: str) -> Decimal | None:
@@ -257,10 +277,10 @@ def rollups_combined(
         groups = [
             {
                 "aggregation": aggregation,
-                "target": _decimal(target),
+                "target": as_decimal(target),
                 "target_granularity": target_granularity,
                 "direction": direction,
-                "tolerance_pct": _decimal(tolerance),
+                "tolerance_pct": as_decimal(tolerance),
                 "portfolio_id": portfolio,
                 "timezone": zone_name,
                 "n": n,
@@ -298,13 +318,13 @@ def rollups_combined(
             """,
             [*(scope if granularity != "day" else []), *scope, granularity, *bound_params],
         )
-        picked = [(_date(start), _decimal(value), count, day) for start, value, count, day in cursor.fetchall()]
+        picked = [(as_date(start), as_decimal(value), count, day) for start, value, count, day in cursor.fetchall()]
     if not picked:
         return []
     target = combined_target(groups, aggregation, granularity)
     # One scope is one portfolio (a product line belongs to one), so one time zone.
     current = current_period_start(ZoneInfo(reference["timezone"]), granularity, today)
-    first_day = _date(picked[0][3]) if picked[0][3] is not None else None
+    first_day = as_date(picked[0][3]) if picked[0][3] is not None else None
     series = []
     for start, value, count, _ in picked:
         health = unjudged(start, current=current, first_day=first_day) or health_of(

@@ -89,11 +89,12 @@ def csv_download(filename: str, header: list[str], rows) -> HttpResponse:
     writer = csv.writer(response)
     writer.writerow(header)
     for row in rows:
-        writer.writerow([_cell(value) for value in row])
+        writer.writerow([csv_cell(value) for value in row])
     return response
 
 
-def _cell(value):
+def csv_cell(value):
+    """One CSV cell: blank for None, numbers as people write them, no formula a spreadsheet would run."""
     # A text cell starting with = + - @ would run as a formula in a spreadsheet (CSV injection).
     if value is None:
         return ""

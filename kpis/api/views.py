@@ -1,6 +1,5 @@
 import csv
 import io
-from datetime import date
 from decimal import Decimal
 
 import django_filters
@@ -51,6 +50,7 @@ from pmflow.access import require
 from pmflow.api import PortfolioScopedViewSet, representation_etag
 from pmflow.errors import InvalidInput, NotAllowed
 from pmflow.errors import NotFound as DomainNotFound
+from pmflow.forms import csv_cell
 from pmflow.openapi import enum_parameter
 from pmflow.pagination import MeasurementCursorPagination
 from products.api.filters import BooleanFilter, IdFilter, StrictFilterSet
@@ -102,23 +102,13 @@ def _refuse_empty_format(request) -> None:
         raise NotFound("Unknown format: use json or csv.")
 
 
-def _csv_cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return format(value.normalize(), "f")  # 1597.52, not 1597.520000
-    return str(value)
-
-
 def _csv_lines(data):
     """The rows as CSV lines, one at a time (the response streams them)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(RollupCSVRenderer.header)
     for row in data:
-        writer.writerow([_csv_cell(row[name]) for name in RollupCSVRenderer.header])
+        writer.writerow([csv_cell(row[name]) for name in RollupCSVRenderer.header])
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()

@@ -3,15 +3,15 @@
 import logging
 from collections import defaultdict
 from datetime import date
-from decimal import Decimal
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
-from kpis.health import SIX_PLACES, health_of, target_for
+from kpis.health import health_of, target_for
 from kpis.models import KPI, Health, Rollup
 from kpis.periods import period_start
+from kpis.rawvalues import as_date, as_decimal
 from pmflow.errors import InvalidInput, NotFound
 from products import events
 from products.models import Product
@@ -137,7 +137,7 @@ def kpi_health_refresh_many(*, kpi_ids, today: date | None = None) -> None:
                 [connection.ops.adapt_datefield_value(current), granularity, *ids],
             )
             for kpi_id, start, value in cursor.fetchall():
-                latest[kpi_id] = (_as_date(start), _as_decimal(value), current)
+                latest[kpi_id] = (as_date(start), as_decimal(value), current)
     # Each KPI's first day: one index probe per KPI (a GROUP BY would read every day row of them all).
     first = Rollup.objects.filter(kpi=OuterRef("pk"), granularity="day").order_by("period_start")
     first_days = dict(
@@ -170,15 +170,6 @@ def kpi_health_refresh_many(*, kpi_ids, today: date | None = None) -> None:
             changed.append(kpi)
     if changed:
         KPI.objects.bulk_update(changed, ["health", "latest_value", "latest_period_start"])
-
-
-def _as_decimal(value) -> Decimal | None:
-    # psycopg2 gives a Decimal, SQLite a float or an int: both as the ORM would give them, to 6 places.
-    return None if value is None else Decimal(str(value)).quantize(SIX_PLACES)
-
-
-def _as_date(value) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
 def kpi_health_refresh_all() -> int:

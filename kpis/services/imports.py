@@ -14,7 +14,7 @@ once (a session advisory lock on PostgreSQL, which dies with the connection of a
 
 import logging
 from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import timedelta
 
 from django.db import connection, transaction
 from django.db.models import Q
@@ -23,6 +23,7 @@ from django.utils import timezone
 from kpis import imports, rollups
 from kpis.models import KPI, Import, ImportFile, PendingRollup
 from kpis.periods import merge_ranges
+from kpis.rawvalues import as_date
 from kpis.services.derived import rollups_recompute_many
 from pmflow.celery import enqueue, enqueue_on_commit
 from products import events
@@ -286,9 +287,9 @@ def _write(upload: Import, rows: int) -> bool:
         for kpi_id, count, updates, first, last, old_first, old_last in per_kpi:
             # A day either side: the local days come from AT TIME ZONE here, which reads a few zone names
             # (CET, EET, MET, WET) as fixed offsets; recomputing an extra day changes nothing.
-            days = [(_day(first) - ONE_DAY, _day(last) + ONE_DAY)]
+            days = [(as_date(first) - ONE_DAY, as_date(last) + ONE_DAY)]
             if old_first:
-                days.append((_day(old_first) - ONE_DAY, _day(old_last) + ONE_DAY))
+                days.append((as_date(old_first) - ONE_DAY, as_date(old_last) + ONE_DAY))
             pending += [PendingRollup(kpi_id=kpi_id, first_day=a, last_day=b) for a, b in merge_ranges(days)]
             created, updated = created + count - updates, updated + updates
             entries.append(
@@ -300,8 +301,8 @@ def _write(upload: Import, rows: int) -> bool:
                         "created": count - updates,
                         "updated": updates,
                         "source": f"import {upload.id}",
-                        "first": _day(first).isoformat(),
-                        "last": _day(last).isoformat(),
+                        "first": as_date(first).isoformat(),
+                        "last": as_date(last).isoformat(),
                     },
                 }
             )
@@ -311,10 +312,6 @@ def _write(upload: Import, rows: int) -> bool:
             written_at=timezone.now(), created=created, updated=updated, processed=rows, total=rows
         )
     return True
-
-
-def _day(value) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
 def _finish(import_id: int) -> None:

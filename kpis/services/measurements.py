@@ -3,7 +3,7 @@
 import logging
 import re
 from collections import defaultdict
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from kpis.models import KPI, Measurement, PendingRollup
 from kpis.periods import days_to_ranges
+from kpis.rawvalues import as_datetime
 from pmflow.celery import enqueue_on_commit
 from pmflow.errors import InvalidInput, NotFound
 from pmflow.fields import bounded_decimal
@@ -75,6 +76,11 @@ def _plausible(moment: datetime) -> datetime:
     return moment
 
 
+def parse_instant(raw, zone) -> datetime:
+    """`observed_at` as every writer takes it: parse_observed_at, within the years 1900 to 2200."""
+    return _plausible(parse_observed_at(raw, zone))
+
+
 def parse_value(raw) -> Decimal:
     """A measurement value that fits its NUMERIC(20, 6) column, rounded to 6 places; ValueError with a
     message otherwise. The text is bounded before any Decimal arithmetic (pmflow.fields.bounded_decimal):
@@ -119,11 +125,11 @@ def clean_measurement_items(
 
     def instant(raw, zone):
         if not isinstance(raw, str):
-            return _plausible(parse_observed_at(raw, zone))
+            return parse_instant(raw, zone)
         mark = (raw, zone)
         if mark not in instants:
             try:
-                instants[mark] = _plausible(parse_observed_at(raw, zone))
+                instants[mark] = parse_instant(raw, zone)
             except ValueError as exc:
                 instants[mark] = exc
         if isinstance(instants[mark], ValueError):
@@ -285,16 +291,8 @@ def _stored_external_ids(pairs: list[tuple[int, str]]) -> dict[tuple[int, str], 
                 [value for pair in chunk for value in pair],
             )
             for kpi_id, external_id, at in cursor.fetchall():
-                stored[(kpi_id, external_id)] = _as_datetime(at)
+                stored[(kpi_id, external_id)] = as_datetime(at)
     return stored
-
-
-def _as_datetime(value) -> datetime:
-    """A timestamp as the ORM would give it: aware (SQLite's raw cursor gives text)."""
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    moment = datetime.fromisoformat(str(value))
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def measurement_correct(*, measurement_id: int, actor=None, observed_at=None, value=None) -> Measurement:
@@ -309,7 +307,7 @@ def measurement_correct(*, measurement_id: int, actor=None, observed_at=None, va
     zone = kpi.product.portfolio.zone
     changes = {}
     try:
-        new_at = _plausible(parse_observed_at(observed_at, zone)) if observed_at is not None else None
+        new_at = parse_instant(observed_at, zone) if observed_at is not None else None
     except ValueError as exc:
         raise InvalidInput(fields={"observed_at": str(exc)}) from None
     try:

@@ -238,3 +238,19 @@ def test_an_import_that_keeps_dying_is_failed_after_three_attempts(setup):
     ImportFile.objects.create(upload=upload, content=(HEADER + "Nova,revenue,2026-04-01,1,\n").encode())
     assert services.import_process(import_id=upload.id) == "failed"
     assert "attempts" in Import.objects.get(pk=upload.id).errors[0]["message"]
+
+
+def test_the_import_list_query_count_does_not_grow_with_imports(api_client, setup):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    api_client.force_authenticate(setup.pm)
+    counts = []
+    for n in (3, 30):
+        for i in range(n - Import.objects.count()):
+            Import.objects.create(portfolio=setup.portfolio, filename=f"{i}.csv", created_by=setup.pm)
+        api_client.get("/api/v1/imports/")  # the user's memberships, cached on it
+        with CaptureQueriesContext(connection) as queries:
+            assert len(api_client.get(f"/api/v1/imports/?portfolio={setup.portfolio.id}").json()["results"]) == n
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
