@@ -5,9 +5,11 @@ from kpis.api.urls import register as register_kpis
 from kpis.api.views import CombinedRollupsView, MeasurementBatchView
 from products.api.urls import register as register_products
 from products.api.urls import urlpatterns as product_urlpatterns
+from roadmap.api.urls import register as register_roadmap
 
 router = DefaultRouter()
 register_products(router)
+register_roadmap(router)
 register_kpis(router)
 
 urlpatterns = [

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "csp",
     "axes",
+    "django_htmx",
     "pmflow",
     "products",
     "roadmap",
@@ -87,6 +88,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",  # request.htmx: a board move answers with the board, not a page
     "axes.middleware.AxesMiddleware",  # last, as django-axes asks: turns a lockout on any sign-in form into a 429
 ]
 

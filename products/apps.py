@@ -9,6 +9,10 @@ class ProductsConfig(AppConfig):
         from pmflow.access import policies
         from products.models import (
             DomainEvent,
+            Feedback,
+            Goal,
+            Idea,
+            KeyResult,
             LifecycleRule,
             Membership,
             Portfolio,
@@ -24,6 +28,13 @@ class ProductsConfig(AppConfig):
         policies.register(Membership, portfolio="portfolio", write=admins)
         policies.register(ProductLine, portfolio="portfolio", write=managers)
         policies.register(Product, portfolio="portfolio", write=managers, actions={"transition": managers})
+        # Strategy records roadmap items link to; marketers write feedback (API-CONTRACT "Everywhere").
+        policies.register(Goal, portfolio="product__portfolio", write=managers)
+        policies.register(KeyResult, portfolio="goal__product__portfolio", write=managers)
+        policies.register(Idea, portfolio="product__portfolio", write=managers)
+        policies.register(
+            Feedback, portfolio="product__portfolio", write={Role.ADMIN, Role.PRODUCT_MANAGER, Role.MARKETER}
+        )
         policies.register(LifecycleRule, portfolio="portfolio", write=admins)
         # Written by services only (the ledger and the events): members read them, nobody writes them.
         policies.register(StageTransition, portfolio="product__portfolio", write=set())

@@ -228,3 +228,99 @@ class DomainEvent(models.Model):
     def action_label(self) -> str:
         """“product.stage_changed” → “Stage changed”: readable without a table of verbs."""
         return self.verb.rsplit(".", 1)[-1].replace("_", " ").capitalize()
+
+
+# --- strategy: what roadmap items serve and come from ----------------------------------------------------
+# The records the technical roadmap links to (API-CONTRACT "Strategic"). Their pages, API and rules
+# (idea decisions, demand, key-result progress from KPIs) arrive with the strategic work; the fields
+# here are the contract's, so nothing has to change shape then.
+
+
+class Goal(models.Model):
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="goals")
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    period_start = models.DateField()
+    period_end = models.DateField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-period_start", "title", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(period_end__gte=models.F("period_start")), name="goal_period_ordered")
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class KeyResult(models.Model):
+    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="key_results")
+    title = models.CharField(max_length=200)
+    start_value = models.DecimalField(max_digits=20, decimal_places=6, default=0)
+    target_value = models.DecimalField(max_digits=20, decimal_places=6)
+    manual_value = models.DecimalField(max_digits=20, decimal_places=6, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["goal_id", "title", "id"]
+
+    def __str__(self):
+        return self.title
+
+
+class Idea(models.Model):
+    class Status(models.TextChoices):
+        CONCEPT = "concept", "Concept"
+        EVALUATED = "evaluated", "Evaluated"
+        ACCEPTED = "accepted", "Accepted"
+        REJECTED = "rejected", "Rejected"
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="ideas")
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.CONCEPT)
+    decision_reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["concept", "evaluated", "accepted", "rejected"]), name="idea_status_known"
+            )
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class Feedback(models.Model):
+    class Source(models.TextChoices):
+        INTERVIEW = "interview", "Interview"
+        SURVEY = "survey", "Survey"
+        SUPPORT = "support", "Support"
+        SALES = "sales", "Sales"
+        BETA = "beta", "Beta"
+        REVIEW = "review", "Review"
+        OTHER = "other", "Other"
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="feedback")
+    source = models.CharField(max_length=20, choices=Source.choices, default=Source.OTHER)
+    customer = models.CharField(max_length=200, blank=True)
+    text = models.TextField()
+    importance = models.PositiveSmallIntegerField(default=3)
+    deal_value = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    received_on = models.DateField()
+    ideas = models.ManyToManyField(Idea, blank=True, related_name="feedback")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-received_on", "-id"]
+        verbose_name_plural = "feedback"
+        constraints = [
+            models.CheckConstraint(condition=Q(importance__gte=1, importance__lte=5), name="feedback_importance_1_5")
+        ]
+
+    def __str__(self):
+        return (self.customer + ": " if self.customer else "") + self.text[:60]

@@ -4,6 +4,7 @@ from django.utils import timezone
 
 from kpis.models import KPI, Measurement
 from products.models import LifecycleRule, Membership, Portfolio, Product, ProductLine, Role, Stage
+from roadmap.models import Release, RoadmapItem
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -114,3 +115,24 @@ class StageTransitionFactory(factory.django.DjangoModelFactory):
     at = factory.LazyFunction(timezone.now)
     actor = factory.SubFactory(UserFactory)
     reason = "Interviews done"
+
+
+class ReleaseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Release
+
+    product = factory.SubFactory(ProductFactory)
+    version = factory.Sequence(lambda n: f"1.{n}")
+
+
+class RoadmapItemFactory(factory.django.DjangoModelFactory):
+    """An item written directly (test setup: rank as given; real writes go through the services)."""
+
+    class Meta:
+        model = RoadmapItem
+
+    product = factory.SubFactory(ProductFactory)
+    kind = "feature"
+    title = factory.Sequence(lambda n: f"Item {n}")
+    horizon = "later"
+    rank = 0

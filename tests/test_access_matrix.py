@@ -13,6 +13,9 @@ A route without an entry fails `test_every_route_has_an_access_entry`: a new end
 say who may use it.
 """
 
+import importlib
+import pathlib
+import re
 from dataclasses import dataclass
 
 import pytest
@@ -23,6 +26,7 @@ from rest_framework.test import APIClient
 
 from kpis.models import Import, Measurement
 from products.models import DomainEvent, Membership, Role
+from roadmap.models import RoadmapDependency
 from tests.factories import (
     KPIFactory,
     LifecycleRuleFactory,
@@ -31,6 +35,8 @@ from tests.factories import (
     PortfolioFactory,
     ProductFactory,
     ProductLineFactory,
+    ReleaseFactory,
+    RoadmapItemFactory,
     UserFactory,
 )
 
@@ -41,7 +47,16 @@ MANAGERS = frozenset({Role.ADMIN, Role.PRODUCT_MANAGER})
 MEMBERS = frozenset(Role.values)
 ROLES = [*Role.values, "outsider", "anonymous"]
 # Names only the guarded portfolio uses: none may reach an outsider.
-SECRET_NAMES = ["Zephyr Holdings", "Quasar Line", "Nebula Tracker", "Orbit revenue", "Comet rule"]
+SECRET_NAMES = [
+    "Zephyr Holdings",
+    "Quasar Line",
+    "Nebula Tracker",
+    "Orbit revenue",
+    "Comet rule",
+    "Meteor initiative",
+    "Pulsar feature",
+    "Aurora release",
+]
 
 
 @dataclass(frozen=True)
@@ -303,6 +318,12 @@ ENDPOINTS: dict[str, list[Op]] = {
 }
 
 
+# Each area's entries live beside its tests (tests/roadmap/access_*.py: an ENDPOINTS dict each).
+for _module in sorted(pathlib.Path(__file__).parent.glob("*/access_*.py")):
+    _name = f"tests.{_module.parent.name}.{_module.stem}"
+    ENDPOINTS.update(importlib.import_module(_name).ENDPOINTS)
+
+
 def _routes(resolver=None, prefix=""):
     for entry in (resolver or get_resolver()).url_patterns:
         if isinstance(entry, URLResolver):
@@ -338,6 +359,18 @@ def house():
     measurement = MeasurementFactory(kpi=kpi, value=5)
     rule = LifecycleRuleFactory(portfolio=portfolio, name="Comet rule")
     upload = Import.objects.create(portfolio=portfolio, filename="Orbit revenue.csv", status="done", total=1)
+    release = ReleaseFactory(product=product, version="9.9", name="Aurora release")
+    initiative = RoadmapItemFactory(product=product, kind="initiative", title="Meteor initiative", horizon="next")
+    feature = RoadmapItemFactory(
+        product=product,
+        kind="feature",
+        title="Pulsar feature",
+        parent=initiative,
+        horizon="next",
+        rank=1,
+        release=release,
+    )
+    dependency = RoadmapDependency.objects.create(item=feature, depends_on=initiative, kind="relates")
     users = {}
     for role in Role.values:
         users[role] = UserFactory()
@@ -354,6 +387,10 @@ def house():
         "member": Membership.objects.get(user=users[Role.VIEWER]).id,
         "m": measurement.id,
         "import": upload.id,
+        "release": release.id,
+        "item": feature.id,
+        "initiative": initiative.id,
+        "dependency": dependency.id,
     }
     return users, ids
 
@@ -362,7 +399,8 @@ def _fill(value, ids):
     if isinstance(value, tuple):  # a file to upload
         return SimpleUploadedFile(value[0], value[1], "text/csv")
     if isinstance(value, str):
-        return int(value.format(**ids)) if value in ("{portfolio}", "{product}") else value.format(**ids)
+        whole = re.fullmatch(r"\{(\w+)\}", value)
+        return int(ids[whole.group(1)]) if whole and whole.group(1) in ids else value.format(**ids)
     if isinstance(value, dict):
         return {_fill(k, ids): _fill(v, ids) for k, v in value.items()}
     if isinstance(value, list):

@@ -1,0 +1,267 @@
+from django.http import StreamingHttpResponse
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import filters as drf_filters
+from rest_framework import mixins, permissions, viewsets
+from rest_framework.decorators import action
+from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
+from rest_framework.response import Response
+from rest_framework_csv.renderers import CSVRenderer
+
+from pmflow.access import require, roles_by_portfolio
+from pmflow.api import PortfolioScopedViewSet, representation_etag
+from pmflow.openapi import enum_parameter
+from products.selectors import portfolio_for_user, portfolio_list_for_user
+from roadmap import exports, services
+from roadmap.api import filters
+from roadmap.api.serializers import (
+    DependencySerializer,
+    MoveInput,
+    OpenItems,
+    ReleaseSerializer,
+    RoadmapItemSerializer,
+    ScoringWeightsSerializer,
+    ShipInput,
+)
+from roadmap.models import Release, RoadmapDependency, RoadmapItem, ScoringWeights
+from roadmap.scoring import SCORES, score_ordering
+from roadmap.selectors import (
+    dependency_for_user,
+    dependency_list_for_user,
+    release_for_user,
+    release_list_for_user,
+    roadmap_item_for_user,
+    roadmap_item_list_for_user,
+    roadmap_items,
+)
+
+
+class RoadmapCSVRenderer(CSVRenderer):
+    """Lets content negotiation accept `?format=csv`; the list streams the CSV itself."""
+
+
+class ScoreOrdering(drf_filters.OrderingFilter):
+    """`?ordering=` where items without a score sort last in either direction."""
+
+    def filter_queryset(self, request, queryset, view):
+        ordering = self.get_ordering(request, queryset, view)
+        if not ordering:
+            return queryset
+        terms = []
+        for term in ordering:
+            name = term.lstrip("-")
+            terms.append(score_ordering(name, descending=term.startswith("-")) if name in SCORES else term)
+        return queryset.order_by(*terms, "id")
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            enum_parameter("kind", "RoadmapItemKindEnum"),
+            enum_parameter("status", "RoadmapItemStatusEnum"),
+            enum_parameter("horizon", "HorizonEnum"),
+            enum_parameter("moscow", "MoscowEnum"),
+            OpenApiParameter("format", str, enum=["json", "csv"], description="`csv`: every matching item, no pages."),
+        ],
+    )
+)
+class RoadmapItemViewSet(PortfolioScopedViewSet):
+    """Roadmap items (initiative > feature > requirement) with their scores, computed on every read."""
+
+    serializer_class = RoadmapItemSerializer
+    filterset_class = filters.RoadmapItemFilter
+    search_fields = ["title", "description", "regulation"]
+    ordering_fields = ["rank", "title", "created_at", "updated_at", "start_date", "end_date", "id", *SCORES]
+    ordering = ["product_id", "horizon", "rank", "id"]
+    renderer_classes = [JSONRenderer, BrowsableAPIRenderer, RoadmapCSVRenderer]
+    filter_backends = [DjangoFilterBackend, ScoreOrdering, drf_filters.SearchFilter]
+
+    def get_queryset(self):
+        return roadmap_item_list_for_user(self.request.user)
+
+    def get_object(self):
+        return roadmap_item_for_user(
+            self.request.user, self.kwargs["pk"], write=self.request.method not in permissions.SAFE_METHODS
+        )
+
+    def list(self, request, *args, **kwargs):
+        if request.accepted_renderer.format == "csv":
+            items = self.filter_queryset(self.get_queryset())
+            response = StreamingHttpResponse(
+                exports.csv_lines(items.iterator(chunk_size=500)), content_type="text/csv; charset=utf-8"
+            )
+            response["Content-Disposition"] = 'attachment; filename="roadmap.csv"'
+            return response
+        return super().list(request, *args, **kwargs)
+
+    def _fields(self, data: dict, product) -> dict:
+        fields = {k: v for k, v in data.items() if k in services.ITEM_FIELDS or k in ("ideas", "feedback")}
+        if "owner" in fields:
+            fields["owner"] = services.owner_by_username(portfolio_id=product.portfolio_id, username=fields["owner"])
+        return fields
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        product = data.pop("product")
+        require(self.request.user, RoadmapItem, product.portfolio_id)
+        item = services.roadmap_item_create(product=product, actor=self.request.user, **self._fields(data, product))
+        serializer.instance = roadmap_items().get(pk=item.pk)
+
+    def perform_update(self, serializer):
+        data = dict(serializer.validated_data)
+        data.pop("product", None)
+        item = serializer.instance
+        services.roadmap_item_update(item_id=item.id, actor=self.request.user, **self._fields(data, item.product))
+
+    def perform_destroy(self, instance):
+        services.roadmap_item_delete(item_id=instance.id, actor=self.request.user)
+
+    @extend_schema(request=MoveInput, responses={200: RoadmapItemSerializer})
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def move(self, request, pk=None):
+        """Put the item at `position` (0-based, after the move) of the `horizon` column of its product;
+        the ranks of both columns stay 0…n−1, also under concurrent moves."""
+        item = roadmap_item_for_user(request.user, pk, action="move")
+        body = MoveInput(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.roadmap_item_move(item_id=item.id, actor=request.user, **body.validated_data)
+        data = RoadmapItemSerializer(roadmap_item_for_user(request.user, pk), context={"request": request}).data
+        return Response(data, headers={"ETag": representation_etag(data)})
+
+
+@extend_schema_view(list=extend_schema(parameters=[enum_parameter("status", "ReleaseStatusEnum")]))
+class ReleaseViewSet(PortfolioScopedViewSet):
+    """Releases of a product: version, target date, the items in it and how many are done."""
+
+    serializer_class = ReleaseSerializer
+    filterset_class = filters.ReleaseFilter
+    search_fields = ["version", "name", "description"]
+    ordering_fields = ["target_date", "version", "shipped_at", "created_at", "id"]
+
+    def get_queryset(self):
+        return release_list_for_user(self.request.user)
+
+    def get_object(self):
+        return release_for_user(
+            self.request.user, self.kwargs["pk"], write=self.request.method not in permissions.SAFE_METHODS
+        )
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        product = data.pop("product")
+        require(self.request.user, Release, product.portfolio_id)
+        release = services.release_create(product=product, actor=self.request.user, **data)
+        serializer.instance = release_for_user(self.request.user, release.pk)
+
+    def perform_update(self, serializer):
+        data = {k: v for k, v in serializer.validated_data.items() if k in services.RELEASE_FIELDS}
+        services.release_update(release_id=serializer.instance.id, actor=self.request.user, **data)
+
+    def perform_destroy(self, instance):
+        services.release_delete(release_id=instance.id, actor=self.request.user)
+
+    @extend_schema(
+        request=ShipInput,
+        responses={
+            200: ReleaseSerializer,
+            409: OpenApiResponse(
+                OpenItems,
+                description="Items in it are neither done nor dropped (`open_items`), or it has already shipped.",
+            ),
+        },
+    )
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def ship(self, request, pk=None):
+        """Mark the release shipped. With open items it is a 409 listing them, unless `override` with a
+        `reason` (kept with the release)."""
+        release = release_for_user(request.user, pk, action="ship")
+        body = ShipInput(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.release_ship(release_id=release.id, actor=request.user, **body.validated_data)
+        data = ReleaseSerializer(release_for_user(request.user, pk), context={"request": request}).data
+        return Response(data, headers={"ETag": representation_etag(data)})
+
+
+@extend_schema_view(list=extend_schema(parameters=[enum_parameter("kind", "RoadmapDependencyKindEnum")]))
+class RoadmapDependencyViewSet(PortfolioScopedViewSet):
+    """`item` depends on `depends_on`. A `blocks` edge that would close a cycle is a 400 naming it
+    (`cycle`: the ids in order, first = last). To change an edge's kind, delete it and add another."""
+
+    serializer_class = DependencySerializer
+    filterset_class = filters.DependencyFilter
+    ordering_fields = ["id", "created_at"]
+    http_method_names = ["get", "post", "delete", "head", "options"]
+
+    def get_queryset(self):
+        return dependency_list_for_user(self.request.user)
+
+    def get_object(self):
+        return dependency_for_user(
+            self.request.user, self.kwargs["pk"], write=self.request.method not in permissions.SAFE_METHODS
+        )
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        require(self.request.user, RoadmapDependency, data["item"].product.portfolio_id)
+        dependency = services.dependency_create(
+            item=data["item"], depends_on=data["depends_on"], kind=data.get("kind", "blocks"), actor=self.request.user
+        )
+        serializer.instance = dependency
+
+    def perform_destroy(self, instance):
+        services.dependency_delete(dependency_id=instance.id, actor=self.request.user)
+
+
+PORTFOLIO_PK = OpenApiParameter("pk", OpenApiTypes.INT, OpenApiParameter.PATH, description="The portfolio's id.")
+
+
+class ScoringWeightsViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet
+):
+    """Each portfolio's weights for the weighted score (by portfolio id); admins change them.
+
+    weighted_score = Σ weight × input ÷ Σ |weight| over the inputs with a non-zero weight; a negative
+    weight counts against an item (effort). Until an admin sets them, a portfolio has the defaults."""
+
+    serializer_class = ScoringWeightsSerializer
+    pagination_class = None
+    filter_backends = []
+    lookup_url_kwarg = "pk"
+
+    def get_queryset(self):
+        return ScoringWeights.objects.filter(portfolio__in=list(roles_by_portfolio(self.request.user)))
+
+    def _weights(self, portfolio):
+        return services.scoring_weights_of(portfolio)
+
+    def list(self, request, *args, **kwargs):
+        portfolios = portfolio_list_for_user(request.user)
+        rows = [self._weights(portfolio) for portfolio in portfolios]
+        return Response(self.get_serializer(rows, many=True).data)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("pk", OpenApiTypes.INT, OpenApiParameter.PATH, description="The portfolio's id.")]
+    )
+    def retrieve(self, request, pk=None):
+        portfolio = portfolio_for_user(request.user, pk)
+        data = self.get_serializer(self._weights(portfolio)).data
+        return Response(data, headers={"ETag": representation_etag(data)})
+
+    @extend_schema(
+        parameters=[OpenApiParameter("pk", OpenApiTypes.INT, OpenApiParameter.PATH, description="The portfolio's id.")]
+    )
+    def update(self, request, pk=None, partial=False):
+        portfolio = portfolio_for_user(request.user, pk)
+        require(request.user, ScoringWeights, portfolio.id)
+        serializer = self.get_serializer(self._weights(portfolio), data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        services.scoring_weights_save(portfolio=portfolio, actor=request.user, **serializer.validated_data)
+        data = self.get_serializer(self._weights(portfolio)).data
+        return Response(data, headers={"ETag": representation_etag(data)})
+
+    @extend_schema(
+        parameters=[OpenApiParameter("pk", OpenApiTypes.INT, OpenApiParameter.PATH, description="The portfolio's id.")]
+    )
+    def partial_update(self, request, pk=None):
+        return self.update(request, pk, partial=True)

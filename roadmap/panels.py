@@ -1,0 +1,1 @@
+"""Roadmap pieces of the products pages (registered into products.pages slots)."""
