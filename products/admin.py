@@ -4,6 +4,10 @@ from pmflow.service_admin import ServiceAdmin
 from products import services
 from products.models import (
     DomainEvent,
+    Feedback,
+    Goal,
+    Idea,
+    KeyResult,
     LifecycleRule,
     Membership,
     Portfolio,
@@ -159,3 +163,30 @@ class LifecycleRuleAdmin(ServiceAdmin):
 
     def service_delete(self, request, obj):
         services.lifecycle_rule_delete(rule_id=obj.pk, actor=request.user)
+
+
+# The strategy records roadmap items link to: plain records until their services arrive (issue 11).
+@admin.register(Goal)
+class GoalAdmin(admin.ModelAdmin):
+    list_display = ["title", "product", "period_start", "period_end"]
+    search_fields = ["title"]
+
+
+@admin.register(KeyResult)
+class KeyResultAdmin(admin.ModelAdmin):
+    list_display = ["title", "goal", "start_value", "target_value", "manual_value"]
+    search_fields = ["title", "goal__title"]
+
+
+@admin.register(Idea)
+class IdeaAdmin(admin.ModelAdmin):
+    list_display = ["title", "product", "status", "created_at"]
+    list_filter = ["status"]
+    search_fields = ["title", "description"]
+
+
+@admin.register(Feedback)
+class FeedbackAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "product", "source", "importance", "received_on"]
+    list_filter = ["source", "importance"]
+    search_fields = ["text", "customer"]
