@@ -1,5 +1,7 @@
 """Dependencies between roadmap items, and the portfolio's scoring weights."""
 
+from decimal import Decimal
+
 from django.db import transaction
 
 from pmflow.errors import InvalidInput, NotFound
@@ -86,7 +88,10 @@ def scoring_weights_save(*, portfolio: Portfolio, actor=None, **weights) -> Scor
         raise InvalidInput(fields=errors)
     with transaction.atomic():
         Portfolio.objects.select_for_update().filter(pk=portfolio.pk).first()
-        row, _ = ScoringWeights.objects.get_or_create(portfolio=portfolio)
+        row, created = ScoringWeights.objects.get_or_create(portfolio=portfolio)
+        if created:
+            row.refresh_from_db()  # the stored decimals, not the fields' int defaults: one form in the history
+        weights = {name: Decimal(str(value)) for name, value in weights.items()}
         events.save_changes(row, weights, portfolio_id=portfolio.pk, actor=actor, verb="scoring_weights.updated")
     return row
 

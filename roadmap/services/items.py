@@ -66,6 +66,10 @@ def _number(fields: dict, name: str, errors: dict, *, low, high, above: bool = F
         errors[name] = f"From {low} to {high:,}." if not above else f"More than {low}, at most {high:,}."
 
 
+def _a(kind: str) -> str:
+    return f"{'an' if kind[0] in 'aeiou' else 'a'} {kind}"
+
+
 def item_clean(*, product: Product, fields: dict, item: RoadmapItem | None = None) -> dict:
     """Check an item's fields against each other and against the rows they name; the one place for
     the item's rules (pages, API and demo data call it through the services). Raises InvalidInput
@@ -106,11 +110,18 @@ def item_clean(*, product: Product, fields: dict, item: RoadmapItem | None = Non
             elif item is not None and parent.pk == item.pk:
                 errors["parent"] = "An item cannot be its own parent."
             elif kind in KIND_ORDER and KIND_ORDER[parent.kind] >= KIND_ORDER[kind]:
-                article = "An" if kind[0] in "aeiou" else "A"
-                errors["parent"] = (
-                    f"{article} {kind}'s parent is of a higher kind (initiative > feature > requirement), "
-                    f"not a {parent.kind}."
-                )
+                if "parent" in fields:
+                    errors["parent"] = (
+                        "An initiative has no parent (it is the highest kind)."
+                        if kind == RoadmapItem.Kind.INITIATIVE
+                        else f"{_a(kind).capitalize()}'s parent is of a higher kind (initiative > feature > "
+                        f"requirement), not {_a(parent.kind)}."
+                    )
+                else:  # a kind change under a parent: refused on the field that was sent
+                    errors["kind"] = (
+                        f"Its parent “{parent}” is {_a(parent.kind)}: the item's kind must be lower "
+                        "(initiative > feature > requirement)."
+                    )
         if item is not None and "kind" in fields and kind in KIND_ORDER:
             lower = [c for c in item.children.all() if KIND_ORDER[c.kind] <= KIND_ORDER[kind]]
             if lower:
@@ -174,8 +185,12 @@ def _column(product_id: int, horizon: str) -> list[int]:
 
 def _renumber(ids: list[int], horizon: str) -> None:
     """Write ranks 0…n−1 in the order of `ids`, touching only the rows whose rank or horizon differs."""
-    current = dict(RoadmapItem.objects.filter(pk__in=ids).values_list("id", "rank"))
-    changed = [RoadmapItem(pk=pk, rank=rank, horizon=horizon) for rank, pk in enumerate(ids) if current.get(pk) != rank]
+    current = {pk: (h, r) for pk, h, r in RoadmapItem.objects.filter(pk__in=ids).values_list("id", "horizon", "rank")}
+    changed = [
+        RoadmapItem(pk=pk, rank=rank, horizon=horizon)
+        for rank, pk in enumerate(ids)
+        if current.get(pk) != (horizon, rank)  # an item moved to another column at the same rank changes too
+    ]
     if changed:
         RoadmapItem.objects.bulk_update(changed, ["rank", "horizon"])
 
