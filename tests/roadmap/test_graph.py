@@ -136,9 +136,9 @@ def test_random_dags_report_a_real_cycle_for_a_backward_edge():
 
 
 def test_1000_items_and_3000_edges_finish_quickly():
-    edges = random_dag(1000, 3, seed=9)
+    edges = random_dag(1000, 2, seed=9)
     edges += [(n + 1, n) for n in range(999)]  # a chain through all of them: 999 reaches 0
-    assert len(edges) > 3000
+    assert 2900 < len(edges) < 3100
 
     started = time.perf_counter()
     cycle = cycle_through(edges, 0, 999)  # the whole graph is searched before 0 is reached
