@@ -1,1 +1,48 @@
-"""Roadmap pieces of the products pages (registered into products.pages slots)."""
+"""Roadmap pieces of the products pages (registered into products.pages slots).
+
+The product page's roadmap panel sits at order 15, above the KPI charts (20): it is a few lines high
+and says what is being built next, while the KPI panel grows with every KPI's chart and table; below
+them it would be out of sight on most products.
+"""
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from pmflow import access
+from products.pages import Fragment, register_fragment
+from roadmap.models import Release, RoadmapItem
+from roadmap.release_views import FINISHED, mark
+from roadmap.selectors import releases
+
+
+def roadmap_glance(product, request) -> dict:
+    """Open items per horizon, the next planned release and the last shipped one: four queries."""
+    counts = (
+        RoadmapItem.objects.filter(product=product)
+        .exclude(status__in=FINISHED)
+        .aggregate(**{h: Count("id", filter=Q(horizon=h)) for h in RoadmapItem.Horizon.values})
+    )
+    of_product = Release.objects.filter(product=product)
+    next_release = releases(of_product.filter(status=Release.Status.PLANNED)).first()
+    last_shipped = releases(of_product.filter(status=Release.Status.SHIPPED)).order_by("-shipped_at", "-id").first()
+    planned_count = of_product.filter(status=Release.Status.PLANNED).count()
+    today = timezone.localdate(timezone=product.portfolio.zone)
+    for release in (next_release, last_shipped):
+        if release is not None:
+            mark(release, today)
+    return {
+        "horizons": [
+            {"value": value, "label": label, "count": counts[value]} for value, label in RoadmapItem.Horizon.choices
+        ],
+        "open_total": sum(counts.values()),
+        "next_release": next_release,
+        "more_planned": max(planned_count - 1, 0),
+        "last_shipped": last_shipped,
+        "can_plan": access.can(request.user, Release, product.portfolio_id),
+    }
+
+
+register_fragment(
+    "product.panels",
+    Fragment(key="roadmap", template="roadmap/_product_panel.html", context=roadmap_glance, order=15),
+)
