@@ -12,6 +12,7 @@ from rest_framework_csv.renderers import CSVRenderer
 from pmflow.access import require, roles_by_portfolio
 from pmflow.api import PortfolioScopedViewSet, representation_etag
 from pmflow.openapi import enum_parameter
+from products.models import Product
 from products.selectors import portfolio_for_user, portfolio_list_for_user
 from roadmap import exports, services
 from roadmap.api import filters
@@ -84,6 +85,14 @@ class RoadmapItemViewSet(PortfolioScopedViewSet):
         return roadmap_item_for_user(
             self.request.user, self.kwargs["pk"], write=self.request.method not in permissions.SAFE_METHODS
         )
+
+    def locked_object(self):
+        # Lock order: the product before its items. The base class locks the item for the If-Match
+        # check and the service then locks the product, while a move holds the product and rewrites
+        # the column's ranks: each waited for the other (PostgreSQL killed one, a 503).
+        instance = self.get_object()
+        list(Product.objects.select_for_update().filter(pk=instance.product_id).values_list("pk"))
+        return super().locked_object()
 
     def list(self, request, *args, **kwargs):
         if request.accepted_renderer.format == "csv":
