@@ -12,6 +12,7 @@ from django.utils import timezone
 from kpis.services import import_create, kpi_save, measurements_ingest
 from products import services
 from products.models import Portfolio, Role, Stage
+from roadmap.demo import seed_roadmap
 
 PORTFOLIO = "Acme Software"
 BILLING_DAYS = 7  # the latest days of revenue arrive by CSV import
@@ -95,8 +96,22 @@ class Command(BaseCommand):
             self.stdout.write("Demo data already loaded.")
         else:
             self._load(user, viewer, days)
+        self._roadmap(user)
         # Every run prints the login, whether it loaded the data or found it (scripts/run starts with this).
         self.stdout.write(self.style.SUCCESS(self._login_line(user, viewer, password, url)))
+
+    def _roadmap(self, user):
+        """The roadmap comes after the rest, and on every run: a demo loaded before it existed gets one
+        too (seed_roadmap writes nothing once the portfolio has a roadmap). Its shipped releases fire
+        release.shipped; the demo's rules are KPI thresholds, so no product moves for them."""
+        portfolio = Portfolio.objects.filter(name=PORTFOLIO).order_by("id").first()
+        today = timezone.now().astimezone(portfolio.zone).date()
+        counts = seed_roadmap(portfolio=portfolio, actor=user, today=today)
+        if counts:
+            self.stdout.write(
+                f"Loaded a roadmap of {counts['items']} items, {counts['releases']} releases and "
+                f"{counts['dependencies']} dependencies."
+            )
 
     @staticmethod
     def _login_line(user, viewer, password, url):
