@@ -172,7 +172,7 @@ class MoveInput(serializers.Serializer):
     )
 
 
-class DependencySerializer(StrictStrings, serializers.ModelSerializer):
+class RoadmapDependencySerializer(StrictStrings, serializers.ModelSerializer):
     item = ScopedPrimaryKeyField(_scoped(RoadmapItem, "product"))
     depends_on = ScopedPrimaryKeyField(_scoped(RoadmapItem, "product"))
 

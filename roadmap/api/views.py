@@ -17,10 +17,10 @@ from products.selectors import portfolio_for_user, portfolio_list_for_user
 from roadmap import exports, services
 from roadmap.api import filters
 from roadmap.api.serializers import (
-    DependencySerializer,
     MoveInput,
     OpenItems,
     ReleaseSerializer,
+    RoadmapDependencySerializer,
     RoadmapItemSerializer,
     ScoringWeightsSerializer,
     ShipInput,
@@ -197,7 +197,7 @@ class RoadmapDependencyViewSet(PortfolioScopedViewSet):
     """`item` depends on `depends_on`. A `blocks` edge that would close a cycle is a 400 naming it
     (`cycle`: the ids in order, first = last). To change an edge's kind, delete it and add another."""
 
-    serializer_class = DependencySerializer
+    serializer_class = RoadmapDependencySerializer
     filterset_class = filters.DependencyFilter
     ordering_fields = ["id", "created_at"]
     http_method_names = ["get", "post", "delete", "head", "options"]
@@ -222,7 +222,8 @@ class RoadmapDependencyViewSet(PortfolioScopedViewSet):
         services.dependency_delete(dependency_id=instance.id, actor=self.request.user)
 
 
-PORTFOLIO_PK = OpenApiParameter("pk", OpenApiTypes.INT, OpenApiParameter.PATH, description="The portfolio's id.")
+# The path says {id} (drf-spectacular names a pk path variable `id`): it is the portfolio's id, not the row's.
+PORTFOLIO_PK = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The portfolio's id.")
 
 
 class ScoringWeightsViewSet(
@@ -249,17 +250,13 @@ class ScoringWeightsViewSet(
         rows = [self._weights(portfolio) for portfolio in portfolios]
         return Response(self.get_serializer(rows, many=True).data)
 
-    @extend_schema(
-        parameters=[OpenApiParameter("pk", OpenApiTypes.INT, OpenApiParameter.PATH, description="The portfolio's id.")]
-    )
+    @extend_schema(parameters=[PORTFOLIO_PK])
     def retrieve(self, request, pk=None):
         portfolio = portfolio_for_user(request.user, pk)
         data = self.get_serializer(self._weights(portfolio)).data
         return Response(data, headers={"ETag": representation_etag(data)})
 
-    @extend_schema(
-        parameters=[OpenApiParameter("pk", OpenApiTypes.INT, OpenApiParameter.PATH, description="The portfolio's id.")]
-    )
+    @extend_schema(parameters=[PORTFOLIO_PK])
     def update(self, request, pk=None, partial=False):
         portfolio = portfolio_for_user(request.user, pk)
         require(request.user, ScoringWeights, portfolio.id)
@@ -269,8 +266,6 @@ class ScoringWeightsViewSet(
         data = self.get_serializer(self._weights(portfolio)).data
         return Response(data, headers={"ETag": representation_etag(data)})
 
-    @extend_schema(
-        parameters=[OpenApiParameter("pk", OpenApiTypes.INT, OpenApiParameter.PATH, description="The portfolio's id.")]
-    )
+    @extend_schema(parameters=[PORTFOLIO_PK])
     def partial_update(self, request, pk=None):
         return self.update(request, pk, partial=True)
