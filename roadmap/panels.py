@@ -5,7 +5,7 @@ and says what is being built next, while the KPI panel grows with every KPI's ch
 them it would be out of sight on most products.
 """
 
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q, Subquery
 from django.utils import timezone
 
 from pmflow import access
@@ -16,27 +16,36 @@ from roadmap.selectors import releases
 
 
 def roadmap_glance(product, request) -> dict:
-    """Open items per horizon, the next planned release and the last shipped one: four queries."""
+    """Open items per horizon (one query), the next planned release and the last shipped one with the
+    number planned (one query, whatever the product's history)."""
     counts = (
         RoadmapItem.objects.filter(product=product)
         .exclude(status__in=FINISHED)
         .aggregate(**{h: Count("id", filter=Q(horizon=h)) for h in RoadmapItem.Horizon.values})
     )
     of_product = Release.objects.filter(product=product)
-    next_release = releases(of_product.filter(status=Release.Status.PLANNED)).first()
-    last_shipped = releases(of_product.filter(status=Release.Status.SHIPPED)).order_by("-shipped_at", "-id").first()
-    planned_count = of_product.filter(status=Release.Status.PLANNED).count()
+    planned = of_product.filter(status=Release.Status.PLANNED)
+    next_id = planned.order_by(F("target_date").asc(nulls_last=True), "version", "id").values("id")[:1]
+    last_id = of_product.filter(status=Release.Status.SHIPPED).order_by("-shipped_at", "-id").values("id")[:1]
+    planned_count = planned.order_by().values("product_id").annotate(n=Count("id")).values("n")
+    shown = releases(Release.objects.filter(Q(pk=Subquery(next_id)) | Q(pk=Subquery(last_id)))).annotate(
+        planned_count=Subquery(planned_count)
+    )
+    next_release = last_shipped = None
     today = timezone.localdate(timezone=product.portfolio.zone)
-    for release in (next_release, last_shipped):
-        if release is not None:
-            mark(release, today)
+    for release in shown:
+        mark(release, today)
+        if release.status == Release.Status.PLANNED:
+            next_release = release
+        else:
+            last_shipped = release
     return {
         "horizons": [
             {"value": value, "label": label, "count": counts[value]} for value, label in RoadmapItem.Horizon.choices
         ],
         "open_total": sum(counts.values()),
         "next_release": next_release,
-        "more_planned": max(planned_count - 1, 0),
+        "more_planned": max((next_release.planned_count or 1) - 1, 0) if next_release else 0,
         "last_shipped": last_shipped,
         "can_plan": access.can(request.user, Release, product.portfolio_id),
     }

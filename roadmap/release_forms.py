@@ -2,6 +2,8 @@
 (a taken version, a reason for an override, a weight's range) are the services' and come back as
 field errors through pmflow.forms.save_with."""
 
+from decimal import Decimal
+
 from django import forms
 
 from pmflow.forms import BoundedDecimalField
@@ -35,9 +37,9 @@ class ReleaseForm(forms.Form):
 
 
 class ShipForm(forms.Form):
-    """Ship now; with `override`, ship although items are open, and say why (the service insists)."""
+    """Ship anyway: why it ships with open items. The page asks for it; the service is what insists
+    (roadmap.services.release_ship, the API's rule too), so the field itself accepts anything."""
 
-    override = forms.BooleanField(required=False, widget=forms.HiddenInput)
     reason = forms.CharField(
         required=False,
         label="Why ship with open items?",
@@ -121,4 +123,9 @@ class ScoringWeightsForm(forms.Form):
 
     @staticmethod
     def initial_for(weights) -> dict:
-        return {name: getattr(weights, name) for name in WEIGHT_INPUTS}
+        """As people write them: 3 and −1.5, not 3.00 and −1.50."""
+        return {name: weight_text(getattr(weights, name)) for name in WEIGHT_INPUTS}
+
+
+def weight_text(value) -> str:
+    return format(Decimal(value).normalize(), "f")

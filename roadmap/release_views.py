@@ -4,6 +4,8 @@ Every write goes through roadmap.services; a refusal (a taken version, open item
 a reason, a weight out of range) comes back on the page with its status, never as a 500.
 """
 
+import datetime
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Case, Count, DateField, F, When
@@ -18,7 +20,14 @@ from products.pages import page, portfolio_context
 from products.selectors import object_history, portfolio_for_user, product_for_user
 from roadmap import services
 from roadmap.models import WEIGHT_INPUTS, Release, RoadmapItem, ScoringWeights
-from roadmap.release_forms import ProductPick, ReleaseFilter, ReleaseForm, ScoringWeightsForm, ShipForm
+from roadmap.release_forms import (
+    ProductPick,
+    ReleaseFilter,
+    ReleaseForm,
+    ScoringWeightsForm,
+    ShipForm,
+    weight_text,
+)
 from roadmap.scoring import score_ordering, with_scores
 from roadmap.selectors import HORIZON_ORDER, release_for_user, releases, roadmap_items
 
@@ -43,6 +52,26 @@ def mark(release, today) -> None:
     release.overdue = bool(
         release.status == Release.Status.PLANNED and release.target_date and release.target_date < today
     )
+
+
+def _local_times(history, zone) -> list:
+    """History rows with recorded instants ("2026-11-30T09:43:54.879871+00:00") as the portfolio's
+    local minute, as the rest of the page shows times."""
+    for event in history:
+        event.readable = [(label, *(_local_time(v, zone) for v in pair)) for label, *pair in event.readable]
+    return history
+
+
+def _local_time(value: str, zone) -> str:
+    if not (isinstance(value, str) and len(value) > 19 and value[10:11] == "T"):
+        return value
+    try:
+        instant = datetime.datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if instant.tzinfo is None:
+        return value
+    return f"{instant.astimezone(zone):%Y-%m-%d %H:%M}"
 
 
 def _list_url(portfolio_id: int, product_id: int | None = None) -> str:
@@ -134,9 +163,9 @@ def _release_page(request, release, *, ship_form=None, refused=None, status=200)
         dropped_count=sum(1 for i in items if i.status == RoadmapItem.Status.DROPPED),
         can_write=access.can(request.user, Release, portfolio.id),
         can_ship=can_ship,
-        ship_form=ship_form or ShipForm(initial={"override": bool(open_items)}),
+        ship_form=ship_form or ShipForm(),
         refused=refused,
-        history=object_history("release", release.id, limit=20),
+        history=_local_times(object_history("release", release.id, limit=20), portfolio.zone),
     )
     return render(request, "roadmap/release_page.html", context, status=status)
 
@@ -152,20 +181,20 @@ def release_ship(request, release_id: int):
     if request.method != "POST":
         return redirect(reverse("release-page", args=[release.id]) + "#ship")
     form = ShipForm(request.POST)
-    form.is_valid()  # both fields are optional: the service judges the pair
-    data = getattr(form, "cleaned_data", {})
+    form.is_valid()  # nothing to refuse here: the service judges override and reason (the API's rule too)
+    reason = form.cleaned_data.get("reason", "")
     try:
         shipped = services.release_ship(
             release_id=release.id,
             actor=request.user,
-            override=bool(data.get("override")),
-            reason=data.get("reason") or "",
+            override=request.POST.get("override", "").lower() in ("true", "on", "1"),
+            reason=reason,
         )
     except services.ReleaseAlreadyShipped as exc:
         messages.info(request, f"Nothing to do: {exc.message}")
         return redirect("release-page", release_id=release.id)
     except services.ReleaseHasOpenItems as exc:
-        retry = ShipForm(initial={"override": True})
+        retry = ShipForm(initial={"reason": reason})
         return _release_page(request, release, ship_form=retry, refused=exc.details.get("open_items", []), status=409)
     except DomainError as exc:
         add_domain_error(form, exc)
@@ -309,7 +338,7 @@ def scoring_weights(request, portfolio_id: int):
         tab="scoring",
         form=form,
         can_edit=can_edit,
-        weights=[(form[name], getattr(weights, name)) for name in WEIGHT_INPUTS],
+        weights=[(form[name], weight_text(getattr(weights, name))) for name in WEIGHT_INPUTS],
         top=top,
         open_total=counts["total"],
         unscored=counts["total"] - counts["scored"],

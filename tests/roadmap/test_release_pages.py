@@ -426,3 +426,20 @@ def test_weights_page_of_another_portfolio_is_404(client, portfolio):
     other = PortfolioFactory()
     assert client.get(f"/portfolios/{other.id}/scoring/").status_code == 404
     assert client.post(f"/portfolios/{other.id}/scoring/", {"value": "1"}).status_code == 404
+
+
+def test_history_shows_the_ship_time_in_the_portfolio_zone(client, portfolio, product, pm):
+    release = ReleaseFactory(product=product, version="2.0")
+    client.post(f"/releases/{release.id}/ship/")
+    release.refresh_from_db()
+    local = timezone.localtime(release.shipped_at, portfolio.zone)
+    page = text(client.get(f"/releases/{release.id}/"))
+    assert f"Shipped at: — → {local:%Y-%m-%d %H:%M}<" in page
+    assert "+00:00" not in page
+
+
+def test_the_ship_anyway_reason_is_not_marked_optional(client, portfolio, product, pm):
+    release = release_with_items(product, version="2.0", open_=1)
+    page = text(client.get(f"/releases/{release.id}/"))
+    form = page[page.index('id="ship"') :]
+    assert "Why ship with open items?" in form and "(optional)" not in form[: form.index("Ship anyway")]
