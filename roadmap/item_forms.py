@@ -54,7 +54,7 @@ def _date_field(label: str, help_text: str = "") -> forms.DateField:
 
 
 def impact_text(value) -> str:
-    """2.00 → "2" (the choice's value), None → ""."""
+    """2.00 → "2" (the impact choice's value; a decimal as people write it), None → ""."""
     return "" if value is None else format(Decimal(value).normalize(), "f")
 
 
@@ -154,7 +154,7 @@ class RoadmapItemForm(forms.Form):
     regulatory = forms.BooleanField(
         required=False,
         label="Regulatory requirement",
-        help_text="Required by a law or standard (requirements only); it ranks first whatever its scores.",
+        help_text="Required by a law or standard; only requirements are marked regulatory.",
     )
     regulation = forms.CharField(
         max_length=200, required=False, help_text="The regulation it comes from, e.g. GDPR Art. 17."
@@ -272,6 +272,8 @@ class RoadmapItemForm(forms.Form):
             )
         }
         initial["impact"] = impact_text(item.impact)
+        for name in ("effort", "job_size"):  # 2, not 2.00
+            initial[name] = impact_text(initial[name]) or None
         initial["moscow"] = item.moscow or ""
         initial["ideas"] = [idea.pk for idea in item.ideas.all()]
         initial["feedback"] = [entry.pk for entry in item.feedback.all()]
@@ -330,6 +332,32 @@ class DependencyForm(forms.Form):
         self.has_choices = bool(groups)
 
 
+# The items table's sorts: key → (column label, ascending in words, descending in words, first click descending).
+SORT_FIELDS = {  # in the table's column order: the scores right after the title, what they plan after
+    "kind": ("Kind", "initiatives first", "requirements first", False),
+    "title": ("Title", "A–Z", "Z–A", False),
+    "product": ("Product", "A–Z", "Z–A", False),
+    "rice_score": ("RICE", "lowest first", "highest first", True),
+    "wsjf_score": ("WSJF", "lowest first", "highest first", True),
+    "value_effort": ("Value ÷ effort", "lowest first", "highest first", True),
+    "weighted_score": ("Weighted", "lowest first", "highest first", True),
+    "moscow": ("MoSCoW", "Must first", "Won't first", False),
+    "feedback_count": ("Feedback", "least first", "most first", True),
+    "status": ("Status", "proposed first", "dropped first", False),
+    "horizon": ("Horizon", "Now first", "Later first", False),
+    "release": ("Release", "due first", "due last first", False),
+    "owner": ("Owner", "A–Z", "Z–A", False),
+}
+
+
+def _sort_choices() -> list:
+    choices = [("", "Board order")]
+    for key, (label, ascending, descending, descending_first) in SORT_FIELDS.items():
+        pair = [(f"-{key}", f"{label}, {descending}"), (key, f"{label}, {ascending}")]
+        choices += pair if descending_first else pair[::-1]
+    return choices
+
+
 class ItemFilterForm(forms.Form):
     """The items table's filters (GET); every field optional. A value that is not valid is dropped."""
 
@@ -342,7 +370,7 @@ class ItemFilterForm(forms.Form):
     moscow = forms.ChoiceField(
         choices=[("", "Any MoSCoW"), *RoadmapItem.MoSCoW.choices, ("none", "Not set")], required=False, label="MoSCoW"
     )
-    sort = forms.CharField(required=False, widget=forms.HiddenInput, max_length=40)
+    sort = forms.ChoiceField(choices=_sort_choices, required=False, label="Sort by")
 
     def __init__(self, *args, portfolio, **kwargs):
         super().__init__(*args, label_suffix="", **kwargs)

@@ -19,7 +19,14 @@ from products.models import DomainEvent, Feedback, Idea
 from products.pages import page, portfolio_context
 from products.selectors import object_history, portfolio_for_user, product_for_user
 from roadmap import exports, services
-from roadmap.item_forms import IMPACT_WORDS, DependencyForm, ItemFilterForm, RoadmapItemForm, impact_text
+from roadmap.item_forms import (
+    IMPACT_WORDS,
+    SORT_FIELDS,
+    DependencyForm,
+    ItemFilterForm,
+    RoadmapItemForm,
+    impact_text,
+)
 from roadmap.models import WEIGHT_INPUTS, RoadmapDependency, RoadmapItem, ScoringWeights
 from roadmap.scoring import score_ordering
 from roadmap.selectors import dependency_for_user, roadmap_item_for_user, roadmap_items, schedule_warnings
@@ -37,7 +44,7 @@ def number(value) -> str:
     if value is None:
         return "—"
     text = f"{float(value):,.2f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
+    return "0" if text in ("-0", "") else text.replace("-", "−")
 
 
 def _and(names: list[str]) -> str:
@@ -108,6 +115,7 @@ def score_rows(item: RoadmapItem, weights) -> list[dict]:
         _weighted_row(item, weights),
     ]
     for row in rows:
+        row["score_text"] = number(row["score"])
         if row["missing"]:
             row["missing_text"] = f"Add {_and(row['missing'])} to get {row['noun']}."
     return rows
@@ -417,31 +425,31 @@ def _rank(field: str, values: list[str]) -> Case:
     )
 
 
-SORTS = {
-    # key: (label, expression, first click descending, numeric column)
-    "kind": ("Kind", _rank("kind", RoadmapItem.Kind.values), False, False),
-    "title": ("Title", F("title"), False, False),
-    "product": ("Product", F("product__name"), False, False),
-    "status": ("Status", _rank("status", RoadmapItem.Status.values), False, False),
-    "horizon": ("Horizon", _rank("horizon", RoadmapItem.Horizon.values), False, False),
-    "release": ("Release", F("release__target_date"), False, False),
-    "owner": ("Owner", F("owner__username"), False, False),
-    "rice_score": ("RICE", None, True, True),
-    "wsjf_score": ("WSJF", None, True, True),
-    "value_effort": ("Value ÷ effort", None, True, True),
-    "weighted_score": ("Weighted", None, True, True),
-    "moscow": ("MoSCoW", _rank("moscow", RoadmapItem.MoSCoW.values), False, False),
-    "feedback_count": ("Feedback", F("feedback_count"), True, True),
+SORT_EXPRESSIONS = {  # None: a score, ordered by roadmap.scoring.score_ordering
+    "kind": _rank("kind", RoadmapItem.Kind.values),
+    "title": F("title"),
+    "product": F("product__name"),
+    "status": _rank("status", RoadmapItem.Status.values),
+    "horizon": _rank("horizon", RoadmapItem.Horizon.values),
+    "release": F("release__target_date"),
+    "owner": F("owner__username"),
+    "rice_score": None,
+    "wsjf_score": None,
+    "value_effort": None,
+    "weighted_score": None,
+    "moscow": _rank("moscow", RoadmapItem.MoSCoW.values),
+    "feedback_count": F("feedback_count"),
 }
+NUMERIC = {"rice_score", "wsjf_score", "value_effort", "weighted_score", "feedback_count"}
 BOARD_ORDER = (F("product__name").asc(), _rank("horizon", RoadmapItem.Horizon.values).asc(), "rank", "id")
 
 
 def _ordering(sort: str) -> tuple:
     name = sort.lstrip("-")
-    if name not in SORTS:
+    if name not in SORT_EXPRESSIONS:
         return BOARD_ORDER
     descending = sort.startswith("-")
-    expression = SORTS[name][1]
+    expression = SORT_EXPRESSIONS[name]
     # Items without a value (no score, no release, no owner, no MoSCoW) sort last either way.
     term = (
         score_ordering(name, descending=descending)
@@ -499,9 +507,14 @@ def item_list(request, portfolio_id: int):
     listing = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = list(listing.object_list)
     warned = schedule_warnings(rows)
-    current = sort.lstrip("-") if sort.lstrip("-") in SORTS else ""
+    for item in rows:
+        item.score_texts = [
+            (number(getattr(item, name)), SORT_FIELDS[name][0])
+            for name in ("rice_score", "wsjf_score", "value_effort", "weighted_score")
+        ]
+    current = sort.lstrip("-")
     columns = []
-    for key, (label, _, descending_first, numeric) in SORTS.items():
+    for key, (label, _, _, descending_first) in SORT_FIELDS.items():
         if key == "product" and product:
             continue
         if key == current:
@@ -510,7 +523,7 @@ def item_list(request, portfolio_id: int):
         else:
             next_sort, state = (f"-{key}" if descending_first else key), None
         columns.append(
-            {"key": key, "label": label, "num": numeric, "url": _query(request, sort=next_sort), "sort": state}
+            {"key": key, "label": label, "num": key in NUMERIC, "url": _query(request, sort=next_sort), "sort": state}
         )
     filtered = any(name in wanted for name in ("product", "kind", "status", "horizon", "release", "moscow", "search"))
     crumbs = [("Roadmap", reverse("portfolio-roadmap", args=[portfolio.id])), ("Items & scores", None)]

@@ -167,7 +167,7 @@ def test_add_under_link_presets_parent_kind_and_horizon(client, product, manager
 def test_edit_through_the_page_changes_the_item_and_its_history(client, product, manager):
     item = services.roadmap_item_create(product=product, kind="feature", title="Sync", effort=2)
     page = _text(client.get(f"/roadmap-items/{item.id}/edit/"))
-    assert 'value="Sync"' in page and 'name="effort" value="2.00"' in page
+    assert 'value="Sync"' in page and 'name="effort" value="2"' in page
     response = client.post(
         f"/roadmap-items/{item.id}/edit/",
         {**VALID, "title": "Sync everywhere", "status": "planned", "effort": "2", "impact": "0.5"},
@@ -512,3 +512,14 @@ def test_another_portfolios_items_are_404(client, product, manager):
     assert client.post(f"/roadmap-dependencies/{edge.id}/delete/").status_code == 404
     assert client.post(f"/roadmap-items/{foreign.id}/delete/").status_code == 404
     assert RoadmapItem.objects.filter(pk=foreign.pk).exists() and RoadmapDependency.objects.count() == 1
+
+
+def test_table_sorts_from_the_sort_select_too_as_on_a_phone(client, product, manager):
+    popular = RoadmapItemFactory(product=product, title="Popular")
+    RoadmapItemFactory(product=product, title="Quiet")
+    for text in ("One", "Two"):
+        popular.feedback.add(Feedback.objects.create(product=product, text=text, received_on=date(2026, 3, 1)))
+    page = _text(client.get(f"/portfolios/{product.portfolio_id}/roadmap/items/?sort=feedback_count"))
+    assert _titles(page) == ["Quiet", "Popular"]
+    assert '<option value="feedback_count" selected>Feedback, least first</option>' in page
+    assert '<option value="-rice_score">RICE, highest first</option>' in page
