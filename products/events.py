@@ -198,8 +198,23 @@ def _model_of(object_type: str):
     return _models_by_type.get(object_type)
 
 
-def readable_changes(event: DomainEvent) -> list[tuple[str, str, str]]:
-    """[(field label, old, new)] as a person reads them: "Stage: Maturity → Decline", not codes."""
+def _readable_value(value, zone) -> str:
+    """A recorded value as a person reads it; an instant ("2026-11-30T09:43:54.879871+00:00") as the
+    minute in `zone` (the portfolio's), or in UTC saying so."""
+    text = str(value)
+    if isinstance(value, str) and len(value) > 19 and value[10:11] == "T":
+        try:
+            instant = datetime.fromisoformat(value)
+        except ValueError:
+            return text
+        if instant.tzinfo is not None:
+            return f"{instant.astimezone(zone):%Y-%m-%d %H:%M}" if zone else f"{instant:%Y-%m-%d %H:%M} UTC"
+    return text
+
+
+def readable_changes(event: DomainEvent, zone=None) -> list[tuple[str, str, str]]:
+    """[(field label, old, new)] as a person reads them: "Stage: Maturity → Decline", not codes; times
+    in `zone` (a tzinfo: the portfolio's)."""
     model = _model_of(event.object_type)
     rows = []
     for name, pair in event.changes.items():
@@ -220,6 +235,6 @@ def readable_changes(event: DomainEvent) -> list[tuple[str, str, str]]:
                     ids = [v for v in (old, new) if v not in (None, "")]
                     related = field.related_model._default_manager.filter(pk__in=ids)
                     choices = {str(obj.pk): str(obj) for obj in related}
-        shown = ["—" if v in (None, "") else choices.get(str(v), str(v)) for v in (old, new)]
+        shown = ["—" if v in (None, "") else choices.get(str(v)) or _readable_value(v, zone) for v in (old, new)]
         rows.append((label[:1].upper() + label[1:], *shown))
     return rows

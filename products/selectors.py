@@ -83,15 +83,16 @@ def products_by_stage(
     return board
 
 
-def object_history(object_type: str, object_id: int, limit: int = 50) -> list[DomainEvent]:
-    """The object's domain events, newest first, each with its changes in words: the page's history."""
+def object_history(object_type: str, object_id: int, limit: int = 50, zone=None) -> list[DomainEvent]:
+    """The object's domain events, newest first, each with its changes in words (times in `zone`, the
+    portfolio's): the page's history."""
     history = list(
         DomainEvent.objects.filter(object_type=object_type, object_id=object_id)
         .select_related("actor")
         .order_by("-at", "-id")[:limit]
     )
     for event in history:
-        event.readable = events.readable_changes(event)
+        event.readable = events.readable_changes(event, zone)
     return history
 
 

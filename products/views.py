@@ -173,7 +173,7 @@ def _product_page(request, product, form=None, status=200, unmet=None):
         next_stage=next_stage
         and {"value": next_stage, "label": Stage(next_stage).label, "unmet": refused.get(next_stage, [])},
         refused=[(Stage(stage).label, texts) for stage, texts in refused.items()],
-        history=object_history("product", product.id, limit=20),
+        history=object_history("product", product.id, limit=20, zone=product.portfolio.zone),
     )
     return render(request, "products/product_detail.html", context, status=status)
 

@@ -8,7 +8,7 @@ offsets from `today`, so the demo never looks stale. `seed_demo` calls `seed_roa
 writes nothing once the portfolio has a roadmap.
 """
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db import transaction
@@ -1169,4 +1169,8 @@ def seed_roadmap(*, portfolio: Portfolio, actor, today: date) -> dict | None:
         # Shipped last, when their items are done: the ship rule holds without an override.
         for release in to_ship:
             release_ship(release_id=release.pk, actor=actor)
+            # Shipped on its (past) target day, not at seeding time: a `release_shipped` rule someone adds
+            # to the demo should not fire for a release that went out before the product's current stage.
+            shipped_at = datetime.combine(release.target_date, time(16, 0), tzinfo=portfolio.zone)
+            Release.objects.filter(pk=release.pk, shipped_at__gt=shipped_at).update(shipped_at=shipped_at)
     return counts

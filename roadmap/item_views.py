@@ -278,7 +278,7 @@ def item_delete(request, item_id: int):
 
 def _history(item: RoadmapItem) -> list[DomainEvent]:
     """The item's events and those of dependencies to or from it, newest first."""
-    events = object_history("roadmap_item", item.id, limit=HISTORY_LENGTH)
+    events = object_history("roadmap_item", item.id, limit=HISTORY_LENGTH, zone=item.product.portfolio.zone)
     for event in events:
         event.label = event.action_label
     edges = list(

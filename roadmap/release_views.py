@@ -4,8 +4,6 @@ Every write goes through roadmap.services; a refusal (a taken version, open item
 a reason, a weight out of range) comes back on the page with its status, never as a 500.
 """
 
-import datetime
-
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Case, Count, DateField, F, When
@@ -52,26 +50,6 @@ def mark(release, today) -> None:
     release.overdue = bool(
         release.status == Release.Status.PLANNED and release.target_date and release.target_date < today
     )
-
-
-def _local_times(history, zone) -> list:
-    """History rows with recorded instants ("2026-11-30T09:43:54.879871+00:00") as the portfolio's
-    local minute, as the rest of the page shows times."""
-    for event in history:
-        event.readable = [(label, *(_local_time(v, zone) for v in pair)) for label, *pair in event.readable]
-    return history
-
-
-def _local_time(value: str, zone) -> str:
-    if not (isinstance(value, str) and len(value) > 19 and value[10:11] == "T"):
-        return value
-    try:
-        instant = datetime.datetime.fromisoformat(value)
-    except ValueError:
-        return value
-    if instant.tzinfo is None:
-        return value
-    return f"{instant.astimezone(zone):%Y-%m-%d %H:%M}"
 
 
 def _list_url(portfolio_id: int, product_id: int | None = None) -> str:
@@ -165,7 +143,7 @@ def _release_page(request, release, *, ship_form=None, refused=None, status=200)
         can_ship=can_ship,
         ship_form=ship_form or ShipForm(),
         refused=refused,
-        history=_local_times(object_history("release", release.id, limit=20), portfolio.zone),
+        history=object_history("release", release.id, limit=20, zone=portfolio.zone),
     )
     return render(request, "roadmap/release_page.html", context, status=status)
 
