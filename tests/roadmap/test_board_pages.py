@@ -426,3 +426,50 @@ def test_htmx_move_queries_do_not_grow_with_the_board(client, portfolio, manager
             assert htmx_move(client, item, "now", board="product").status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
+
+
+# --- concurrent drops (PostgreSQL: tests/integration's rules, deselected on SQLite) -------------------------
+
+
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("attempt", range(4))
+def test_a_drop_before_a_card_holds_while_another_move_changes_the_column(attempt):
+    import threading
+
+    from roadmap import board
+
+    product = ProductFactory()
+    a, b, c, d = column(product, "now", "A", "B", "C", "D")
+    (x,) = column(product, "later", "X")
+    barrier = threading.Barrier(2)
+    failures = []
+
+    def run(call):
+        try:
+            barrier.wait(timeout=10)
+            call()
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            failures.append(exc)
+        finally:
+            connection.close()
+
+    calls = [
+        lambda: board.item_move_before(item_id=x.id, horizon="now", before_id=c.id),
+        lambda: board.item_move_before(item_id=a.id, horizon="later", before_id=None),
+    ]
+    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert failures == []
+    # Read after the product's lock, "before C" stays before C whichever move went first.
+    assert saved_order(product, "now") == ["B", "X", "C", "D"]
+    assert ranks(product, "now") == [0, 1, 2, 3] and saved_order(product, "later") == ["A"]
+
+
+def test_an_empty_product_board_says_how_to_start(client, product, manager):
+    page = client.get(f"/products/{product.id}/roadmap/").content.decode()
+    assert "No roadmap items yet" in page
+    assert f'href="/roadmap-items/new/?product={product.id}&amp;horizon=now">add the first item</a>' in page
