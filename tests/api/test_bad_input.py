@@ -17,6 +17,7 @@ from drf_spectacular.generators import SchemaGenerator
 from rest_framework.throttling import ScopedRateThrottle
 
 from kpis.models import Measurement
+from roadmap import services as roadmap_services
 from tests.factories import member
 
 pytestmark = pytest.mark.django_db
@@ -97,7 +98,71 @@ def _base_bodies(world, colleague):
     line = {"portfolio": world.portfolio.id, "name": "L", "description": ""}
     product = {"portfolio": world.portfolio.id, "product_line": world.line.id, "name": "P", "description": "D"}
     portfolio = {"name": "Another", "timezone": "UTC"}
+    # The roadmap: an initiative, a feature under it in a release, another item to depend on.
+    release = roadmap_services.release_create(product=world.product, version="9.0")
+    initiative = roadmap_services.roadmap_item_create(product=world.product, title="I", kind="initiative")
+    item = roadmap_services.roadmap_item_create(product=world.product, title="F", parent=initiative, release=release)
+    roadmap_item = {
+        "product": world.product.id,
+        "parent": initiative.id,
+        "kind": "feature",
+        "title": "T",
+        "description": "D",
+        "status": "planned",
+        "horizon": "now",
+        "release": release.id,
+        "owner": colleague.username,
+        "start_date": "2026-04-01",
+        "end_date": "2026-05-01",
+        "reach": 100,
+        "impact": 2,
+        "confidence": 50,
+        "effort": 3,
+        "business_value": 5,
+        "time_criticality": 3,
+        "risk_reduction": 1,
+        "job_size": 2,
+        "value": 8,
+        "moscow": "should",
+        "regulatory": False,
+        "regulation": "",
+        "key_result": None,
+        "ideas": [],
+        "feedback": [],
+    }
+    release_body = {"product": world.product.id, "version": "9.1", "name": "N", "description": "", "target_date": None}
+    weights = {
+        "value": 3,
+        "business_value": 2,
+        "time_criticality": 1,
+        "risk_reduction": 1,
+        "reach": 0,
+        "impact": 0,
+        "confidence": 0,
+        "effort": -2,
+        "job_size": 0,
+    }
     return {
+        "POST /api/v1/roadmap-items/": ("/api/v1/roadmap-items/", roadmap_item),
+        "PUT /api/v1/roadmap-items/{id}/": (f"/api/v1/roadmap-items/{item.id}/", roadmap_item),
+        "PATCH /api/v1/roadmap-items/{id}/": (f"/api/v1/roadmap-items/{item.id}/", roadmap_item),
+        "POST /api/v1/roadmap-items/{id}/move/": (
+            f"/api/v1/roadmap-items/{item.id}/move/",
+            {"horizon": "next", "position": 0},
+        ),
+        "POST /api/v1/releases/": ("/api/v1/releases/", release_body),
+        "PUT /api/v1/releases/{id}/": (f"/api/v1/releases/{release.id}/", release_body),
+        "PATCH /api/v1/releases/{id}/": (f"/api/v1/releases/{release.id}/", release_body),
+        "POST /api/v1/releases/{id}/ship/": (
+            f"/api/v1/releases/{release.id}/ship/",
+            {"override": True, "reason": "Hotfix"},
+        ),
+        "POST /api/v1/roadmap-dependencies/": (
+            "/api/v1/roadmap-dependencies/",
+            {"item": initiative.id, "depends_on": item.id, "kind": "relates"},
+        ),
+        "PUT /api/v1/scoring-weights/{id}/": (f"/api/v1/scoring-weights/{world.portfolio.id}/", weights),
+        "PATCH /api/v1/scoring-weights/{id}/": (f"/api/v1/scoring-weights/{world.portfolio.id}/", weights),
         "POST /api/v1/auth/token/": ("/api/v1/auth/token/", {"username": colleague.username, "password": "x"}),
         "POST /api/v1/portfolios/": ("/api/v1/portfolios/", portfolio),
         "PUT /api/v1/portfolios/{id}/": (f"/api/v1/portfolios/{world.portfolio.id}/", portfolio),
@@ -137,13 +202,13 @@ def _fingerprint():
     """Every row of the apps' tables: a refused request must leave them as they were. A refused CSV file
     is the one exception by design: the portfolio's import history records it (an Import row with its
     errors, and its `import.finished` event), and that is all it writes."""
-    models = [m for app in ("products", "kpis") for m in apps.get_app_config(app).get_models()]
+    models = [m for app in ("products", "roadmap", "kpis") for m in apps.get_app_config(app).get_models()]
     rows = {m.__name__: list(m.objects.order_by("pk").values()) for m in models if m.__name__ != "Import"}
     rows["DomainEvent"] = [e for e in rows["DomainEvent"] if e["verb"] != "import.finished"]
     return rows
 
 
-UNIQUE = ("name", "key", "external_id")  # a create that succeeds must not make the next one a clash
+UNIQUE = ("name", "key", "external_id", "version")  # a create that succeeds must not make the next one a clash
 
 
 def _body(base: dict, field: str, value_name: str, n: int) -> str:
