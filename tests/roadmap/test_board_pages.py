@@ -473,3 +473,10 @@ def test_an_empty_product_board_says_how_to_start(client, product, manager):
     page = client.get(f"/products/{product.id}/roadmap/").content.decode()
     assert "No roadmap items yet" in page
     assert f'href="/roadmap-items/new/?product={product.id}&amp;horizon=now">add the first item</a>' in page
+
+
+def test_portfolio_board_adds_items_through_a_product_choice(client, portfolio, product):
+    client.force_login(member(portfolio, Role.PRODUCT_MANAGER))
+    page = client.get(f"/portfolios/{portfolio.id}/roadmap/").content.decode()
+    assert f'<option value="{product.id}">' in page
+    assert "?portfolio=" not in page  # the item form needs a product: a bare portfolio link was a 404
