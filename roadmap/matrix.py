@@ -159,7 +159,7 @@ def _offsets(points: list[Point]) -> dict[int, tuple[float, float]]:
             continue
         spread = 1.1 / math.sin(math.pi / len(group))
         for k, p in enumerate(group):
-            angle = 2 * math.pi * k / len(group) - math.pi / 2
+            angle = math.pi + 2 * math.pi * k / len(group)  # from the left: values are often whole numbers
             moved[p.number] = (spread * math.cos(angle), spread * math.sin(angle))
     return moved
 

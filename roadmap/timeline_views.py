@@ -143,14 +143,13 @@ def timeline(request, portfolio_id: int):
     items = _in_scope(RoadmapItem.objects.select_related("product", "release"), portfolio, product)
     if kinds:
         items = items.filter(kind__in=kinds)
-    items = list(items.order_by("product__name", "product_id", "id"))
+    # The edges of these items in one query, whatever their number (a subquery, not a list of ids).
     edges = (
-        RoadmapDependency.objects.filter(item__in=[i.pk for i in items])
+        RoadmapDependency.objects.filter(item__in=items.values("pk"))
         .select_related("depends_on__release", "depends_on__product")
         .order_by("id")
-        if items
-        else []
     )
+    items = list(items.order_by("product__name", "product_id", "id"))
     releases = list(
         _in_scope(Release.objects.select_related("product"), portfolio, product)
         .filter(target_date__isnull=False)
@@ -164,7 +163,7 @@ def timeline(request, portfolio_id: int):
     chart = layout.build(
         items,
         releases,
-        list(edges),
+        list(edges) if items else [],
         today=today,
         first=wanted.get("from") if chosen else None,
         last=wanted.get("to") if chosen else None,
