@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
@@ -8,6 +10,7 @@ from products.models import Feedback, Idea, KeyResult
 from products.selectors import product_list_for_user
 from roadmap.exports import score
 from roadmap.models import WEIGHT_INPUTS, Release, RoadmapDependency, RoadmapItem, ScoringWeights
+from roadmap.services.items import REACH_MAX, SMALL_SCORE_MAX, SMALL_SCORES
 
 
 def _scoped(model, *related):
@@ -32,7 +35,7 @@ class ReleaseSerializer(StaysInProduct, StrictStrings, serializers.ModelSerializ
     status = serializers.ChoiceField(choices=Release.Status.choices, read_only=True)
     item_count = serializers.IntegerField(read_only=True)
     done_count = serializers.IntegerField(read_only=True)
-    shipped_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    shipped_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = Release
@@ -52,6 +55,7 @@ class ReleaseSerializer(StaysInProduct, StrictStrings, serializers.ModelSerializ
             "created_at",
         ]
         read_only_fields = ["shipped_at", "ship_reason", "created_at"]
+        extra_kwargs = {"description": {"max_length": 20_000}}  # the service's bound, stated in the schema
         validators = []  # (product, version) is checked by the service, with a field-level message
 
 
@@ -71,14 +75,36 @@ class OpenItem(serializers.Serializer):
 
 class OpenItems(serializers.Serializer):
     detail = serializers.CharField()
-    code = serializers.CharField()
-    open_items = OpenItem(many=True)
+    code = serializers.CharField(help_text="`open_items`, or `already_shipped` (then without the list).")
+    open_items = OpenItem(many=True, required=False, help_text="The items neither done nor dropped.")
 
 
 @extend_schema_field({"type": "number", "format": "double", "nullable": True, "readOnly": True})
 class ScoreField(serializers.ReadOnlyField):
     def to_representation(self, value):
         return score(value)
+
+
+IMPACTS = [Decimal(value) for value, _ in RoadmapItem.IMPACTS]
+IMPACT_MESSAGE = "Use 0.25 (minimal), 0.5 (low), 1 (medium), 2 (high) or 3 (massive)."
+
+
+# One exact number per variant: OpenAPI 3.0 has no const, and a client generator takes no enum of floats.
+@extend_schema_field(
+    {
+        "oneOf": [{"type": "number", "minimum": float(v), "maximum": float(v)} for v in IMPACTS] + [{"enum": [None]}],
+        "description": "RICE impact: " + IMPACT_MESSAGE[4:],
+    }
+)
+class ImpactField(BoundedDecimalField):
+    def __init__(self, **kwargs):
+        super().__init__(3, 2, allow_null=True, required=False, **kwargs)
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if value is not None and value not in IMPACTS:
+            raise serializers.ValidationError(IMPACT_MESSAGE)
+        return value
 
 
 @extend_schema_field({"type": "string", "nullable": True, "description": "A member's username."})
@@ -107,9 +133,14 @@ class RoadmapItemSerializer(StaysInProduct, StrictStrings, serializers.ModelSeri
     ideas = ScopedPrimaryKeyField(_scoped(Idea, "product"), many=True, required=False)
     feedback = ScopedPrimaryKeyField(_scoped(Feedback, "product"), many=True, required=False)
     owner = OwnerField()
-    impact = BoundedDecimalField(3, 2, allow_null=True, required=False, help_text="0.25, 0.5, 1, 2 or 3.")
-    effort = BoundedDecimalField(8, 2, round_places=True, allow_null=True, required=False, help_text="> 0")
-    job_size = BoundedDecimalField(8, 2, round_places=True, allow_null=True, required=False, help_text="> 0")
+    impact = ImpactField()
+    # More than 0: with two decimal places (rounded) the least is 0.01.
+    effort = BoundedDecimalField(
+        8, 2, round_places=True, allow_null=True, required=False, min_value=Decimal("0.01"), help_text="> 0"
+    )
+    job_size = BoundedDecimalField(
+        8, 2, round_places=True, allow_null=True, required=False, min_value=Decimal("0.01"), help_text="> 0"
+    )
     rice_score = ScoreField()
     wsjf_score = ScoreField()
     value_effort = ScoreField()
@@ -158,7 +189,13 @@ class RoadmapItemSerializer(StaysInProduct, StrictStrings, serializers.ModelSeri
             "updated_at",
         ]
         read_only_fields = ["rank", "created_at", "updated_at"]
-        extra_kwargs = {"confidence": {"max_value": 100}}
+        # The services' bounds (roadmap.services.items.item_clean), stated in the schema.
+        extra_kwargs = {
+            "confidence": {"max_value": 100},
+            "reach": {"max_value": REACH_MAX},
+            "description": {"max_length": 20_000},
+            **{name: {"max_value": SMALL_SCORE_MAX} for name in SMALL_SCORES},
+        }
 
     @extend_schema_field({"type": "array", "items": {"type": "integer"}, "readOnly": True})
     def get_depends_on(self, item) -> list[int]:
@@ -185,11 +222,21 @@ class RoadmapDependencySerializer(StrictStrings, serializers.ModelSerializer):
 
 class ScoringWeightsSerializer(serializers.ModelSerializer):
     portfolio = serializers.PrimaryKeyRelatedField(read_only=True)
+    updated_at = serializers.DateTimeField(read_only=True, allow_null=True, help_text="Null: the defaults, never set.")
 
     class Meta:
         model = ScoringWeights
         fields = ["portfolio", *WEIGHT_INPUTS, "updated_at"]
         read_only_fields = ["updated_at"]
-        extra_kwargs = {
-            name: {"min_value": -100, "max_value": 100, "coerce_to_string": False} for name in WEIGHT_INPUTS
-        }
+
+    def build_standard_field(self, field_name, model_field):
+        if field_name in WEIGHT_INPUTS:  # −100…100, rounded to the column's two places (70.866 → 70.87)
+            return BoundedDecimalField, {
+                "max_digits": 6,
+                "decimal_places": 2,
+                "round_places": True,
+                "min_value": Decimal(-100),
+                "max_value": Decimal(100),
+                "required": False,
+            }
+        return super().build_standard_field(field_name, model_field)

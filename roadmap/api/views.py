@@ -5,6 +5,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import filters as drf_filters
 from rest_framework import mixins, permissions, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework_csv.renderers import CSVRenderer
@@ -39,7 +40,18 @@ from roadmap.selectors import (
 
 
 class RoadmapCSVRenderer(CSVRenderer):
-    """Lets content negotiation accept `?format=csv`; the list streams the CSV itself."""
+    """Lets content negotiation accept `?format=csv` on the list, which streams the CSV itself; what this
+    renders is an error: one `field,message` row per field (as the KPI rollups' CSV errors)."""
+
+    def render(self, data, media_type=None, renderer_context=None, writer_opts=None):
+        if isinstance(data, dict):
+            rows = [
+                {"field": field, "message": " ".join(map(str, m)) if isinstance(m, list) else str(m)}
+                for field, m in data.items()
+            ]
+            context = {**(renderer_context or {}), "header": ["field", "message"]}
+            return super().render(rows, media_type, context, writer_opts)
+        return super().render(data, media_type, renderer_context, writer_opts)
 
 
 class ScoreOrdering(drf_filters.OrderingFilter):
@@ -65,6 +77,7 @@ class ScoreOrdering(drf_filters.OrderingFilter):
             enum_parameter("moscow", "MoscowEnum"),
             OpenApiParameter("format", str, enum=["json", "csv"], description="`csv`: every matching item, no pages."),
         ],
+        responses={(200, "application/json"): RoadmapItemSerializer(many=True), (200, "text/csv"): OpenApiTypes.STR},
     )
 )
 class RoadmapItemViewSet(PortfolioScopedViewSet):
@@ -94,7 +107,16 @@ class RoadmapItemViewSet(PortfolioScopedViewSet):
         list(Product.objects.select_for_update().filter(pk=instance.product_id).values_list("pk"))
         return super().locked_object()
 
+    def get_renderers(self):
+        # CSV is the list's download only: `?format=csv` on an item is a 404, as any unknown format is.
+        renderers = super().get_renderers()
+        if self.action is None or self.action == "list":  # None: a method no action takes, a 405 to render
+            return renderers
+        return [r for r in renderers if r.format != "csv"]
+
     def list(self, request, *args, **kwargs):
+        if request.query_params.get("format", None) == "":
+            raise NotFound("Unknown format: use json or csv.")  # DRF would quietly answer JSON
         if request.accepted_renderer.format == "csv":
             items = self.filter_queryset(self.get_queryset())
             response = StreamingHttpResponse(

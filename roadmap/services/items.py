@@ -45,7 +45,9 @@ ITEM_FIELDS = (
     "key_result",
 )
 LINK_FIELDS = ("ideas", "feedback")
-SMALL_SCORE_MAX = 1000  # business value, time criticality, risk reduction, value: a relative scale
+SMALL_SCORES = ("business_value", "time_criticality", "risk_reduction", "value")
+SMALL_SCORE_MAX = 1000  # a relative scale
+REACH_MAX = 2_000_000_000
 
 
 def _choice(fields: dict, name: str, choices, errors: dict, *, nullable: bool = False) -> None:
@@ -89,11 +91,11 @@ def item_clean(*, product: Product, fields: dict, item: RoadmapItem | None = Non
     _choice(fields, "status", RoadmapItem.Status.values, errors)
     _choice(fields, "horizon", RoadmapItem.Horizon.values, errors)
     _choice(fields, "moscow", RoadmapItem.MoSCoW.values, errors, nullable=True)
-    _number(fields, "reach", errors, low=0, high=2_000_000_000)
+    _number(fields, "reach", errors, low=0, high=REACH_MAX)
     _number(fields, "confidence", errors, low=0, high=100)
     _number(fields, "effort", errors, low=0, high=Decimal("999999.99"), above=True)
     _number(fields, "job_size", errors, low=0, high=Decimal("999999.99"), above=True)
-    for name in ("business_value", "time_criticality", "risk_reduction", "value"):
+    for name in SMALL_SCORES:
         _number(fields, name, errors, low=0, high=SMALL_SCORE_MAX)
     if fields.get("impact") is not None and Decimal(str(fields["impact"])) not in IMPACTS:
         errors["impact"] = "Use 0.25 (minimal), 0.5 (low), 1 (medium), 2 (high) or 3 (massive)."

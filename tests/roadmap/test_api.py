@@ -733,3 +733,73 @@ def test_list_queries_do_not_grow_with_the_data(api_client, url):
         _fill(setup, n)
         counts.append(_list_queries(setup.client, url))
     assert counts[0] == counts[1], counts
+
+
+# --- what the schema says is what the server checks -----------------------------------------------------
+
+
+@pytest.fixture
+def schema(api_client):
+    return api_client.get("/api/schema/?format=json").json()["components"]["schemas"]
+
+
+def test_impact_is_documented_as_its_five_values(schema):
+    variants = schema["RoadmapItemRequest"]["properties"]["impact"]["oneOf"]
+    assert [(v.get("minimum"), v.get("maximum")) for v in variants[:-1]] == [
+        (0.25, 0.25),
+        (0.5, 0.5),
+        (1, 1),
+        (2, 2),
+        (3, 3),
+    ]
+    assert variants[-1] == {"enum": [None]}
+
+
+@pytest.mark.parametrize(
+    "field, documented, refused",
+    [
+        ("reach", ("maximum", 2_000_000_000), 2_000_000_001),
+        ("value", ("maximum", 1000), 1001),
+        ("business_value", ("maximum", 1000), 1001),
+        ("description", ("maxLength", 20_000), "x" * 20_001),
+        ("effort", ("minimum", 0.01), 0.004),
+        ("job_size", ("minimum", 0.01), 0.004),
+    ],
+)
+def test_item_bounds_are_documented_and_checked(setup, schema, field, documented, refused):
+    assert schema["RoadmapItemRequest"]["properties"][field][documented[0]] == documented[1]
+    response = post(setup.client, ITEMS, {"product": setup.product.id, "title": "T", field: refused})
+    assert response.status_code == 400 and field in response.json()
+
+
+def test_an_effort_that_rounds_to_a_cent_is_accepted(setup):
+    response = post(setup.client, ITEMS, {"product": setup.product.id, "title": "T", "effort": 0.006})
+    assert response.status_code == 201 and response.json()["effort"] == 0.01
+
+
+def test_a_weight_is_rounded_to_two_places(setup):
+    admin = setup.as_role("admin")
+    response = patch(admin, f"{WEIGHTS}{setup.portfolio.id}/", {"time_criticality": 70.866})
+    assert response.status_code == 200 and response.json()["time_criticality"] == 70.87
+
+
+def test_weights_never_set_have_a_null_updated_at_as_documented(setup, schema):
+    assert schema["ScoringWeights"]["properties"]["updated_at"]["nullable"] is True
+    assert setup.client.get(f"{WEIGHTS}{setup.portfolio.id}/").json()["updated_at"] is None
+
+
+def test_csv_is_the_list_download_only(setup):
+    item = setup.item()
+    assert setup.client.get(f"{ITEMS}{item.id}/?format=csv").status_code == 404
+    assert setup.client.get(f"{ITEMS}?format=").status_code == 404
+
+
+def test_a_csv_error_is_field_and_message_rows(setup):
+    response = setup.client.get(f"{ITEMS}?format=csv&kind=epic")
+    assert response.status_code == 400 and response["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[0] == ["field", "message"] and rows[1][0] == "kind"
+
+
+def test_the_already_shipped_conflict_is_documented_without_open_items(schema):
+    assert "open_items" not in schema["OpenItems"]["required"]
