@@ -481,7 +481,7 @@ def test_readers_see_no_edit_controls_and_their_posts_are_refused(client, produc
     for control in ("/edit/", "/delete/", "Add a dependency", "Add a feature under this", "Remove"):
         assert control not in page, control
     table = _text(client.get(f"/portfolios/{product.portfolio_id}/roadmap/items/"))
-    assert "Big bet" in table and "New item" not in table
+    assert "Big bet" in table and "Add item" not in table
     events = DomainEvent.objects.count()
     posts = [
         (f"/roadmap-items/new/?product={product.id}", VALID),
