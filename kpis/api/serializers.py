@@ -117,6 +117,11 @@ class RollupQuery(serializers.Serializer):
             raise serializers.ValidationError(
                 {"to": "Date has wrong format. Use one of these formats instead: YYYY-MM-DD."}
             )
+        # The same for every other parameter: `?granularity=` is no granularity (it was taken as the
+        # default), `?portfolio=` no portfolio.
+        empty = {name: "Give a value, or leave the parameter out." for name in self.fields if data.get(name) == ""}
+        if empty:
+            raise serializers.ValidationError(empty)
         values = super().to_internal_value(data)
         raw = data.get("from")
         if raw is not None:  # `?from=` is no date either (a 400), not "from the start"

@@ -3,6 +3,7 @@
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
 
 from kpis.models import KeyRollup
 from kpis.services import measurements_ingest
@@ -90,3 +91,14 @@ def test_the_query_count_is_the_same_at_2_and_20_products_and_many_periods(
             assert reader.get(COMBINED.format(portfolio=world.portfolio.id)).status_code == 200
         counts.append([q["sql"] for q in queries.captured_queries])
     assert len(counts[0]) == len(counts[1]), counts
+
+
+@pytest.mark.parametrize("parameter", ["granularity", "portfolio", "product_line", "product"])
+def test_combined_rollups_refuse_an_empty_parameter(parameter):
+    product = ProductFactory()
+    client = APIClient()
+    client.force_login(member(product.portfolio, "viewer"))
+    scope = "" if parameter == "portfolio" else f"&portfolio={product.portfolio_id}"
+    response = client.get(f"/api/v1/rollups/?key=revenue{scope}&{parameter}=")
+    assert response.status_code == 400
+    assert parameter in response.json()
