@@ -300,6 +300,13 @@ SPECTACULAR_SETTINGS = {
         "DirectionEnum": "kpis.models.Direction",
         "HealthEnum": "kpis.models.Health",
         "ImportStatusEnum": "kpis.models.Import.Status",
+        # Named here, not by chance: the API's filters refer to these components by name.
+        "RoadmapItemKindEnum": "roadmap.models.RoadmapItem.Kind",
+        "RoadmapItemStatusEnum": "roadmap.models.RoadmapItem.Status",
+        "HorizonEnum": "roadmap.models.RoadmapItem.Horizon",
+        "MoscowEnum": "roadmap.models.RoadmapItem.MoSCoW",
+        "ReleaseStatusEnum": "roadmap.models.Release.Status",
+        "RoadmapDependencyKindEnum": "roadmap.models.RoadmapDependency.Kind",
     },
     # Error statuses and bodies on every operation (pmflow/openapi.py), after the enum components.
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "pmflow.openapi.document_errors"],

@@ -7,25 +7,16 @@ aside) in one, so a column can say how many of its items a filter hides.
 
 from dataclasses import dataclass, field
 
-from django.db import transaction
 from django.db.models import Count
 
-from pmflow.errors import Conflict, NotFound
 from products.models import Product
 from roadmap.models import RoadmapItem
 from roadmap.scoring import SCORE_LABELS, SCORES
 from roadmap.selectors import roadmap_items, schedule_warnings
-from roadmap.services import roadmap_item_move
 
 HORIZONS = list(RoadmapItem.Horizon.choices)  # [("now", "Now"), ("next", "Next"), ("later", "Later")]
 FINISHED = (RoadmapItem.Status.DONE, RoadmapItem.Status.DROPPED)
 DEFAULT_SCORE = "rice_score"
-
-
-class BoardChanged(Conflict):
-    """The card it was dropped before is no longer in that column: the board changed meanwhile."""
-
-    code = "board_changed"
 
 
 @dataclass(frozen=True)
@@ -154,37 +145,3 @@ def lanes(products: list[Product], filters: BoardFilters) -> list[Lane]:
 
 def product_board(product: Product, filters: BoardFilters) -> Lane:
     return lanes([product], filters)[0]
-
-
-def item_move_before(*, item_id: int, horizon: str, before_id: int | None, actor=None) -> RoadmapItem:
-    """Move an item into `horizon`'s column of its product, before the item `before_id` (None: last).
-
-    The position counts every item of the column, also those a board's filter hides. The product's
-    row lock is taken before the column is read (the lock `roadmap_item_move` takes too, so the order
-    portfolio → product → items holds): a move that lands meanwhile cannot shift the position between
-    reading the column and moving. Raises BoardChanged when `before_id` is not in that column (nothing
-    moved), NotFound when the item is gone, InvalidInput for an unknown horizon.
-    """
-    with transaction.atomic():
-        product_id = RoadmapItem.objects.filter(pk=item_id).values_list("product_id", flat=True).first()
-        if product_id is None:
-            raise NotFound()
-        Product.objects.select_for_update().filter(pk=product_id).values_list("id", flat=True).first()
-        column = list(
-            RoadmapItem.objects.filter(product_id=product_id, horizon=horizon)
-            .order_by("rank", "id")
-            .values_list("id", flat=True)
-        )
-        others = [pk for pk in column if pk != item_id]
-        if before_id is None:
-            position = len(others)
-        elif before_id == item_id:
-            position = column.index(item_id) if item_id in column else len(others)
-        elif before_id in others:
-            position = others.index(before_id)
-        else:
-            raise BoardChanged(
-                "Nothing was moved: the card it was dropped before has moved or gone meanwhile. "
-                "The board now shows the latest order."
-            )
-        return roadmap_item_move(item_id=item_id, horizon=horizon, position=position, actor=actor)

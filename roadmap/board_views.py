@@ -19,7 +19,7 @@ from pmflow import access
 from products.models import Product, ProductLine
 from products.pages import page, portfolio_context
 from products.selectors import portfolio_for_user, product_for_user
-from roadmap import board
+from roadmap import board, services
 from roadmap.models import Release, RoadmapItem
 from roadmap.scoring import SCORE_LABELS, SCORES
 
@@ -201,8 +201,10 @@ def item_move(request, item_id: int):
     except ValueError as exc:
         return HttpResponse(f"Nothing was moved. {exc}", status=400, content_type="text/plain; charset=utf-8")
     try:
-        moved = board.item_move_before(item_id=item.id, horizon=horizon, before_id=before, actor=request.user)
-    except board.BoardChanged as exc:
+        moved = services.roadmap_item_move_before(
+            item_id=item.id, horizon=horizon, before_id=before, actor=request.user
+        )
+    except services.BoardChanged as exc:
         if request.htmx:
             return _board_fragment(request, item, notice=exc.message, status=409)
         messages.error(request, exc.message)

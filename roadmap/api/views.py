@@ -80,7 +80,19 @@ class ScoreOrdering(drf_filters.OrderingFilter):
         responses={(200, "application/json"): RoadmapItemSerializer(many=True), (200, "text/csv"): OpenApiTypes.STR},
     )
 )
-class RoadmapItemViewSet(PortfolioScopedViewSet):
+class ProductFirst(PortfolioScopedViewSet):
+    """Writes lock the product before the object (lock order: product → its items and releases)."""
+
+    def locked_object(self):
+        # The base class locks the object for the If-Match check and the service then locks the
+        # product, while a move holds the product and rewrites the column's ranks: each waited for
+        # the other (PostgreSQL killed one, a 503).
+        instance = self.get_object()
+        list(Product.objects.select_for_update().filter(pk=instance.product_id).values_list("pk"))
+        return super().locked_object()
+
+
+class RoadmapItemViewSet(ProductFirst):
     """Roadmap items (initiative > feature > requirement) with their scores, computed on every read."""
 
     serializer_class = RoadmapItemSerializer
@@ -98,14 +110,6 @@ class RoadmapItemViewSet(PortfolioScopedViewSet):
         return roadmap_item_for_user(
             self.request.user, self.kwargs["pk"], write=self.request.method not in permissions.SAFE_METHODS
         )
-
-    def locked_object(self):
-        # Lock order: the product before its items. The base class locks the item for the If-Match
-        # check and the service then locks the product, while a move holds the product and rewrites
-        # the column's ranks: each waited for the other (PostgreSQL killed one, a 503).
-        instance = self.get_object()
-        list(Product.objects.select_for_update().filter(pk=instance.product_id).values_list("pk"))
-        return super().locked_object()
 
     def get_renderers(self):
         # CSV is the list's download only: `?format=csv` on an item is a 404, as any unknown format is.
@@ -162,7 +166,7 @@ class RoadmapItemViewSet(PortfolioScopedViewSet):
 
 
 @extend_schema_view(list=extend_schema(parameters=[enum_parameter("status", "ReleaseStatusEnum")]))
-class ReleaseViewSet(PortfolioScopedViewSet):
+class ReleaseViewSet(ProductFirst):
     """Releases of a product: version, target date, the items in it and how many are done."""
 
     serializer_class = ReleaseSerializer

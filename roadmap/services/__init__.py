@@ -12,11 +12,13 @@ from roadmap.services.dependencies import (
 )
 from roadmap.services.items import (
     ITEM_FIELDS,
+    BoardChanged,
     item_clean,
     owner_by_username,
     roadmap_item_create,
     roadmap_item_delete,
     roadmap_item_move,
+    roadmap_item_move_before,
     roadmap_item_update,
 )
 from roadmap.services.releases import (
@@ -31,6 +33,7 @@ from roadmap.services.releases import (
 
 __all__ = [
     "ITEM_FIELDS",
+    "BoardChanged",
     "RELEASE_FIELDS",
     "ReleaseAlreadyShipped",
     "ReleaseHasOpenItems",
@@ -45,6 +48,7 @@ __all__ = [
     "roadmap_item_create",
     "roadmap_item_delete",
     "roadmap_item_move",
+    "roadmap_item_move_before",
     "roadmap_item_update",
     "scoring_weights_of",
     "scoring_weights_save",

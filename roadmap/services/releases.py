@@ -45,6 +45,19 @@ def _clean(fields: dict) -> dict:
 TAKEN = "This product already has a release with this version."
 
 
+def _locked(release_id: int) -> Release:
+    """The release under its row lock, its product's taken first (lock order: product → its releases
+    and items; deleting a release rewrites its items, and an item's write holds the product)."""
+    product_id = Release.objects.filter(pk=release_id).values_list("product_id", flat=True).first()
+    if product_id is None:
+        raise NotFound()
+    list(Product.objects.select_for_update().filter(pk=product_id).values_list("pk"))
+    release = Release.objects.select_for_update().filter(pk=release_id).select_related("product").first()
+    if release is None:
+        raise NotFound()
+    return release
+
+
 def release_create(*, product: Product, actor=None, **fields) -> Release:
     """Plan a release of `product`. Raises InvalidInput for a taken or empty version."""
     unknown = set(fields) - set(RELEASE_FIELDS)
@@ -75,9 +88,7 @@ def release_update(*, release_id: int, actor=None, **fields) -> Release:
     fields = _clean(dict(fields))
     try:
         with transaction.atomic():
-            release = Release.objects.select_for_update().filter(pk=release_id).select_related("product").first()
-            if release is None:
-                raise NotFound()
+            release = _locked(release_id)
             events.save_changes(
                 release, fields, portfolio_id=release.product.portfolio_id, actor=actor, verb="release.updated"
             )
@@ -143,9 +154,7 @@ def release_ship(*, release_id: int, actor=None, override: bool = False, reason:
 def release_delete(*, release_id: int, actor=None) -> str:
     """Delete a release; its items stay on the roadmap without one. Returns its version."""
     with transaction.atomic():
-        release = Release.objects.select_for_update().filter(pk=release_id).select_related("product").first()
-        if release is None:
-            raise NotFound()
+        release = _locked(release_id)
         events.record(
             portfolio_id=release.product.portfolio_id,
             actor=actor,

@@ -437,7 +437,7 @@ def test_htmx_move_queries_do_not_grow_with_the_board(client, portfolio, manager
 def test_a_drop_before_a_card_holds_while_another_move_changes_the_column(attempt):
     import threading
 
-    from roadmap import board
+    from roadmap import services
 
     product = ProductFactory()
     a, b, c, d = column(product, "now", "A", "B", "C", "D")
@@ -455,8 +455,8 @@ def test_a_drop_before_a_card_holds_while_another_move_changes_the_column(attemp
             connection.close()
 
     calls = [
-        lambda: board.item_move_before(item_id=x.id, horizon="now", before_id=c.id),
-        lambda: board.item_move_before(item_id=a.id, horizon="later", before_id=None),
+        lambda: services.roadmap_item_move_before(item_id=x.id, horizon="now", before_id=c.id),
+        lambda: services.roadmap_item_move_before(item_id=a.id, horizon="later", before_id=None),
     ]
     threads = [threading.Thread(target=run, args=(call,)) for call in calls]
     for thread in threads:
