@@ -9,7 +9,8 @@ Logs in (demo / pmflow-demo by default) and writes full-page PNGs of every page 
 390 px into screenshots/ (git-ignored): login, dashboard (also filtered), a product, a refused move
 (nothing is changed), a product with KPI charts, a KPI by month and by day, the measurements page
 (also with a refused paste), every create/edit/delete form, product lines, rules, members, settings,
-the 404 page and the API docs. Needs Chromium (/usr/bin/chromium or PMFLOW_CHROMIUM).
+the roadmap (boards, items, an item and its form, timeline, matrix, releases, a release, the scoring
+weights), the 404 page and the API docs. Needs Chromium (/usr/bin/chromium or PMFLOW_CHROMIUM).
 """
 
 import argparse
@@ -185,6 +186,30 @@ def take_all(shots: Shooter, page: Page, args: argparse.Namespace) -> None:
     if rule_edit.count():
         shots.go(rule_edit.first.get_attribute("href"))
         shoot_widths(shots, page, "21-rule-edit")
+
+    # The roadmap (issue 9): boards, items, an item with its scores and dependencies, its form, the
+    # timeline, the matrix, releases, a release with open items, the scoring weights. Read-only.
+    for name, path in [
+        ("24-roadmap-board", f"/portfolios/{portfolio_id}/roadmap/"),
+        ("25-product-roadmap", f"/products/{product_id}/roadmap/"),
+        ("26-roadmap-items", f"/portfolios/{portfolio_id}/roadmap/items/?sort=-rice_score"),
+        ("27-roadmap-timeline", f"/portfolios/{portfolio_id}/roadmap/timeline/"),
+        ("28-roadmap-matrix", f"/portfolios/{portfolio_id}/roadmap/matrix/"),
+        ("29-releases", f"/portfolios/{portfolio_id}/releases/"),
+        ("30-scoring-weights", f"/portfolios/{portfolio_id}/scoring/"),
+    ]:
+        shots.go(path)
+        shoot_widths(shots, page, name)
+    shots.go(f"/portfolios/{portfolio_id}/roadmap/items/?sort=-rice_score")
+    item_link = page.locator("a[href^='/roadmap-items/'][href$='/']:not([href*='new'])").first.get_attribute("href")
+    shots.go(item_link)
+    shoot_widths(shots, page, "31-roadmap-item")
+    shots.go(item_link + "edit/")
+    shoot_widths(shots, page, "32-roadmap-item-edit")
+    shots.go(f"/portfolios/{portfolio_id}/releases/?status=planned")
+    release_link = page.locator("a[href^='/releases/'][href$='/']:not([href*='new'])").first.get_attribute("href")
+    shots.go(release_link)
+    shoot_widths(shots, page, "33-release")
 
     page.goto(shots.base + "/products/999999999/")
     shoot_widths(shots, page, "22-not-found")
