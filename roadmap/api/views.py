@@ -68,6 +68,16 @@ class ScoreOrdering(drf_filters.OrderingFilter):
         return queryset.order_by(*terms, "id")
 
 
+def lock_product_first(viewset) -> None:
+    """Writes lock the product before the object (lock order: product → its items and releases).
+
+    The base class locks the object for the If-Match check and the service then locks the product,
+    while a move holds the product and rewrites the column's ranks: each waited for the other
+    (PostgreSQL killed one, a 503)."""
+    instance = viewset.get_object()
+    list(Product.objects.select_for_update().filter(pk=instance.product_id).values_list("pk"))
+
+
 @extend_schema_view(
     list=extend_schema(
         parameters=[
@@ -80,19 +90,7 @@ class ScoreOrdering(drf_filters.OrderingFilter):
         responses={(200, "application/json"): RoadmapItemSerializer(many=True), (200, "text/csv"): OpenApiTypes.STR},
     )
 )
-class ProductFirst(PortfolioScopedViewSet):
-    """Writes lock the product before the object (lock order: product → its items and releases)."""
-
-    def locked_object(self):
-        # The base class locks the object for the If-Match check and the service then locks the
-        # product, while a move holds the product and rewrites the column's ranks: each waited for
-        # the other (PostgreSQL killed one, a 503).
-        instance = self.get_object()
-        list(Product.objects.select_for_update().filter(pk=instance.product_id).values_list("pk"))
-        return super().locked_object()
-
-
-class RoadmapItemViewSet(ProductFirst):
+class RoadmapItemViewSet(PortfolioScopedViewSet):
     """Roadmap items (initiative > feature > requirement) with their scores, computed on every read."""
 
     serializer_class = RoadmapItemSerializer
@@ -110,6 +108,10 @@ class RoadmapItemViewSet(ProductFirst):
         return roadmap_item_for_user(
             self.request.user, self.kwargs["pk"], write=self.request.method not in permissions.SAFE_METHODS
         )
+
+    def locked_object(self):
+        lock_product_first(self)
+        return super().locked_object()
 
     def get_renderers(self):
         # CSV is the list's download only: `?format=csv` on an item is a 404, as any unknown format is.
@@ -166,7 +168,7 @@ class RoadmapItemViewSet(ProductFirst):
 
 
 @extend_schema_view(list=extend_schema(parameters=[enum_parameter("status", "ReleaseStatusEnum")]))
-class ReleaseViewSet(ProductFirst):
+class ReleaseViewSet(PortfolioScopedViewSet):
     """Releases of a product: version, target date, the items in it and how many are done."""
 
     serializer_class = ReleaseSerializer
@@ -181,6 +183,10 @@ class ReleaseViewSet(ProductFirst):
         return release_for_user(
             self.request.user, self.kwargs["pk"], write=self.request.method not in permissions.SAFE_METHODS
         )
+
+    def locked_object(self):
+        lock_product_first(self)
+        return super().locked_object()
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)

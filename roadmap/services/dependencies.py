@@ -36,7 +36,7 @@ def dependency_create(
             edges = RoadmapDependency.objects.filter(
                 kind=RoadmapDependency.Kind.BLOCKS, item__product__portfolio_id=portfolio_id
             ).values_list("item_id", "depends_on_id")
-            cycle = cycle_through(edges.iterator(chunk_size=5000), item.pk, depends_on.pk)
+            cycle = cycle_through(list(edges), item.pk, depends_on.pk)
             if cycle:
                 titles = dict(RoadmapItem.objects.filter(pk__in=cycle).values_list("id", "title"))
                 path = " → ".join(f"“{titles.get(pk, pk)}”" for pk in cycle)
