@@ -152,6 +152,18 @@ class RoadmapItem(models.Model):
     def __str__(self):
         return self.title
 
+    @property
+    def ends_after_release(self) -> bool:
+        """It is planned to end after its (planned) release is due: one of them needs to move."""
+        release = self.release
+        return bool(
+            release is not None
+            and release.status == Release.Status.PLANNED
+            and release.target_date
+            and self.end_date
+            and self.end_date > release.target_date
+        )
+
     KIND_ORDER = {"initiative": 0, "feature": 1, "requirement": 2}
 
 

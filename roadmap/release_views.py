@@ -6,10 +6,12 @@ a reason, a weight out of range) comes back on the page with its status, never a
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Case, Count, DateField, F, When
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from pmflow import access
 from pmflow.errors import DomainError
@@ -120,6 +122,17 @@ def _release_page(request, release, *, ship_form=None, refused=None, status=200)
     ]
     open_items = [i for i in items if i.status not in FINISHED]
     mark(release, _today(portfolio))
+    can_plan = access.can(request.user, RoadmapItem, portfolio.id) and release.status == Release.Status.PLANNED
+    candidates = []
+    if can_plan:  # the product's open items that are not in this release (some are in another)
+        candidates = list(
+            RoadmapItem.objects.filter(product_id=release.product_id)
+            .exclude(release=release)
+            .exclude(status__in=FINISHED)
+            .select_related("release")
+            .order_by("horizon", "rank", "id")
+        )
+        candidates.sort(key=lambda i: (HORIZON_ORDER[i.horizon], i.rank, i.id))
     can_ship = access.can(request.user, Release, portfolio.id, "ship") and release.status == Release.Status.PLANNED
     if refused is not None:
         refused = [{**row, "status_label": RoadmapItem.Status(row["status"]).label} for row in refused]
@@ -141,6 +154,9 @@ def _release_page(request, release, *, ship_form=None, refused=None, status=200)
         dropped_count=sum(1 for i in items if i.status == RoadmapItem.Status.DROPPED),
         can_write=access.can(request.user, Release, portfolio.id),
         can_ship=can_ship,
+        can_plan=can_plan,
+        candidates=candidates,
+        late_items=[i for i in open_items if i.ends_after_release],
         ship_form=ship_form or ShipForm(),
         refused=refused,
         history=object_history("release", release.id, limit=20, zone=portfolio.zone),
@@ -180,6 +196,41 @@ def release_ship(request, release_id: int):
     note = " with open items; your reason is kept with it" if shipped.ship_reason else ""
     messages.success(request, f"{shipped.version} shipped{note}. Lifecycle rules on releases are checked now.")
     return redirect("release-page", release_id=release.id)
+
+
+@page
+@require_POST
+def release_items(request, release_id: int):
+    """Put the product's items in this release (`add`: ids) or take one out (`remove`: an id), through
+    the item service (the same product, an event per item). Only a planned release is planned."""
+    release = release_for_user(request.user, release_id)
+    access.require(request.user, RoadmapItem, release.product.portfolio_id)
+    back = redirect(reverse("release-page", args=[release.id]) + "#items-title")
+    if release.status != Release.Status.PLANNED:
+        messages.error(request, f"{release.version} has shipped: its items are its record. Nothing was changed.")
+        return back
+    remove, add = request.POST.get("remove", ""), request.POST.getlist("add")
+    wanted = [remove] if remove else add
+    if not wanted or not all(value.isdigit() and len(value) < 19 for value in wanted):
+        messages.error(request, "Choose the items to add. Nothing was changed.")
+        return back
+    items = list(RoadmapItem.objects.filter(pk__in=[int(v) for v in wanted], product_id=release.product_id))
+    if len(items) != len(set(wanted)):
+        messages.error(request, f"Only items of {release.product.name} go in its releases. Nothing was changed.")
+        return back
+    try:
+        with transaction.atomic():  # all of them or none
+            for item in items:
+                services.roadmap_item_update(item_id=item.id, actor=request.user, release=None if remove else release)
+    except DomainError as exc:
+        messages.error(request, f"Nothing was changed: {exc.message}")
+        return back
+    if remove:
+        messages.success(request, f"“{items[0]}” is no longer in {release.version}.")
+    else:
+        names = ", ".join(f"“{item}”" for item in items[:3]) + (f" and {len(items) - 3} more" if len(items) > 3 else "")
+        messages.success(request, f"{names} now in {release.version}.")
+    return back
 
 
 # --- create, edit, delete ---------------------------------------------------------------------------
@@ -332,5 +383,6 @@ urlpatterns = [
     path("releases/<int:release_id>/edit/", release_edit, name="release-edit"),
     path("releases/<int:release_id>/delete/", release_delete, name="release-delete"),
     path("releases/<int:release_id>/ship/", release_ship, name="release-ship"),
+    path("releases/<int:release_id>/items/", release_items, name="release-items"),
     path("portfolios/<int:portfolio_id>/scoring/", scoring_weights, name="scoring-weights"),
 ]

@@ -50,3 +50,8 @@ ENDPOINTS = {
         page("POST", "/portfolios/{portfolio}/scoring/", ADMINS, WEIGHTS_FORM),
     ],
 }
+
+ENDPOINTS["releases/<int:release_id>/items/"] = [
+    page("POST", "/releases/{release}/items/", MANAGERS, {"remove": "{item}"}),
+    page("POST", "/releases/{release}/items/", MANAGERS, {"add": "{initiative}"}),
+]

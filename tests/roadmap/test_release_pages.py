@@ -443,3 +443,67 @@ def test_the_ship_anyway_reason_is_not_marked_optional(client, portfolio, produc
     page = text(client.get(f"/releases/{release.id}/"))
     form = page[page.index('id="ship"') :]
     assert "Why ship with open items?" in form and "(optional)" not in form[: form.index("Ship anyway")]
+
+
+# --- planning a release's items on its page --------------------------------------------------------------
+
+
+def test_release_page_adds_several_items_at_once(client, product, pm):
+    release = ReleaseFactory(product=product, version="2.0")
+    first = RoadmapItemFactory(product=product, title="Offline mode")
+    second = RoadmapItemFactory(product=product, title="Dark theme", rank=1, release=ReleaseFactory(product=product))
+    page = text(client.get(f"/releases/{release.id}/"))
+    assert "Offline mode" in page and "now in" in page  # the one in another release says so
+    response = client.post(f"/releases/{release.id}/items/", {"add": [first.id, second.id]})
+    assert response.status_code == 302
+    assert set(release.items.values_list("title", flat=True)) == {"Offline mode", "Dark theme"}
+    assert DomainEvent.objects.filter(verb="roadmap_item.updated", object_id__in=[first.id, second.id]).count() == 2
+
+
+def test_release_page_takes_an_item_out(client, product, pm):
+    release = release_with_items(product, open_=2, version="2.1")
+    item = release.items.first()
+    client.post(f"/releases/{release.id}/items/", {"remove": item.id})
+    item.refresh_from_db()
+    assert item.release_id is None and release.items.count() == 1
+
+
+def test_release_page_refuses_another_products_item_and_changes_nothing(client, portfolio, product, pm):
+    release = ReleaseFactory(product=product)
+    mine = RoadmapItemFactory(product=product)
+    theirs = RoadmapItemFactory(product=ProductFactory(portfolio=portfolio))
+    response = client.post(f"/releases/{release.id}/items/", {"add": [mine.id, theirs.id]}, follow=True)
+    assert "Only items of Nebula" in text(response)
+    assert release.items.count() == 0
+
+
+def test_a_shipped_release_keeps_its_items(client, product, pm):
+    release = release_with_items(product, done=1, version="1.0")
+    release_ship(release_id=release.id)
+    item = release.items.get()
+    response = client.post(f"/releases/{release.id}/items/", {"remove": item.id}, follow=True)
+    assert "has shipped" in text(response)
+    item.refresh_from_db()
+    assert item.release_id == release.id
+    assert "Take out" not in text(client.get(f"/releases/{release.id}/"))
+
+
+@pytest.mark.parametrize("role", [Role.VIEWER, Role.MARKETER])
+def test_readers_cannot_plan_a_releases_items(client, portfolio, product, role):
+    release = ReleaseFactory(product=product)
+    item = RoadmapItemFactory(product=product)
+    as_role(client, portfolio, role)
+    assert "Take out" not in text(client.get(f"/releases/{release.id}/")) and 'name="add"' not in text(
+        client.get(f"/releases/{release.id}/")
+    )
+    assert client.post(f"/releases/{release.id}/items/", {"add": [item.id]}).status_code == 403
+    assert release.items.count() == 0
+
+
+def test_release_page_flags_open_items_that_end_after_it_is_due(client, product, pm):
+    release = ReleaseFactory(product=product, version="3.0", target_date=days(10))
+    RoadmapItemFactory(product=product, release=release, status="planned", title="Late one", end_date=days(20))
+    RoadmapItemFactory(product=product, release=release, status="planned", title="On time", end_date=days(5), rank=1)
+    page = text(client.get(f"/releases/{release.id}/"))
+    assert "1 open item ends after 3.0 is due" in page
+    assert page.count("after the release</span>") == 1
