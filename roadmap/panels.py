@@ -51,6 +51,36 @@ def roadmap_glance(product, request) -> dict:
     }
 
 
+def roadmap_cards(products, request) -> dict[int, dict]:
+    """Each dashboard card's roadmap line: open items per horizon and the next planned release, for the
+    whole board in two queries. Products with no roadmap get no line."""
+    ids = [product.id for product in products]
+    counts: dict[int, dict[str, int]] = {}
+    open_items = RoadmapItem.objects.filter(product_id__in=ids).exclude(status__in=FINISHED)
+    for product_id, horizon, n in open_items.values_list("product_id", "horizon").annotate(n=Count("id")).order_by():
+        counts.setdefault(product_id, {})[horizon] = n
+    upcoming: dict[int, Release] = {}
+    planned = Release.objects.filter(product_id__in=ids, status=Release.Status.PLANNED).only(
+        "id", "product_id", "version", "target_date"
+    )
+    for release in planned.order_by("product_id", F("target_date").asc(nulls_last=True), "version", "id"):
+        upcoming.setdefault(release.product_id, release)
+    cards = {}
+    for product_id in ids:
+        if product_id not in counts and product_id not in upcoming:
+            continue
+        horizons = counts.get(product_id, {})
+        cards[product_id] = {
+            "horizons": [(label, horizons.get(value, 0)) for value, label in RoadmapItem.Horizon.choices],
+            "next_release": upcoming.get(product_id),
+        }
+    return cards
+
+
+register_fragment(
+    "dashboard.card",
+    Fragment(key="roadmap.glance", template="roadmap/_dashboard_card.html", context=roadmap_cards, order=20),
+)
 register_fragment(
     "product.panels",
     Fragment(key="roadmap", template="roadmap/_product_panel.html", context=roadmap_glance, order=15),

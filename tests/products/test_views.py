@@ -66,7 +66,7 @@ def test_dashboard_query_count_does_not_grow_with_products(client, product, djan
     for _ in range(8):
         KPIFactory(product=ProductFactory(portfolio=product.portfolio, product_line=ProductLineFactory()))
     client.force_login(member(product.portfolio, Role.VIEWER))
-    with django_assert_max_num_queries(13):
+    with django_assert_max_num_queries(15):  # 13 + the roadmap line's 2
         assert client.get(f"/portfolios/{product.portfolio_id}/").status_code == 200
 
 

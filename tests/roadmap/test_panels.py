@@ -168,3 +168,49 @@ def test_the_rule_form_offers_release_shipped_without_parameters(client, product
     assert response.status_code == 302, response.content.decode()[:2000]
     rule = product.portfolio.lifecycle_rules.get(name="Ship to launch")
     assert (rule.condition_type, rule.params) == ("release_shipped", {})
+
+
+# --- the dashboard card's roadmap line ---------------------------------------------------------------------
+
+
+def test_dashboard_card_shows_open_items_by_horizon_and_the_next_release(client, product):
+    RoadmapItemFactory(product=product, horizon="now", status="in_progress")
+    RoadmapItemFactory(product=product, horizon="now", status="done", rank=1)  # finished: not counted
+    RoadmapItemFactory(product=product, horizon="later")
+    ReleaseFactory(product=product, version="2.0", target_date=days(40))
+    ReleaseFactory(product=product, version="1.5", target_date=days(10))
+    login(client, product, Role.VIEWER)
+    page = client.get(f"/portfolios/{product.portfolio_id}/").content.decode()
+    line = re.search(r'<span class="roadmap-line small"[^>]*>(.*?)</span>\s*\n', page, re.S).group(1)
+    assert re.sub(r"<[^>]+>", "", line).split() == ["1", "now", "·", "0", "next", "·", "1", "later"]
+    assert "Release 1.5" in page
+
+
+def test_dashboard_card_of_a_product_without_a_roadmap_has_no_roadmap_line(client, product):
+    login(client, product, Role.VIEWER)
+    assert "roadmap-line" not in client.get(f"/portfolios/{product.portfolio_id}/").content.decode()
+
+
+def test_dashboard_roadmap_lines_cost_the_same_at_ten_times_the_products(client, product):
+    portfolio = product.portfolio
+    login(client, product, Role.VIEWER)
+
+    def add_products(n):
+        for i in range(n):
+            other = ProductFactory(portfolio=portfolio)
+            RoadmapItemFactory(product=other, horizon="next")
+            ReleaseFactory(product=other, target_date=days(i + 1))
+
+    add_products(2)
+    client.get(f"/portfolios/{portfolio.id}/")  # session and caches warm
+    with CaptureQueriesContext(connection) as few:
+        client.get(f"/portfolios/{portfolio.id}/")
+    add_products(18)
+    with CaptureQueriesContext(connection) as many:
+        page = client.get(f"/portfolios/{portfolio.id}/").content.decode()
+    assert page.count("roadmap-line") == 20
+    assert len(many) == len(few)
+
+
+def test_roadmap_cards_are_registered_on_the_dashboard():
+    assert "roadmap.glance" in [fragment.key for fragment in pages.fragments("dashboard.card")]
