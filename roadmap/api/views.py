@@ -1,9 +1,11 @@
+from django.db import transaction
 from django.http import StreamingHttpResponse
+from django.utils.http import parse_etags
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import filters as drf_filters
-from rest_framework import mixins, permissions, viewsets
+from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
@@ -11,9 +13,9 @@ from rest_framework.response import Response
 from rest_framework_csv.renderers import CSVRenderer
 
 from pmflow.access import require, roles_by_portfolio
-from pmflow.api import PortfolioScopedViewSet, representation_etag
+from pmflow.api import PortfolioScopedViewSet, StaleObject, representation_etag, request_if_match
 from pmflow.openapi import enum_parameter
-from products.models import Product
+from products.models import Portfolio, Product
 from products.selectors import portfolio_for_user, portfolio_list_for_user
 from roadmap import exports, services
 from roadmap.api import filters
@@ -278,24 +280,36 @@ class ScoringWeightsViewSet(
         return services.scoring_weights_of(portfolio)
 
     def list(self, request, *args, **kwargs):
-        portfolios = portfolio_list_for_user(request.user)
-        rows = [self._weights(portfolio) for portfolio in portfolios]
+        portfolios = list(portfolio_list_for_user(request.user))
+        saved = {row.portfolio_id: row for row in ScoringWeights.objects.filter(portfolio__in=portfolios)}
+        rows = [saved.get(portfolio.id) or ScoringWeights(portfolio=portfolio) for portfolio in portfolios]
         return Response(self.get_serializer(rows, many=True).data)
 
     @extend_schema(parameters=[PORTFOLIO_PK])
     def retrieve(self, request, pk=None):
         portfolio = portfolio_for_user(request.user, pk)
         data = self.get_serializer(self._weights(portfolio)).data
-        return Response(data, headers={"ETag": representation_etag(data)})
+        etag = representation_etag(data)
+        held = parse_etags(request.headers.get("If-None-Match", ""))
+        if "*" in held or etag in held or f"W/{etag}" in held:
+            return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
+        return Response(data, headers={"ETag": etag})
 
     @extend_schema(parameters=[PORTFOLIO_PK])
     def update(self, request, pk=None, partial=False):
         portfolio = portfolio_for_user(request.user, pk)
-        require(request.user, ScoringWeights, portfolio.id)
-        serializer = self.get_serializer(self._weights(portfolio), data=request.data, partial=partial)
-        serializer.is_valid(raise_exception=True)
-        services.scoring_weights_save(portfolio=portfolio, actor=request.user, **serializer.validated_data)
-        data = self.get_serializer(self._weights(portfolio)).data
+        require(request.user, ScoringWeights, portfolio.id)  # the role before the body is read
+        with transaction.atomic():
+            # If-Match under the portfolio's row lock (the lock the service takes), as every object write.
+            list(Portfolio.objects.select_for_update().filter(pk=portfolio.pk).values_list("pk"))
+            current = self._weights(portfolio)
+            wanted = request_if_match(request)
+            if wanted is not None and representation_etag(self.get_serializer(current).data) not in wanted:
+                raise StaleObject()
+            serializer = self.get_serializer(current, data=request.data, partial=partial)
+            serializer.is_valid(raise_exception=True)
+            services.scoring_weights_save(portfolio=portfolio, actor=request.user, **serializer.validated_data)
+            data = self.get_serializer(self._weights(portfolio)).data
         return Response(data, headers={"ETag": representation_etag(data)})
 
     @extend_schema(parameters=[PORTFOLIO_PK])
