@@ -13,7 +13,13 @@ from rest_framework.response import Response
 from rest_framework_csv.renderers import CSVRenderer
 
 from pmflow.access import require, roles_by_portfolio
-from pmflow.api import PortfolioScopedViewSet, StaleObject, representation_etag, request_if_match
+from pmflow.api import (
+    ConditionalRequestsSchema,
+    PortfolioScopedViewSet,
+    StaleObject,
+    representation_etag,
+    request_if_match,
+)
 from pmflow.openapi import enum_parameter
 from products.models import Portfolio, Product
 from products.selectors import portfolio_for_user, portfolio_list_for_user
@@ -269,6 +275,7 @@ class ScoringWeightsViewSet(
     weight counts against an item (effort). Until an admin sets them, a portfolio has the defaults."""
 
     serializer_class = ScoringWeightsSerializer
+    schema = ConditionalRequestsSchema()  # ETag, If-Match → 412, If-None-Match → 304, as on every object
     pagination_class = None
     filter_backends = []
     lookup_url_kwarg = "pk"
