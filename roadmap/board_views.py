@@ -21,6 +21,7 @@ from products.pages import page, portfolio_context
 from products.selectors import portfolio_for_user, product_for_user
 from roadmap import board, services
 from roadmap.models import Release, RoadmapItem
+from roadmap.page_tools import row_id
 from roadmap.scoring import SCORE_LABELS, SCORES
 
 
@@ -154,9 +155,9 @@ def _move_input(post) -> tuple[str, int | None]:
     before = before.strip()
     if not before:
         return horizon, None
-    if not before.isdigit() or len(before) > 18:
+    if (before_id := row_id(before)) is None:
         raise ValueError("before: the id of the card it goes before, or empty for the end of the column.")
-    return horizon, int(before)
+    return horizon, before_id
 
 
 def _board_fragment(request, item: RoadmapItem, *, announce: str = "", notice: str = "", status: int = 200):

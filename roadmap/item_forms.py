@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from pmflow.forms import BoundedDecimalField
 from products.models import Feedback, Idea, KeyResult, Product
 from roadmap.models import Release, RoadmapDependency, RoadmapItem
+from roadmap.page_tools import PlanDateField, row_id
 
 KIND_ORDER = RoadmapItem.KIND_ORDER
 IMPACT_WORDS = {
@@ -45,12 +46,7 @@ class WholeNumberField(forms.IntegerField):
 
 
 def _date_field(label: str, help_text: str = "") -> forms.DateField:
-    return forms.DateField(
-        required=False,
-        label=label,
-        help_text=help_text,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
+    return PlanDateField(label=label, help_text=help_text)
 
 
 def impact_text(value) -> str:
@@ -376,9 +372,9 @@ class ItemFilterForm(forms.Form):
         super().__init__(*args, label_suffix="", **kwargs)
         self.fields["product"].queryset = Product.objects.filter(portfolio=portfolio).order_by("name", "id")
         releases = Release.objects.filter(product__portfolio=portfolio).select_related("product")
-        chosen_product = self.data.get("product") if self.is_bound else None
-        if chosen_product and str(chosen_product).isdigit():
-            releases = releases.filter(product_id=int(chosen_product))
+        chosen_product = row_id(self.data.get("product")) if self.is_bound else None
+        if chosen_product is not None:
+            releases = releases.filter(product_id=chosen_product)
         self.fields["release"].queryset = releases.order_by("product__name", "target_date", "version", "id")
         self.fields["release"].label_from_instance = lambda r: f"{r.product.name} {r.version}"
         self.fields["search"].widget.attrs.update({"type": "search", "placeholder": "Title or description"})

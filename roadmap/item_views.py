@@ -28,6 +28,7 @@ from roadmap.item_forms import (
     impact_text,
 )
 from roadmap.models import WEIGHT_INPUTS, RoadmapDependency, RoadmapItem, ScoringWeights
+from roadmap.page_tools import product_list_url, row_id
 from roadmap.scoring import score_ordering
 from roadmap.selectors import dependency_for_user, roadmap_item_for_user, roadmap_items, schedule_warnings
 
@@ -192,10 +193,10 @@ def _create_initial(request, product) -> dict:
     initial = {}
     if request.GET.get("horizon") in RoadmapItem.Horizon.values:
         initial["horizon"] = request.GET["horizon"]
-    parent_id = request.GET.get("parent", "")
+    parent_id = row_id(request.GET.get("parent"))
     parent = (
-        RoadmapItem.objects.filter(product=product, pk=int(parent_id)).exclude(kind="requirement").first()
-        if parent_id.isdigit() and len(parent_id) < 19
+        RoadmapItem.objects.filter(product=product, pk=parent_id).exclude(kind="requirement").first()
+        if parent_id is not None
         else None
     )
     if parent is not None:
@@ -244,7 +245,7 @@ def item_delete(request, item_id: int):
     if request.method == "POST":
         title = services.roadmap_item_delete(item_id=item.id, actor=request.user)
         messages.success(request, f"“{title}” was deleted.")
-        return redirect(f"{reverse('roadmap-items', args=[item.product.portfolio_id])}?product={item.product_id}")
+        return redirect(product_list_url("roadmap-items", item.product.portfolio_id, item.product_id))
     children = list(item.children.order_by("title").values_list("title", flat=True)[:11])
     edges = RoadmapDependency.objects.filter(Q(item=item) | Q(depends_on=item)).count()
     consequences = ["Its scores and its links to ideas, feedback and a key result."]
@@ -547,7 +548,7 @@ def item_list(request, portfolio_id: int):
         listing=listing,
         total=listing.paginator.count,
         csv_url=_query(request, format="csv"),
-        clear_url=reverse("roadmap-items", args=[portfolio.id]) + (f"?product={product.id}" if product else ""),
+        clear_url=product_list_url("roadmap-items", portfolio.id, product.id if product else None),
         page_urls={
             "previous": _query(request, page=listing.previous_page_number()) if listing.has_previous() else None,
             "next": _query(request, page=listing.next_page_number()) if listing.has_next() else None,

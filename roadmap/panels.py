@@ -6,11 +6,11 @@ them it would be out of sight on most products.
 """
 
 from django.db.models import Count, F, Q, Subquery
-from django.utils import timezone
 
 from pmflow import access
 from products.pages import Fragment, register_fragment
 from roadmap.models import Release, RoadmapItem
+from roadmap.page_tools import today_in
 from roadmap.release_views import FINISHED, mark
 from roadmap.selectors import releases
 
@@ -32,7 +32,7 @@ def roadmap_glance(product, request) -> dict:
         planned_count=Subquery(planned_count)
     )
     next_release = last_shipped = None
-    today = timezone.localdate(timezone=product.portfolio.zone)
+    today = today_in(product.portfolio)
     for release in shown:
         mark(release, today)
         if release.status == Release.Status.PLANNED:

@@ -9,6 +9,7 @@ from django import forms
 from pmflow.forms import BoundedDecimalField
 from products.models import Product
 from roadmap.models import WEIGHT_INPUTS, Release, RoadmapItem
+from roadmap.page_tools import PlanDateField
 
 
 class ReleaseForm(forms.Form):
@@ -21,9 +22,7 @@ class ReleaseForm(forms.Form):
         max_length=20_000,
         required=False,
     )
-    target_date = forms.DateField(
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    target_date = PlanDateField(
         help_text="When you plan to ship it; a planned release past this date is marked overdue.",
     )
 

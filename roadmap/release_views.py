@@ -20,6 +20,7 @@ from products.pages import page, portfolio_context
 from products.selectors import object_history, portfolio_for_user, product_for_user
 from roadmap import services
 from roadmap.models import WEIGHT_INPUTS, Release, RoadmapItem, ScoringWeights
+from roadmap.page_tools import product_list_url, row_id, today_in
 from roadmap.release_forms import (
     ProductPick,
     ReleaseFilter,
@@ -37,10 +38,6 @@ FINISHED = (RoadmapItem.Status.DONE, RoadmapItem.Status.DROPPED)
 STATUS_ORDER = ("in_progress", "planned", "proposed", "done", "dropped")
 
 
-def _today(portfolio):
-    return timezone.localdate(timezone=portfolio.zone)
-
-
 def readiness(release) -> dict:
     """Done of total for the readiness bar; `percent` is a whole number for the text."""
     total, done = release.item_count or 0, release.done_count or 0
@@ -55,8 +52,7 @@ def mark(release, today) -> None:
 
 
 def _list_url(portfolio_id: int, product_id: int | None = None) -> str:
-    url = reverse("release-list", args=[portfolio_id])
-    return f"{url}?product={product_id}" if product_id else url
+    return product_list_url("release-list", portfolio_id, product_id)
 
 
 # --- the list ---------------------------------------------------------------------------------------
@@ -82,7 +78,7 @@ def release_list(request, portfolio_id: int):
         "id",
     )
     listing = Paginator(ordered, PER_PAGE).get_page(request.GET.get("page"))
-    today = _today(portfolio)
+    today = today_in(portfolio)
     for release in listing:
         mark(release, today)
     can_write = access.can(request.user, Release, portfolio.id)
@@ -121,7 +117,7 @@ def _release_page(request, release, *, ship_form=None, refused=None, status=200)
         for s in STATUS_ORDER
     ]
     open_items = [i for i in items if i.status not in FINISHED]
-    mark(release, _today(portfolio))
+    mark(release, today_in(portfolio))
     can_plan = access.can(request.user, RoadmapItem, portfolio.id) and release.status == Release.Status.PLANNED
     candidates = []
     if can_plan:  # the product's open items that are not in this release (some are in another)
@@ -211,11 +207,12 @@ def release_items(request, release_id: int):
         return back
     remove, add = request.POST.get("remove", ""), request.POST.getlist("add")
     wanted = [remove] if remove else add
-    if not wanted or not all(value.isdigit() and len(value) < 19 for value in wanted):
+    ids = [row_id(value) for value in wanted]
+    if not ids or None in ids:
         messages.error(request, "Choose the items to add. Nothing was changed.")
         return back
-    items = list(RoadmapItem.objects.filter(pk__in=[int(v) for v in wanted], product_id=release.product_id))
-    if len(items) != len(set(wanted)):
+    items = list(RoadmapItem.objects.filter(pk__in=ids, product_id=release.product_id))
+    if len(items) != len(set(ids)):
         messages.error(request, f"Only items of {release.product.name} go in its releases. Nothing was changed.")
         return back
     try:

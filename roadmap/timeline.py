@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -55,10 +55,19 @@ def month_start(day: date) -> date:
     return day.replace(day=1)
 
 
+FIRST_MONTH, LAST_MONTH = date.min, date.max.replace(day=1)
+
+
 def add_months(day: date, months: int) -> date:
-    """The first of the month `months` after the month of `day`."""
+    """The first of the month `months` after the month of `day`; held within the calendar's years 1 to
+    9999 (a range asked for at its edge ends there, it does not fail)."""
     years, month = divmod(day.month - 1 + months, 12)
-    return date(day.year + years, month + 1, 1)
+    year = day.year + years
+    if year < FIRST_MONTH.year:
+        return FIRST_MONTH
+    if year > LAST_MONTH.year:
+        return LAST_MONTH
+    return date(year, month + 1, 1)
 
 
 def month_end(day: date) -> date:
@@ -182,10 +191,16 @@ class Axis:
         days = calendar.monthrange(day.year, day.month)[1]
         return (months_between(self.first, day) + (day.day - 1) / days) * self.month_width
 
+    def x_end(self, day: date) -> float:
+        """Where a day ends: where the next day begins, without computing the next day (none after
+        9999-12-31)."""
+        days = calendar.monthrange(day.year, day.month)[1]
+        return (months_between(self.first, day) + day.day / days) * self.month_width
+
     def bar(self, span: Span) -> tuple[float, float]:
         """x from the start of the first day to the end of the last, clamped to the chart."""
         x1 = min(max(self.x(span.start), 0.0), self.width)
-        x2 = min(max(self.x(span.end + timedelta(days=1)), 0.0), self.width)
+        x2 = min(max(self.x_end(span.end), 0.0), self.width)
         return x1, x2
 
 

@@ -7,7 +7,6 @@ and roadmap/matrix.py.
 from django import forms
 from django.shortcuts import render
 from django.urls import path, reverse
-from django.utils import timezone
 
 from pmflow import access
 from pmflow.errors import NotFound
@@ -18,6 +17,7 @@ from products.selectors import portfolio_for_user, product_for_user
 from roadmap import matrix as value_effort
 from roadmap import timeline as layout
 from roadmap.models import Release, RoadmapDependency, RoadmapItem
+from roadmap.page_tools import product_list_url, today_in
 from roadmap.selectors import roadmap_items
 
 OPEN_STATUSES = ["proposed", "planned", "in_progress"]
@@ -72,10 +72,6 @@ class MatrixFilter(_Filter):
         widget=forms.CheckboxSelectMultiple,
         help_text="Without a choice: the open ones (done and dropped hidden).",
     )
-
-
-def today_in(portfolio):
-    return timezone.localdate(timezone=portfolio.zone)
 
 
 def _scope(request, portfolio_id: int):
@@ -199,7 +195,7 @@ def timeline(request, portfolio_id: int):
         statuses=list(layout.STATUS_LABELS.items()),
         can_edit=access.can(request.user, RoadmapItem, portfolio.id),
         csv_query=_query_without(request, "format"),
-        clear_url=reverse("roadmap-timeline", args=[portfolio.id]) + (f"?product={product.id}" if product else ""),
+        clear_url=product_list_url("roadmap-timeline", portfolio.id, product.id if product else None),
     )
     return render(request, "roadmap/timeline.html", context, status=200 if valid else 400)
 
@@ -305,7 +301,7 @@ def matrix(request, portfolio_id: int):
         filtered=bool(kinds or "status" in request.GET),
         can_edit=access.can(request.user, RoadmapItem, portfolio.id),
         csv_query=_query_without(request, "format"),
-        clear_url=reverse("roadmap-matrix", args=[portfolio.id]) + (f"?product={product.id}" if product else ""),
+        clear_url=product_list_url("roadmap-matrix", portfolio.id, product.id if product else None),
     )
     return render(request, "roadmap/matrix.html", context, status=200 if valid else 400)
 
