@@ -1,7 +1,9 @@
+import math
 from decimal import Decimal
 
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
+from rest_framework.relations import MANY_RELATION_KWARGS, ManyRelatedField
 
 from pmflow.access import queryset_for_user
 from pmflow.fields import BoundedDecimalField, StrictCharField, StrictStrings
@@ -10,7 +12,14 @@ from products.models import Feedback, Idea, KeyResult
 from products.selectors import product_list_for_user
 from roadmap.exports import score
 from roadmap.models import WEIGHT_INPUTS, Release, RoadmapDependency, RoadmapItem, ScoringWeights
-from roadmap.services.items import REACH_MAX, SMALL_SCORE_MAX, SMALL_SCORES
+from roadmap.services.items import (
+    DATE_YEARS,
+    IMPACT_MESSAGE,
+    LINK_FIELDS,
+    REACH_MAX,
+    SMALL_SCORE_MAX,
+    SMALL_SCORES,
+)
 
 
 def _scoped(model, *related):
@@ -18,6 +27,45 @@ def _scoped(model, *related):
         return queryset_for_user(user, model.objects.select_related(*related))
 
     return selector
+
+
+class IdList(ManyRelatedField):
+    """A list of ids: an object (`{}`) is not one (DRF iterated its keys and took it for `[]`)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            self.fail("not_a_list", input_type=type(data).__name__)
+        return super().to_internal_value(data)
+
+
+class Key(ScopedPrimaryKeyField):
+    """A scoped id that is a whole number: `true` and `1.5` named row 1, and `1e9999999` (infinity
+    once parsed) was an OverflowError, a 500."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or (isinstance(data, float) and not (math.isfinite(data) and data.is_integer())):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        return super().to_internal_value(data)
+
+    @classmethod
+    def many_init(cls, *args, **kwargs):
+        child = cls(*args, **kwargs)
+        return IdList(child_relation=child, **{k: v for k, v in kwargs.items() if k in MANY_RELATION_KWARGS})
+
+
+# The years the services take (roadmap.services.items.DATE_YEARS, 1900 to 2200), stated in the schema.
+PLAUSIBLE_DATE = {
+    "type": "string",
+    "format": "date",
+    "nullable": True,
+    "pattern": "^(19[0-9]{2}|2[01][0-9]{2}|2200)-",
+    "description": f"Between the years {DATE_YEARS[0]} and {DATE_YEARS[1]}.",
+}
+
+
+@extend_schema_field(PLAUSIBLE_DATE)
+class PlanDateField(serializers.DateField):
+    """A date of a plan; the years are the services' rule, the schema states them."""
 
 
 class StaysInProduct:
@@ -31,7 +79,8 @@ class StaysInProduct:
 
 
 class ReleaseSerializer(StaysInProduct, StrictStrings, serializers.ModelSerializer):
-    product = ScopedPrimaryKeyField(product_list_for_user)
+    product = Key(product_list_for_user)
+    target_date = PlanDateField(allow_null=True, required=False)
     status = serializers.ChoiceField(choices=Release.Status.choices, read_only=True)
     item_count = serializers.IntegerField(read_only=True)
     done_count = serializers.IntegerField(read_only=True)
@@ -86,7 +135,6 @@ class ScoreField(serializers.ReadOnlyField):
 
 
 IMPACTS = [Decimal(value) for value, _ in RoadmapItem.IMPACTS]
-IMPACT_MESSAGE = "Use 0.25 (minimal), 0.5 (low), 1 (medium), 2 (high) or 3 (massive)."
 
 
 # One exact number per variant: OpenAPI 3.0 has no const, and a client generator takes no enum of floats.
@@ -126,12 +174,14 @@ class OwnerField(serializers.Field):
 
 
 class RoadmapItemSerializer(StaysInProduct, StrictStrings, serializers.ModelSerializer):
-    product = ScopedPrimaryKeyField(product_list_for_user)
-    parent = ScopedPrimaryKeyField(_scoped(RoadmapItem, "product"), allow_null=True, required=False)
-    release = ScopedPrimaryKeyField(_scoped(Release, "product"), allow_null=True, required=False)
-    key_result = ScopedPrimaryKeyField(_scoped(KeyResult, "goal__product"), allow_null=True, required=False)
-    ideas = ScopedPrimaryKeyField(_scoped(Idea, "product"), many=True, required=False)
-    feedback = ScopedPrimaryKeyField(_scoped(Feedback, "product"), many=True, required=False)
+    product = Key(product_list_for_user)
+    parent = Key(_scoped(RoadmapItem, "product"), allow_null=True, required=False)
+    release = Key(_scoped(Release, "product"), allow_null=True, required=False)
+    key_result = Key(_scoped(KeyResult, "goal__product"), allow_null=True, required=False)
+    ideas = Key(_scoped(Idea, "product"), many=True, required=False)
+    feedback = Key(_scoped(Feedback, "product"), many=True, required=False)
+    start_date = PlanDateField(allow_null=True, required=False)
+    end_date = PlanDateField(allow_null=True, required=False)
     owner = OwnerField()
     impact = ImpactField()
     # More than 0: with two decimal places (rounded) the least is 0.01.
@@ -177,8 +227,7 @@ class RoadmapItemSerializer(StaysInProduct, StrictStrings, serializers.ModelSeri
             "regulatory",
             "regulation",
             "key_result",
-            "ideas",
-            "feedback",
+            *LINK_FIELDS,
             "rice_score",
             "wsjf_score",
             "value_effort",
@@ -210,8 +259,8 @@ class MoveInput(serializers.Serializer):
 
 
 class RoadmapDependencySerializer(StrictStrings, serializers.ModelSerializer):
-    item = ScopedPrimaryKeyField(_scoped(RoadmapItem, "product"))
-    depends_on = ScopedPrimaryKeyField(_scoped(RoadmapItem, "product"))
+    item = Key(_scoped(RoadmapItem, "product"))
+    depends_on = Key(_scoped(RoadmapItem, "product"))
 
     class Meta:
         model = RoadmapDependency

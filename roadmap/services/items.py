@@ -48,6 +48,11 @@ LINK_FIELDS = ("ideas", "feedback")
 SMALL_SCORES = ("business_value", "time_criticality", "risk_reduction", "value")
 SMALL_SCORE_MAX = 1000  # a relative scale
 REACH_MAX = 2_000_000_000
+IMPACT_MESSAGE = "Use 0.25 (minimal), 0.5 (low), 1 (medium), 2 (high) or 3 (massive)."
+# A plan's dates fall in these years (as a measurement's); 0001-01-01 or 9999-12-31 is a typo, and a
+# timeline spanning them overflowed Python's dates.
+DATE_YEARS = (1900, 2200)
+DATE_MESSAGE = f"A date between the years {DATE_YEARS[0]} and {DATE_YEARS[1]}."
 
 
 def _choice(fields: dict, name: str, choices, errors: dict, *, nullable: bool = False) -> None:
@@ -66,6 +71,14 @@ def _number(fields: dict, name: str, errors: dict, *, low, high, above: bool = F
         return
     if (value <= low if above else value < low) or value > high:
         errors[name] = f"From {low} to {high:,}." if not above else f"More than {low}, at most {high:,}."
+
+
+def plausible_dates(fields: dict, names, errors: dict) -> None:
+    """A message on every date of `names` in `fields` outside DATE_YEARS (items' and releases' rule)."""
+    for name in names:
+        year = getattr(fields.get(name), "year", None)
+        if year is not None and not DATE_YEARS[0] <= year <= DATE_YEARS[1]:
+            errors[name] = DATE_MESSAGE
 
 
 def _a(kind: str) -> str:
@@ -98,7 +111,8 @@ def item_clean(*, product: Product, fields: dict, item: RoadmapItem | None = Non
     for name in SMALL_SCORES:
         _number(fields, name, errors, low=0, high=SMALL_SCORE_MAX)
     if fields.get("impact") is not None and Decimal(str(fields["impact"])) not in IMPACTS:
-        errors["impact"] = "Use 0.25 (minimal), 0.5 (low), 1 (medium), 2 (high) or 3 (massive)."
+        errors["impact"] = IMPACT_MESSAGE
+    plausible_dates(fields, ("start_date", "end_date"), errors)
 
     def current(name):
         return fields[name] if name in fields else getattr(item, name, None)
@@ -144,7 +158,7 @@ def item_clean(*, product: Product, fields: dict, item: RoadmapItem | None = Non
         if linked and any(obj.product.portfolio_id != product.portfolio_id for obj in linked):
             errors[name] = f"Some {model._meta.verbose_name_plural} belong to another portfolio."
     start, end = current("start_date"), current("end_date")
-    if start and end and end < start:
+    if start and end and end < start and "end_date" not in errors:
         errors["end_date"] = "The end date is before the start date."
     regulatory = current("regulatory")
     if regulatory and kind != RoadmapItem.Kind.REQUIREMENT and ("regulatory" in fields or "kind" in fields):

@@ -7,6 +7,7 @@ from pmflow.errors import Conflict, InvalidInput, NotFound
 from products import events
 from products.models import Product
 from roadmap.models import Release, RoadmapItem
+from roadmap.services.items import plausible_dates
 
 RELEASE_FIELDS = ("version", "name", "description", "target_date")
 FINISHED = (RoadmapItem.Status.DONE, RoadmapItem.Status.DROPPED)
@@ -37,6 +38,7 @@ def _clean(fields: dict) -> dict:
             fields[name] = (fields[name] or "").strip()
             if len(fields[name]) > limit:
                 errors[name] = f"At most {limit:,} characters."
+    plausible_dates(fields, ("target_date",), errors)
     if errors:
         raise InvalidInput(fields=errors)
     return fields
