@@ -480,3 +480,76 @@ def test_portfolio_board_adds_items_through_a_product_choice(client, portfolio, 
     page = client.get(f"/portfolios/{portfolio.id}/roadmap/").content.decode()
     assert f'<option value="{product.id}">' in page
     assert "?portfolio=" not in page  # the item form needs a product: a bare portfolio link was a 404
+
+
+# --- review: who may write, and input no page should choke on -------------------------------------------
+
+
+def _board_state():
+    return (
+        list(RoadmapItem.objects.order_by("id").values_list("id", "horizon", "rank")),
+        DomainEvent.objects.count(),
+    )
+
+
+@pytest.mark.parametrize("role", [Role.VIEWER, Role.MARKETER, None])
+def test_every_board_url_refuses_readers_and_hides_from_other_portfolios(client, portfolio, product, role):
+    """A reader sees the boards without controls and gets 403 on a move; a member of another portfolio
+    (role None) gets 404 on every URL. Nothing changes either way, with or without htmx."""
+    a, b = column(product, "next", "A", "B")
+    client.force_login(member(portfolio, role))
+    before = _board_state()
+    read_status, write_status = (404, 404) if role is None else (200, 403)
+    for url in (f"/products/{product.id}/roadmap/", f"/portfolios/{portfolio.id}/roadmap/"):
+        response = client.get(url)
+        assert response.status_code == read_status, url
+        if read_status == 200:
+            assert "/move/" not in response.content.decode(), url
+    bodies = ({"horizon": "now", "before": a.id}, {"move": f"now:{a.id}"}, {"horizon": "later", "board": "portfolio"})
+    for body in bodies:
+        assert client.post(f"/roadmap-items/{b.id}/move/", body).status_code == write_status, body
+        assert htmx_move(client, b, "now", before=a.id).status_code == write_status
+    assert _board_state() == before
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"horizon": "now", "before": "²"},  # a digit to str.isdigit, not to int()
+        {"move": "now:²"},
+        {"horizon": "now", "before": "99999999999999999999"},
+        {"horizon": "now", "before": "1e9999999"},
+        {"horizon": "now", "before": "-1"},
+        {"horizon": "now\x00", "before": ""},
+        {"horizon": "now", "before": "1\x00"},
+        {"horizon": "x" * 10_000},
+    ],
+)
+def test_absurd_move_input_is_400_with_the_field_and_moves_nothing(client, product, manager, body):
+    column(product, "later", "A", "B")
+    before = _board_state()
+    response = client.post(f"/roadmap-items/{RoadmapItem.objects.get(title='B').id}/move/", body)
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert text.startswith("Nothing was moved. ") and ("before:" in text or "horizon:" in text)
+    assert "invalid literal" not in text
+    assert _board_state() == before
+
+
+def test_move_before_a_card_of_another_portfolio_moves_nothing(client, product, manager):
+    a, b = column(product, "later", "A", "B")
+    foreign = RoadmapItemFactory(horizon="now")
+    before = _board_state()
+    assert move(client, b, "now", before=foreign.id).status_code == 302  # back to the board, with the refusal
+    assert htmx_move(client, b, "now", before=foreign.id).status_code == 409
+    assert _board_state() == before
+
+
+@pytest.mark.parametrize(
+    "query", ["?release=²", "?release=99999999999999999999", "?kind=%00", "?product=²", "?product_line=1e9999999"]
+)
+def test_boards_ignore_absurd_filters(client, portfolio, product, manager, query):
+    column(product, "now", "Shown")
+    for url in (f"/products/{product.id}/roadmap/{query}", f"/portfolios/{portfolio.id}/roadmap/{query}"):
+        response = client.get(url)
+        assert response.status_code == 200 and "Shown" in response.content.decode(), url

@@ -523,3 +523,195 @@ def test_table_sorts_from_the_sort_select_too_as_on_a_phone(client, product, man
     assert _titles(page) == ["Quiet", "Popular"]
     assert '<option value="feedback_count" selected>Feedback, least first</option>' in page
     assert '<option value="-rice_score">RICE, highest first</option>' in page
+
+
+# --- review: strangers, readers, absurd input and the form's query count ------------------------------
+
+
+def _state():
+    return (
+        list(RoadmapItem.objects.order_by("id").values_list("id", "title", "kind", "parent_id", "release_id")),
+        list(RoadmapDependency.objects.order_by("id").values_list("id", "item_id", "depends_on_id")),
+        DomainEvent.objects.count(),
+    )
+
+
+def _house(product):
+    initiative = RoadmapItemFactory(product=product, kind="initiative", title="Big bet")
+    item = RoadmapItemFactory(product=product, parent=initiative, title="Sync")
+    edge = RoadmapDependency.objects.create(item=item, depends_on=initiative, kind="relates")
+    return initiative, item, edge
+
+
+ITEM_URLS = [  # (method, url, body): every URL of roadmap/item_views.py
+    ("get", "/roadmap-items/new/?product={product}", None),
+    ("post", "/roadmap-items/new/?product={product}", VALID),
+    ("get", "/roadmap-items/{item}/", None),
+    ("get", "/roadmap-items/{item}/edit/", None),
+    ("post", "/roadmap-items/{item}/edit/", {**VALID, "title": "Renamed"}),
+    ("get", "/roadmap-items/{item}/delete/", None),
+    ("post", "/roadmap-items/{item}/delete/", {}),
+    ("post", "/roadmap-items/{item}/dependencies/", {"depends_on": "{initiative}", "kind": "blocks"}),
+    ("post", "/roadmap-dependencies/{edge}/delete/", {}),
+    ("get", "/portfolios/{portfolio}/roadmap/items/", None),
+    ("get", "/portfolios/{portfolio}/roadmap/items/?format=csv", None),
+]
+
+
+def _call(client, method, url, body, **ids):
+    url = url.format(**ids)
+    if body is None:
+        return getattr(client, method)(url)
+    return client.post(url, {k: str(v).format(**ids) for k, v in body.items()})
+
+
+@pytest.mark.parametrize("method, url, body", ITEM_URLS)
+def test_a_member_of_another_portfolio_gets_404_and_changes_nothing(client, product, method, url, body):
+    initiative, item, edge = _house(product)
+    client.force_login(member(product.portfolio, None))
+    before = _state()
+    ids = dict(product=product.id, item=item.id, initiative=initiative.id, edge=edge.id, portfolio=product.portfolio_id)
+    assert _call(client, method, url, body, **ids).status_code == 404
+    assert _state() == before
+
+
+WRITES = [(m, u, b) for m, u, b in ITEM_URLS if m == "post" or "edit" in u or "delete" in u or "new" in u]
+
+
+@pytest.mark.parametrize("method, url, body", WRITES)
+@pytest.mark.parametrize("role", [Role.VIEWER, Role.MARKETER])
+def test_a_reader_gets_403_on_every_write_url_and_changes_nothing(client, product, role, method, url, body):
+    initiative, item, edge = _house(product)
+    client.force_login(member(product.portfolio, role))
+    before = _state()
+    ids = dict(product=product.id, item=item.id, initiative=initiative.id, edge=edge.id, portfolio=product.portfolio_id)
+    assert _call(client, method, url, body, **ids).status_code == 403
+    assert _state() == before
+
+
+ABSURD_ITEM_INPUT = [
+    ({"reach": "1e9999999"}, "reach"),
+    ({"reach": "99999999999999999999"}, "reach"),
+    ({"confidence": "²"}, "confidence"),
+    ({"effort": "1e9999999"}, "effort"),
+    ({"effort": "99999999999999999999"}, "effort"),
+    ({"job_size": "NaN"}, "job_size"),
+    ({"value": "-1"}, "value"),
+    ({"title": "Off\x00line"}, "title"),
+    ({"description": "a\x00b"}, "description"),
+    ({"regulation": "GDPR\x00"}, "regulation"),
+    ({"title": "x" * 201}, "title"),
+    ({"description": "x" * 20_001}, "description"),
+    ({"start_date": "0001-01-01"}, "start_date"),
+    ({"end_date": "9999-12-31"}, "end_date"),
+    ({"start_date": "99999-01-01"}, "start_date"),
+    ({"end_date": "2026-02-30"}, "end_date"),
+    ({"kind": "epic\x00"}, "kind"),
+    ({"parent": "99999999999999999999"}, "parent"),
+    ({"parent": "{foreign_parent}"}, "parent"),
+    ({"release": "{foreign_release}"}, "release"),
+    ({"owner": "{stranger}"}, "owner"),
+    ({"key_result": "²"}, "key_result"),
+    ({"ideas": "{foreign_idea}"}, "ideas"),
+    ({"feedback": "1e5"}, "feedback"),
+]
+
+
+def _foreign_ids(product):
+    """Ids of another portfolio's parent, release, idea and a user who is no member of this portfolio."""
+    elsewhere = ProductFactory()
+    return {
+        "foreign_parent": RoadmapItemFactory(product=elsewhere, kind="initiative").id,
+        "foreign_release": ReleaseFactory(product=elsewhere).id,
+        "foreign_idea": Idea.objects.create(product=elsewhere, title="Theirs").id,
+        "stranger": member(elsewhere.portfolio, Role.PRODUCT_MANAGER).id,
+    }
+
+
+@pytest.mark.parametrize("change, field", ABSURD_ITEM_INPUT)
+def test_absurd_item_input_is_a_field_error_on_create_and_edit_and_writes_nothing(
+    client, product, manager, change, field
+):
+    ids = _foreign_ids(product)
+    item = RoadmapItemFactory(product=product, title="Mine")
+    body = {**VALID, **{k: v.format(**ids) for k, v in change.items()}}
+    before = _state()
+    for url in (f"/roadmap-items/new/?product={product.id}", f"/roadmap-items/{item.id}/edit/"):
+        response = client.post(url, body)
+        assert response.status_code == 400, url
+        assert response.context["form"].errors.get(field), (url, response.context["form"].errors)
+    assert _state() == before
+
+
+def test_a_planning_date_outside_1900_to_2200_says_the_range(client, product, manager):
+    response = client.post(f"/roadmap-items/new/?product={product.id}", {**VALID, "start_date": "0001-01-01"})
+    assert "A date in the years 1900 to 2200." in _field_errors(_text(response), "start_date")
+
+
+@pytest.mark.parametrize(
+    "depends_on", ["²", "99999999999999999999", "1e9999999", "\x00", "", "{foreign}", "{self}", "-1"]
+)
+def test_absurd_dependency_input_is_a_field_error_and_writes_nothing(client, product, manager, depends_on):
+    item = RoadmapItemFactory(product=product)
+    RoadmapItemFactory(product=product, title="Other")
+    foreign = RoadmapItemFactory()
+    before = _state()
+    response = client.post(
+        f"/roadmap-items/{item.id}/dependencies/",
+        {"depends_on": depends_on.format(foreign=foreign.id, self=item.id), "kind": "blocks"},
+    )
+    assert response.status_code == 400
+    assert _field_errors(_text(response), "depends_on")
+    assert _state() == before
+    response = client.post(f"/roadmap-items/{item.id}/dependencies/", {"depends_on": foreign.id, "kind": "x\x00"})
+    assert response.status_code == 400 and _field_errors(_text(response), "kind")
+
+
+@pytest.mark.parametrize("query", ["?parent=²", "?parent=99999999999999999999", "?kind=%00", "?horizon=1e9999999"])
+def test_the_new_item_page_ignores_an_absurd_preset(client, product, manager, query):
+    response = client.get(f"/roadmap-items/new/{query}&product={product.id}")
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "query", ["?product=²", "?product=99999999999999999999", "?release=²", "?search=%00", "?page=²", "?sort=%00"]
+)
+def test_the_items_table_survives_absurd_filters(client, product, manager, query):
+    RoadmapItemFactory(product=product, title="Listed")
+    url = f"/portfolios/{product.portfolio_id}/roadmap/items/{query}"
+    response = client.get(url)
+    assert response.status_code == 200 and "Listed" in _text(response)
+    assert client.get(url + "&format=csv").status_code in (200, 400)
+
+
+def _form_choices(product, manager, n: int):
+    """n of every choice the item form lists: parents, releases, members, key results, ideas, feedback."""
+    from products.models import Goal, KeyResult
+
+    for i in range(n):
+        RoadmapItemFactory(product=product, kind="initiative", title=f"Parent {i}")
+        ReleaseFactory(product=product, target_date=date(2026, 6, 1))
+        MembershipFactory(portfolio=product.portfolio, role=Role.VIEWER)
+        goal = Goal.objects.create(
+            product=product, title=f"Goal {i}", period_start=date(2026, 1, 1), period_end=date(2026, 12, 31)
+        )
+        KeyResult.objects.create(goal=goal, title=f"KR {i}", target_value=10)
+        Idea.objects.create(product=product, title=f"Idea {i}")
+        Feedback.objects.create(product=product, text=f"Ask {i}", received_on=date(2026, 3, 1))
+    item = RoadmapItemFactory(product=product, kind="feature", title="Edited", owner=manager)
+    item.ideas.add(*Idea.objects.filter(product=product))
+    item.feedback.add(*Feedback.objects.filter(product=product))
+    return item
+
+
+def test_item_form_pages_query_count_does_not_grow_with_their_choices(client, manager):
+    small, large = ProductFactory(), ProductFactory()
+    counts = {}
+    for name, product, n in (("1x", small, 2), ("10x", large, 20)):
+        MembershipFactory(portfolio=product.portfolio, user=manager, role=Role.PRODUCT_MANAGER)
+        item = _form_choices(product, manager, n)
+        counts[name] = (
+            _count(client, f"/roadmap-items/new/?product={product.id}&kind=requirement"),
+            _count(client, f"/roadmap-items/{item.id}/edit/"),
+        )
+    assert counts["1x"] == counts["10x"], counts

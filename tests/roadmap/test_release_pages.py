@@ -507,3 +507,175 @@ def test_release_page_flags_open_items_that_end_after_it_is_due(client, product,
     page = text(client.get(f"/releases/{release.id}/"))
     assert "1 open item ends after 3.0 is due" in page
     assert page.count("after the release</span>") == 1
+
+
+# --- review: strangers, readers, absurd input and the weights page's query count ----------------------
+
+
+def _state():
+    return (
+        list(Release.objects.order_by("id").values_list("id", "version", "name", "status", "target_date")),
+        list(RoadmapItem.objects.order_by("id").values_list("id", "release_id")),
+        list(ScoringWeights.objects.values_list("portfolio_id", "reach", "value")),
+        DomainEvent.objects.count(),
+    )
+
+
+RELEASE_URLS = [  # (method, url, body): every URL of roadmap/release_views.py
+    ("get", "/portfolios/{portfolio}/releases/", None),
+    ("get", "/releases/new/?product={product}", None),
+    ("post", "/releases/new/?product={product}", {"version": "9.0"}),
+    ("get", "/releases/{release}/", None),
+    ("get", "/releases/{release}/edit/", None),
+    ("post", "/releases/{release}/edit/", {"version": "2.1"}),
+    ("get", "/releases/{release}/delete/", None),
+    ("post", "/releases/{release}/delete/", {}),
+    ("post", "/releases/{release}/ship/", {"override": "true", "reason": "Now"}),
+    ("post", "/releases/{release}/items/", {"add": "{item}"}),
+    ("post", "/releases/{release}/items/", {"remove": "{planned}"}),
+    ("get", "/portfolios/{portfolio}/scoring/", None),
+    ("post", "/portfolios/{portfolio}/scoring/", {"reach": "5"}),
+]
+
+
+def _house(product):
+    release = ReleaseFactory(product=product, version="2.0")
+    planned = RoadmapItemFactory(product=product, release=release, status="planned")
+    item = RoadmapItemFactory(product=product, title="Unplanned")
+    return {"portfolio": product.portfolio_id, "product": product.id, "release": release.id}, item, planned
+
+
+def _call(client, method, url, body, **ids):
+    url = url.format(**ids)
+    if body is None:
+        return getattr(client, method)(url)
+    data = {name: "1" for name in ScoringWeights.defaults()} if "scoring" in url else {}
+    return client.post(url, data | {k: v.format(**ids) for k, v in body.items()})
+
+
+@pytest.mark.parametrize("method, url, body", RELEASE_URLS)
+def test_a_member_of_another_portfolio_gets_404_and_changes_nothing(client, product, method, url, body):
+    ids, item, planned = _house(product)
+    client.force_login(member(product.portfolio, None))
+    before = _state()
+    assert _call(client, method, url, body, item=item.id, planned=planned.id, **ids).status_code == 404
+    assert _state() == before
+
+
+@pytest.mark.parametrize("method, url, body", [r for r in RELEASE_URLS if r[0] == "post" or "/new/" in r[1]])
+@pytest.mark.parametrize("role", [Role.VIEWER, Role.MARKETER])
+def test_a_reader_gets_403_on_every_write_url_and_changes_nothing(client, product, role, method, url, body):
+    ids, item, planned = _house(product)
+    as_role(client, product.portfolio, role)
+    before = _state()
+    assert _call(client, method, url, body, item=item.id, planned=planned.id, **ids).status_code == 403
+    assert _state() == before
+
+
+@pytest.mark.parametrize("role", [Role.VIEWER, Role.MARKETER])
+def test_a_reader_gets_403_on_the_edit_and_delete_pages(client, product, role):
+    release = ReleaseFactory(product=product)
+    as_role(client, product.portfolio, role)
+    assert client.get(f"/releases/{release.id}/edit/").status_code == 403
+    assert client.get(f"/releases/{release.id}/delete/").status_code == 403
+
+
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"version": "2.\x00"}, "version"),
+        ({"version": "2.0", "name": "Spring\x00"}, "name"),
+        ({"version": "2.0", "description": "a\x00b"}, "description"),
+        ({"version": "2.0", "description": "x" * 20_001}, "description"),
+        ({"version": "2.0", "name": "x" * 201}, "name"),
+        ({"version": "2.0", "target_date": "0001-01-01"}, "target_date"),
+        ({"version": "2.0", "target_date": "9999-12-31"}, "target_date"),
+        ({"version": "2.0", "target_date": "99999-01-01"}, "target_date"),
+        ({"version": "2.0", "target_date": "1e9999999"}, "target_date"),
+    ],
+)
+def test_absurd_release_input_is_a_field_error_on_create_and_edit_and_writes_nothing(
+    client, portfolio, product, pm, body, field
+):
+    release = ReleaseFactory(product=product, version="1.0")
+    before = _state()
+    for url in (f"/releases/new/?product={product.id}", f"/releases/{release.id}/edit/"):
+        response = client.post(url, body)
+        assert response.status_code == 400, url
+        assert response.context["form"].errors.get(field), url
+    assert _state() == before
+
+
+@pytest.mark.parametrize("value", ["1e9999999", "99999999999999999999", "1\x00", "²", "NaN", "Infinity", "x" * 10_000])
+def test_absurd_weights_are_a_field_error_and_nothing_is_saved(client, portfolio, value):
+    as_role(client, portfolio, Role.ADMIN)
+    before = _state()
+    body = {name: "1" for name in ScoringWeights.defaults()} | {"effort": value}
+    response = client.post(f"/portfolios/{portfolio.id}/scoring/", body)
+    assert response.status_code == 400 and response.context["form"].errors["effort"]
+    assert _state() == before
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"add": ["²"]},
+        {"add": ["99999999999999999999"]},
+        {"add": ["1e5"]},
+        {"add": ["\x00"]},
+        {"add": ["{mine}", "-1"]},
+        {"remove": "²"},
+        {"add": ["{foreign}"]},
+        {"add": ["{mine}", "{foreign}"]},
+        {},
+    ],
+)
+def test_absurd_release_items_input_is_refused_and_changes_nothing(client, product, pm, body):
+    release = ReleaseFactory(product=product)
+    mine = RoadmapItemFactory(product=product)
+    foreign = RoadmapItemFactory(product=ProductFactory())
+    before = _state()
+
+    def fill(value):
+        return value.format(mine=mine.id, foreign=foreign.id)
+
+    data = {k: [fill(v) for v in value] if isinstance(value, list) else fill(value) for k, value in body.items()}
+    response = client.post(f"/releases/{release.id}/items/", data, follow=True)
+    assert response.status_code == 200
+    assert "Nothing was changed" in text(response)
+    assert _state() == before
+
+
+@pytest.mark.parametrize("query", ["?product=²", "?product=99999999999999999999", "?status=%00", "?page=²"])
+def test_the_release_list_survives_absurd_filters(client, portfolio, product, pm, query):
+    ReleaseFactory(product=product, version="7.7")
+    response = client.get(f"/portfolios/{portfolio.id}/releases/{query}")
+    assert response.status_code == 200 and ">7.7<" in text(response)
+
+
+def test_scoring_weights_page_query_count_is_constant(client, portfolio):
+    as_role(client, portfolio, Role.ADMIN)
+    url = f"/portfolios/{portfolio.id}/scoring/"
+
+    def grow(n):
+        for i in range(n):
+            product = ProductFactory(portfolio=portfolio)
+            for status in ("planned", "done"):
+                RoadmapItemFactory(product=product, status=status, value=i + 1, reach=10, effort=2, business_value=3)
+            RoadmapItemFactory(product=product)  # unscored
+
+    grow(2)
+    client.post(url, {name: "1" for name in ScoringWeights.defaults()})  # saved weights, as most portfolios have
+    once = _queries(client, url)
+    grow(18)
+    assert _queries(client, url) == once
+
+
+def test_release_form_pages_query_count_is_constant(client, portfolio, product, pm):
+    release = release_with_items(product, version="2.0", done=1, open_=1)
+    urls = (f"/releases/new/?product={product.id}", f"/releases/{release.id}/edit/", f"/releases/{release.id}/delete/")
+    once = [_queries(client, url) for url in urls]
+    for _ in range(9):
+        release_with_items(product, done=1, open_=1)
+        RoadmapItemFactory(product=product, release=release)
+    assert [_queries(client, url) for url in urls] == once

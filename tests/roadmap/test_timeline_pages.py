@@ -557,3 +557,45 @@ def test_query_count_does_not_grow_with_items(client, today, url):
     at_10x = _queries(client, url(large))
     assert at_1x == at_10x
     assert at_10x <= 12
+
+
+# --- review: readers, strangers and the calendar's edges ----------------------------------------------
+
+
+@pytest.mark.parametrize("url", [timeline_url, matrix_url])
+@pytest.mark.parametrize("role", [Role.VIEWER, Role.MARKETER])
+def test_readers_get_no_edit_links(client, product, today, url, role):
+    item = RoadmapItemFactory(product=product, title="Someday idea", value=5)  # unscheduled and not plotted
+    client.force_login(member(product.portfolio, role))
+    page = client.get(url(product)).content.decode()
+    assert "Someday idea" in page and f"/roadmap-items/{item.id}/edit/" not in page
+
+
+@pytest.mark.parametrize("url", [timeline_url, matrix_url])
+def test_a_member_of_another_portfolio_gets_404_whatever_the_query(client, product, today, url):
+    client.force_login(member(product.portfolio, None))
+    for query in ("", f"?product={product.id}", "?format=csv", "?from=2026-01&to=2026-06"):
+        assert client.get(url(product, query)).status_code == 404, query
+
+
+@pytest.mark.parametrize(
+    "query, field",
+    [("?from=%00", "from"), ("?from=99999-01", "from"), ("?to=0000-01", "to"), ("?from=1e9999999", "from")],
+)
+def test_timeline_refuses_an_absurd_month_on_its_field(client, product, today, query, field):
+    client.force_login(member(product.portfolio, Role.VIEWER))
+    response = client.get(timeline_url(product, query))
+    assert response.status_code == 400 and response.context["form"].errors[field]
+
+
+@pytest.mark.parametrize("query", ["", "?from=9999-10", "?to=0001-02", "?from=9999-01&to=9999-12", "?format=csv"])
+def test_timeline_draws_dates_at_the_calendars_edges(client, product, today, query):
+    """Dates the API may still store (9999-12-31, 0001-01-01): the chart holds at the last and first months."""
+    last = RoadmapItemFactory(
+        product=product, title="Far off", start_date=date(9999, 12, 1), end_date=date(9999, 12, 31)
+    )
+    first = RoadmapItemFactory(product=product, title="Long ago", start_date=date(1, 1, 1), end_date=date(1, 1, 31))
+    RoadmapDependency.objects.create(item=last, depends_on=first, kind="blocks")
+    ReleaseFactory(product=product, version="9.9", target_date=date(9999, 12, 31))
+    client.force_login(member(product.portfolio, Role.VIEWER))
+    assert client.get(timeline_url(product, query)).status_code == 200
