@@ -8,8 +8,10 @@ from django.utils import timezone
 
 from pmflow.errors import InvalidInput
 from products import services as product_services
-from products.models import LifecycleRule, Stage, StageTransition
+from products.events import relay_pending
+from products.models import DomainEvent, LifecycleRule, Stage, StageTransition
 from products.services.rules import describe
+from products.tasks import lifecycle_rules_evaluate
 from roadmap import services
 from roadmap.models import Release
 from tests.factories import LifecycleRuleFactory, ProductFactory, member
@@ -201,3 +203,53 @@ def test_the_product_page_shows_the_release_evidence(client, launched, django_ca
     client.force_login(member(launched.portfolio, "viewer"))
     page = client.get(f"/products/{launched.id}/").content.decode()
     assert f'href="/releases/{release.id}/"' in page and "3.0 Aurora" in page
+
+
+# --- the hand-off to the worker (roadmap.handlers) -----------------------------------------------------
+
+
+@pytest.fixture
+def handed(monkeypatch):
+    """What roadmap.handlers hands the worker: [(task name, args)]; `handed.up` False plays a broker outage."""
+    calls = []
+
+    def enqueue(task, *args, **kwargs):
+        calls.append((task.name, args, kwargs))
+        return handed.up
+
+    handed = type("Handed", (), {"calls": calls, "up": True})
+    monkeypatch.setattr("roadmap.handlers.enqueue", enqueue)
+    return handed
+
+
+def test_the_rules_task_gets_the_product_id_only_after_the_ship_commits(handed, django_capture_on_commit_callbacks):
+    product = ProductFactory()
+    release = services.release_create(product=product, version="1.0")
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        services.release_ship(release_id=release.id)
+        assert handed.calls == []  # nothing runs before the commit
+    assert len(callbacks) == 1
+    assert handed.calls == [(lifecycle_rules_evaluate.name, (product.id,), {})]  # an id, not the object
+    assert DomainEvent.objects.get(verb="release.shipped").dispatched_at is not None
+
+
+def test_a_ship_refused_hands_nothing_over(handed, django_capture_on_commit_callbacks):
+    product = ProductFactory()
+    release = services.release_create(product=product, version="1.0")
+    services.roadmap_item_create(product=product, title="Open", release=release)
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(services.ReleaseHasOpenItems):
+        services.release_ship(release_id=release.id)
+    assert handed.calls == []
+
+
+def test_a_worker_out_of_reach_leaves_the_event_for_the_relay(handed, django_capture_on_commit_callbacks):
+    handed.up = False
+    product = ProductFactory()
+    release = services.release_create(product=product, version="1.0")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.release_ship(release_id=release.id)
+    event = DomainEvent.objects.get(verb="release.shipped")
+    assert event.dispatched_at is None and len(handed.calls) == 1
+    handed.up = True
+    DomainEvent.objects.filter(pk=event.pk).update(at=timezone.now() - timedelta(minutes=5))
+    assert relay_pending() == 1 and len(handed.calls) == 2

@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 
 from pmflow.errors import InvalidInput
-from products.models import DomainEvent
+from products.models import DomainEvent, Feedback, Idea
 from roadmap import services
 from roadmap.models import Release, RoadmapDependency, RoadmapItem
 from tests.factories import (
@@ -485,3 +485,62 @@ def test_saving_weights_keeps_the_others_and_records_the_change(product):
     assert (float(weights.effort), float(weights.value)) == (-3, 3)
     (event,) = events("scoring_weights.updated")
     assert event.changes == {"effort": ["-2", "-3"]}  # decimals as text, as the history shows them
+
+
+# --- events of every other write -----------------------------------------------------------------------
+
+
+def test_an_update_that_only_links_ideas_and_feedback_records_it(product, manager):
+    item = create(product)
+    idea = Idea.objects.create(product=product, title="Offline mode")
+    note = Feedback.objects.create(product=product, text="Needs offline", received_on=date(2026, 1, 5))
+    services.roadmap_item_update(item_id=item.id, actor=manager, ideas=[idea], feedback=[note])
+    (event,) = events("roadmap_item.updated")
+    assert event.changes == {"ideas": [[], [idea.id]], "feedback": [[], [note.id]]} and event.actor == manager
+    services.roadmap_item_update(item_id=item.id, ideas=[idea])  # the same links: nothing to record
+    assert len(events("roadmap_item.updated")) == 1
+
+
+def test_a_move_before_a_card_records_roadmap_item_moved(product, manager):
+    a, b = create(product, title="a", horizon="now"), create(product, title="b", horizon="now")
+    services.roadmap_item_move_before(item_id=b.id, horizon="now", before_id=a.id, actor=manager)
+    (event,) = events("roadmap_item.moved")
+    assert (event.object_id, event.changes, event.actor) == (b.id, {"rank": [1, 0]}, manager)
+
+
+def test_a_move_before_a_card_gone_from_the_column_moves_and_records_nothing(product):
+    a, b = create(product, title="a", horizon="now"), create(product, title="b", horizon="next")
+    with pytest.raises(services.BoardChanged):
+        services.roadmap_item_move_before(item_id=a.id, horizon="now", before_id=b.id)
+    assert events("roadmap_item.moved") == [] and column(product, "now") == [("a", 0)]
+
+
+def test_release_writes_record_created_updated_and_deleted(product, manager):
+    release = services.release_create(product=product, version="3.0", target_date=date(2026, 6, 1), actor=manager)
+    services.release_update(release_id=release.id, name="Comet", actor=manager)
+    services.release_update(release_id=release.id, name="Comet", actor=manager)  # no change, no event
+    create(product, release=release)
+    services.release_delete(release_id=release.id, actor=manager)
+    (created,), (updated,), (deleted,) = events("release.created"), events("release.updated"), events("release.deleted")
+    assert created.changes == {"version": [None, "3.0"], "target_date": [None, "2026-06-01"]}
+    assert updated.changes == {"name": ["", "Comet"]}
+    assert (deleted.object_id, deleted.data) == (release.id, {"version": "3.0", "items_kept": 1})
+    assert {created.actor, updated.actor, deleted.actor} == {manager}
+
+
+def test_the_first_save_of_weights_records_the_change_from_the_defaults(product):
+    admin = member(product.portfolio, "admin")
+    services.scoring_weights_save(portfolio=product.portfolio, actor=admin, value=5)
+    (event,) = events("scoring_weights.updated")
+    assert (event.changes, event.actor, event.portfolio_id) == ({"value": ["3", "5"]}, admin, product.portfolio_id)
+
+
+# --- plan dates ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("day", [date(1, 1, 1), date(1899, 12, 31), date(2201, 1, 1), date(9999, 12, 31)])
+def test_a_plan_date_outside_1900_to_2200_is_refused(product, day):
+    assert set(refused(services.roadmap_item_create, product=product, title="T", start_date=day)) == {"start_date"}
+    assert set(refused(services.roadmap_item_create, product=product, title="T", end_date=day)) == {"end_date"}
+    assert set(refused(services.release_create, product=product, version="1", target_date=day)) == {"target_date"}
+    assert not RoadmapItem.objects.exists() and not Release.objects.exists()
