@@ -7,10 +7,7 @@ from django import forms
 from django.urls import reverse
 from django.utils import timezone
 
-# The years a planned date may fall in (the house's range, as for KPI measurements): a typo such as
-# 0001-01-01 or 9999-12-31 is refused on the field instead of stretching every chart that shows it.
-FIRST_YEAR, LAST_YEAR = 1900, 2200
-DATE_RANGE_MESSAGE = f"A date in the years {FIRST_YEAR} to {LAST_YEAR}."
+from roadmap.services.items import DATE_YEARS
 
 
 def today_in(portfolio) -> date:
@@ -32,15 +29,12 @@ def product_list_url(name: str, portfolio_id: int, product_id: int | None = None
 
 
 class PlanDateField(forms.DateField):
-    """An optional date typed in a date box (YYYY-MM-DD), within FIRST_YEAR … LAST_YEAR."""
+    """An optional date typed in a date box (YYYY-MM-DD). The box hints the years the services accept
+    (roadmap.services.items.DATE_YEARS); the services refuse a date outside them, on this field."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("required", False)
         kwargs.setdefault("widget", forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
         super().__init__(**kwargs)
-        self.widget.attrs.update({"min": f"{FIRST_YEAR}-01-01", "max": f"{LAST_YEAR}-12-31"})
-
-    def validate(self, value):
-        super().validate(value)
-        if value is not None and not FIRST_YEAR <= value.year <= LAST_YEAR:
-            raise forms.ValidationError(DATE_RANGE_MESSAGE, code="date_range")
+        first, last = DATE_YEARS
+        self.widget.attrs.update({"min": f"{first}-01-01", "max": f"{last}-12-31"})

@@ -643,9 +643,9 @@ def test_absurd_item_input_is_a_field_error_on_create_and_edit_and_writes_nothin
     assert _state() == before
 
 
-def test_a_planning_date_outside_1900_to_2200_says_the_range(client, product, manager):
+def test_a_planning_date_outside_1900_to_2200_says_the_services_range(client, product, manager):
     response = client.post(f"/roadmap-items/new/?product={product.id}", {**VALID, "start_date": "0001-01-01"})
-    assert "A date in the years 1900 to 2200." in _field_errors(_text(response), "start_date")
+    assert "A date between the years 1900 and 2200." in _field_errors(_text(response), "start_date")
 
 
 @pytest.mark.parametrize(
