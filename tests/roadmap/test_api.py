@@ -803,3 +803,123 @@ def test_a_csv_error_is_field_and_message_rows(setup):
 
 def test_the_already_shipped_conflict_is_documented_without_open_items(schema):
     assert "open_items" not in schema["OpenItems"]["required"]
+
+
+# --- the contract's words, clause by clause --------------------------------------------------------------
+
+
+def _enum(schema, component, field):
+    node = schema[component]["properties"][field]
+    for ref in [node, *node.get("allOf", []), *node.get("oneOf", [])]:
+        if "$ref" in ref:
+            return [v for v in schema[ref["$ref"].rsplit("/", 1)[1]]["enum"] if v not in ("", None)]
+    return node["enum"]
+
+
+@pytest.mark.parametrize(
+    "component, field, words",
+    [
+        ("RoadmapItem", "kind", ["initiative", "feature", "requirement"]),
+        ("RoadmapItem", "status", ["proposed", "planned", "in_progress", "done", "dropped"]),
+        ("RoadmapItem", "horizon", ["now", "next", "later"]),
+        ("RoadmapItem", "moscow", ["must", "should", "could", "wont"]),
+        ("Release", "status", ["planned", "shipped"]),
+        ("RoadmapDependency", "kind", ["blocks", "relates"]),
+    ],
+)
+def test_the_enums_are_the_contracts_words(schema, component, field, words):
+    assert _enum(schema, component, field) == words
+
+
+def test_a_move_position_is_the_index_after_the_move_also_downwards(setup):
+    """[a, b, c]: a to position 1 is [b, a, c] (its index once moved), not [a, b, c] or [b, c, a]."""
+    a, b, c = (setup.item(title=t, horizon="now") for t in "abc")
+    response = post(setup.client, f"{ITEMS}{a.id}/move/", {"horizon": "now", "position": 1})
+    assert response.status_code == 200 and response.json()["rank"] == 1
+    assert list(RoadmapItem.objects.filter(horizon="now").order_by("rank").values_list("title", "rank")) == [
+        ("b", 0),
+        ("a", 1),
+        ("c", 2),
+    ]
+
+
+def test_a_move_across_columns_closes_the_gap_it_leaves(setup):
+    _, b, _ = (setup.item(title=t, horizon="now") for t in "abc")
+    setup.item(title="x", horizon="next"), setup.item(title="y", horizon="next")
+    assert post(setup.client, f"{ITEMS}{b.id}/move/", {"horizon": "next", "position": 1}).status_code == 200
+    rows = RoadmapItem.objects.order_by("horizon", "rank").values_list("horizon", "title", "rank")
+    assert [r for r in rows if r[0] == "now"] == [("now", "a", 0), ("now", "c", 1)]
+    assert [r for r in rows if r[0] == "next"] == [("next", "x", 0), ("next", "b", 1), ("next", "y", 2)]
+
+
+@pytest.mark.parametrize("direction", ["-", ""])
+def test_the_csv_follows_a_score_ordering_with_the_unscored_last(setup, direction):
+    for title, reach in (("low", 10), ("none", None), ("high", 900)):
+        setup.item(title=title, reach=reach, impact=1, confidence=100, effort=1)
+    response = setup.client.get(f"{ITEMS}?format=csv&ordering={direction}rice_score")
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+    expected = ["high", "low"] if direction else ["low", "high"]
+    assert [row["title"] for row in rows] == [*expected, "none"]
+    assert rows[-1]["rice_score"] == ""
+
+
+def test_an_unknown_ordering_is_ignored_not_a_500(setup):
+    setup.item(title="a")
+    assert setup.client.get(f"{ITEMS}?ordering=-secret_field").status_code == 200
+
+
+def test_the_409_of_an_already_shipped_release_lists_no_items(setup):
+    release = services.release_create(product=setup.product, version="2.4")
+    services.release_ship(release_id=release.id)
+    response = post(setup.client, f"{RELEASES}{release.id}/ship/", {"override": True, "reason": "Again"})
+    assert response.status_code == 409 and "open_items" not in response.json()
+
+
+def test_the_cycle_body_names_the_field_and_the_ids_first_equal_last(setup):
+    a, b = setup.item(title="a"), setup.item(title="b")
+    services.dependency_create(item=a, depends_on=b)
+    response = post(setup.client, DEPENDENCIES, {"item": b.id, "depends_on": a.id, "kind": "blocks"})
+    body = response.json()
+    assert response.status_code == 400 and body["cycle"] == [b.id, a.id, b.id]
+    assert all(isinstance(pk, int) for pk in body["cycle"]) and body["cycle"][0] == body["cycle"][-1]
+    # A relates edge the other way is no cycle.
+    assert post(setup.client, DEPENDENCIES, {"item": b.id, "depends_on": a.id, "kind": "relates"}).status_code == 201
+
+
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_api_moves_keep_both_columns_dense():
+    """Eight clients move items of one product between two columns at once: the ranks of each column
+    stay 0…n−1 without gaps or repeats (the product's row lock queues the moves)."""
+    import threading
+
+    from rest_framework.test import APIClient
+
+    product = ProductFactory()
+    manager = member(product.portfolio, "product_manager")
+    items = [services.roadmap_item_create(product=product, title=f"i{n}", horizon="now") for n in range(8)]
+    barrier, failures = threading.Barrier(len(items)), []
+
+    def move(n, item):
+        try:
+            client = APIClient()
+            client.force_authenticate(manager)
+            barrier.wait(timeout=10)
+            body = {"horizon": "next" if n % 2 else "now", "position": n % 3}
+            response = client.post(f"{ITEMS}{item.id}/move/", body, format="json")
+            if response.status_code != 200:
+                failures.append((item.title, response.status_code, response.content[:200]))
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            failures.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=move, args=(n, item)) for n, item in enumerate(items)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert failures == []
+    for horizon, size in (("now", 4), ("next", 4)):
+        ranks = list(RoadmapItem.objects.filter(product=product, horizon=horizon).values_list("rank", flat=True))
+        assert sorted(ranks) == list(range(size)), (horizon, ranks)
