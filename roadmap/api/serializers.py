@@ -12,6 +12,7 @@ from products.models import Feedback, Idea, KeyResult
 from products.selectors import product_list_for_user
 from roadmap.exports import score
 from roadmap.models import WEIGHT_INPUTS, Release, RoadmapDependency, RoadmapItem, ScoringWeights
+from roadmap.services.dependencies import WEIGHT_MAX, WEIGHT_MIN
 from roadmap.services.items import (
     DATE_YEARS,
     IMPACT_MESSAGE,
@@ -284,8 +285,8 @@ class ScoringWeightsSerializer(serializers.ModelSerializer):
                 "max_digits": 6,
                 "decimal_places": 2,
                 "round_places": True,
-                "min_value": Decimal(-100),
-                "max_value": Decimal(100),
+                "min_value": Decimal(WEIGHT_MIN),  # the service's range
+                "max_value": Decimal(WEIGHT_MAX),
                 "required": False,
             }
         return super().build_standard_field(field_name, model_field)

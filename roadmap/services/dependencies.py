@@ -73,6 +73,10 @@ def dependency_delete(*, dependency_id: int, actor=None) -> None:
         dependency.delete()
 
 
+WEIGHT_MIN, WEIGHT_MAX = -100, 100
+WEIGHT_MESSAGE = "A weight from −100 to 100."
+
+
 def scoring_weights_save(*, portfolio: Portfolio, actor=None, **weights) -> ScoringWeights:
     """Set the portfolio's weights (the others keep theirs). Raises InvalidInput for a weight outside
     −100…100."""
@@ -80,9 +84,9 @@ def scoring_weights_save(*, portfolio: Portfolio, actor=None, **weights) -> Scor
     if unknown:
         raise TypeError(f"not weights: {sorted(unknown)}")
     errors = {
-        name: "A weight from −100 to 100."
+        name: WEIGHT_MESSAGE
         for name, value in weights.items()
-        if value is None or not -100 <= value <= 100
+        if value is None or not WEIGHT_MIN <= value <= WEIGHT_MAX
     }
     if errors:
         raise InvalidInput(fields=errors)
