@@ -1,6 +1,9 @@
+import math
+
 from django.contrib.auth import get_user_model
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
+from rest_framework.relations import MANY_RELATION_KWARGS, ManyRelatedField
 
 from pmflow.fields import SafeJSONField, StrictCharField, StrictStrings
 from products import services
@@ -18,8 +21,20 @@ from products.models import (
 from products.selectors import portfolio_list_for_user, product_line_list_for_user
 
 
+class IdList(ManyRelatedField):
+    """A list of ids: an object (`{}`) is not one (DRF iterated its keys and took it for `[]`)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            self.fail("not_a_list", input_type=type(data).__name__)
+        return super().to_internal_value(data)
+
+
 class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
-    """A foreign key limited to the requesting user's portfolios: anything else "does not exist"."""
+    """A foreign key limited to the requesting user's portfolios: anything else "does not exist".
+
+    The id is a whole number: `true` and `1.5` named row 1, and a bare `1e9999999` (infinity once
+    parsed) was an OverflowError, a 500."""
 
     def __init__(self, selector, **kwargs):
         self.selector = selector
@@ -27,6 +42,16 @@ class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
 
     def get_queryset(self):
         return self.selector(self.context["request"].user)
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or (isinstance(data, float) and not (math.isfinite(data) and data.is_integer())):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        return super().to_internal_value(data)
+
+    @classmethod
+    def many_init(cls, *args, **kwargs):
+        child = cls(*args, **kwargs)
+        return IdList(child_relation=child, **{k: v for k, v in kwargs.items() if k in MANY_RELATION_KWARGS})
 
 
 class InPortfolio(StrictStrings, serializers.ModelSerializer):

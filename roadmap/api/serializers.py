@@ -1,9 +1,7 @@
-import math
 from decimal import Decimal
 
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
-from rest_framework.relations import MANY_RELATION_KWARGS, ManyRelatedField
 
 from pmflow.access import queryset_for_user
 from pmflow.fields import BoundedDecimalField, StrictCharField, StrictStrings
@@ -28,30 +26,6 @@ def _scoped(model, *related):
         return queryset_for_user(user, model.objects.select_related(*related))
 
     return selector
-
-
-class IdList(ManyRelatedField):
-    """A list of ids: an object (`{}`) is not one (DRF iterated its keys and took it for `[]`)."""
-
-    def to_internal_value(self, data):
-        if isinstance(data, dict):
-            self.fail("not_a_list", input_type=type(data).__name__)
-        return super().to_internal_value(data)
-
-
-class Key(ScopedPrimaryKeyField):
-    """A scoped id that is a whole number: `true` and `1.5` named row 1, and `1e9999999` (infinity
-    once parsed) was an OverflowError, a 500."""
-
-    def to_internal_value(self, data):
-        if isinstance(data, bool) or (isinstance(data, float) and not (math.isfinite(data) and data.is_integer())):
-            self.fail("incorrect_type", data_type=type(data).__name__)
-        return super().to_internal_value(data)
-
-    @classmethod
-    def many_init(cls, *args, **kwargs):
-        child = cls(*args, **kwargs)
-        return IdList(child_relation=child, **{k: v for k, v in kwargs.items() if k in MANY_RELATION_KWARGS})
 
 
 # The years the services take (roadmap.services.items.DATE_YEARS, 1900 to 2200), stated in the schema.
@@ -80,7 +54,7 @@ class StaysInProduct:
 
 
 class ReleaseSerializer(StaysInProduct, StrictStrings, serializers.ModelSerializer):
-    product = Key(product_list_for_user)
+    product = ScopedPrimaryKeyField(product_list_for_user)
     target_date = PlanDateField(allow_null=True, required=False)
     status = serializers.ChoiceField(choices=Release.Status.choices, read_only=True)
     item_count = serializers.IntegerField(read_only=True)
@@ -175,12 +149,12 @@ class OwnerField(serializers.Field):
 
 
 class RoadmapItemSerializer(StaysInProduct, StrictStrings, serializers.ModelSerializer):
-    product = Key(product_list_for_user)
-    parent = Key(_scoped(RoadmapItem, "product"), allow_null=True, required=False)
-    release = Key(_scoped(Release, "product"), allow_null=True, required=False)
-    key_result = Key(_scoped(KeyResult, "goal__product"), allow_null=True, required=False)
-    ideas = Key(_scoped(Idea, "product"), many=True, required=False)
-    feedback = Key(_scoped(Feedback, "product"), many=True, required=False)
+    product = ScopedPrimaryKeyField(product_list_for_user)
+    parent = ScopedPrimaryKeyField(_scoped(RoadmapItem, "product"), allow_null=True, required=False)
+    release = ScopedPrimaryKeyField(_scoped(Release, "product"), allow_null=True, required=False)
+    key_result = ScopedPrimaryKeyField(_scoped(KeyResult, "goal__product"), allow_null=True, required=False)
+    ideas = ScopedPrimaryKeyField(_scoped(Idea, "product"), many=True, required=False)
+    feedback = ScopedPrimaryKeyField(_scoped(Feedback, "product"), many=True, required=False)
     start_date = PlanDateField(allow_null=True, required=False)
     end_date = PlanDateField(allow_null=True, required=False)
     owner = OwnerField()
@@ -260,8 +234,8 @@ class MoveInput(serializers.Serializer):
 
 
 class RoadmapDependencySerializer(StrictStrings, serializers.ModelSerializer):
-    item = Key(_scoped(RoadmapItem, "product"))
-    depends_on = Key(_scoped(RoadmapItem, "product"))
+    item = ScopedPrimaryKeyField(_scoped(RoadmapItem, "product"))
+    depends_on = ScopedPrimaryKeyField(_scoped(RoadmapItem, "product"))
 
     class Meta:
         model = RoadmapDependency

@@ -45,6 +45,7 @@ from roadmap.selectors import (
     roadmap_item_list_for_user,
     roadmap_items,
 )
+from roadmap.services.items import LINK_FIELDS
 
 
 class RoadmapCSVRenderer(CSVRenderer):
@@ -141,7 +142,7 @@ class RoadmapItemViewSet(PortfolioScopedViewSet):
         return super().list(request, *args, **kwargs)
 
     def _fields(self, data: dict, product) -> dict:
-        fields = {k: v for k, v in data.items() if k in services.ITEM_FIELDS or k in ("ideas", "feedback")}
+        fields = {k: v for k, v in data.items() if k in services.ITEM_FIELDS or k in LINK_FIELDS}
         if "owner" in fields:
             fields["owner"] = services.owner_by_username(portfolio_id=product.portfolio_id, username=fields["owner"])
         return fields
