@@ -78,6 +78,13 @@ class BoundedDecimalField(serializers.DecimalField):
 
     def __init__(self, max_digits, decimal_places, *, round_places: bool = False, **kwargs):
         self.round_places = round_places
+        largest = Decimal(10) ** (max_digits - decimal_places) - Decimal(10) ** -decimal_places
+        if round_places and float(largest) != float(largest + Decimal(10) ** -decimal_places):
+            # The largest value that still fits once rounded, stated as the schema's bound: "below 10**k"
+            # let 999.995 through the schema, and rounded to 1000.00 it no longer fits (a 400). (Where a
+            # JSON number cannot tell the two apart, DRF's exclusive bound says it better.)
+            kwargs.setdefault("max_value", largest)
+            kwargs.setdefault("min_value", -largest)
         super().__init__(max_digits, decimal_places, **kwargs)
 
     def to_internal_value(self, data):
