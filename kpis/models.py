@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from gtm.models import Campaign, LaunchPlan
 from products.models import Product
 
 
@@ -67,6 +68,9 @@ class KPI(models.Model):
         help_text="How far from target still counts as at risk (%).",
     )
     headline = models.BooleanField(default=False, help_text="Shown on the product's dashboard card.")
+    # Narrowed to one launch or campaign of the same product (marketers write these KPIs and their data).
+    launch_plan = models.ForeignKey(LaunchPlan, on_delete=models.SET_NULL, null=True, blank=True, related_name="kpis")
+    campaign = models.ForeignKey(Campaign, on_delete=models.SET_NULL, null=True, blank=True, related_name="kpis")
     # Health of the latest complete period at target granularity; refreshed after rollups change.
     health = models.CharField(max_length=10, choices=STORED_HEALTH, default=Health.NO_DATA, editable=False)
     latest_value = models.DecimalField(max_digits=28, decimal_places=6, null=True, editable=False)

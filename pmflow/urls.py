@@ -21,6 +21,7 @@ urlpatterns = [
     path("api/v1/", include("pmflow.api_urls")),
     path("", include("products.urls")),
     path("", include("roadmap.urls")),
+    path("", include("gtm.urls")),
     path("", include("kpis.urls")),
 ]
 

@@ -15,10 +15,12 @@ class ProductsConfig(AppConfig):
             KeyResult,
             LifecycleRule,
             Membership,
+            Persona,
             Portfolio,
             Product,
             ProductLine,
             Role,
+            Segment,
             StageTransition,
         )
 
@@ -35,6 +37,9 @@ class ProductsConfig(AppConfig):
         policies.register(
             Feedback, portfolio="product__portfolio", write={Role.ADMIN, Role.PRODUCT_MANAGER, Role.MARKETER}
         )
+        # Marketers write segments and personas (API-CONTRACT "Everywhere"); go-to-market targets them.
+        policies.register(Segment, portfolio="portfolio", write={Role.ADMIN, Role.PRODUCT_MANAGER, Role.MARKETER})
+        policies.register(Persona, portfolio="portfolio", write={Role.ADMIN, Role.PRODUCT_MANAGER, Role.MARKETER})
         policies.register(LifecycleRule, portfolio="portfolio", write=admins)
         # Written by services only (the ledger and the events): members read them, nobody writes them.
         policies.register(StageTransition, portfolio="product__portfolio", write=set())

@@ -295,6 +295,47 @@ class Idea(models.Model):
         return self.title
 
 
+class Segment(models.Model):
+    """A market segment: who a product serves and how attractive they are (size, growth, priority)."""
+
+    portfolio = models.ForeignKey(Portfolio, on_delete=models.CASCADE, related_name="segments")
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    size = models.PositiveBigIntegerField(null=True, blank=True, help_text="Potential customers or accounts.")
+    growth_pct = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
+    priority = models.PositiveSmallIntegerField(default=3, help_text="1 (low) to 5 (high).")
+    products = models.ManyToManyField(Product, blank=True, related_name="segments")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-priority", "name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["portfolio", "name"], name="segment_name_unique"),
+            models.CheckConstraint(condition=Q(priority__gte=1, priority__lte=5), name="segment_priority_1_5"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Persona(models.Model):
+    """A typical buyer or user, with a customer journey: [{"stage", "touchpoints", "pains", "opportunities"}]."""
+
+    portfolio = models.ForeignKey(Portfolio, on_delete=models.CASCADE, related_name="personas")
+    name = models.CharField(max_length=200)
+    segment = models.ForeignKey(Segment, on_delete=models.SET_NULL, null=True, blank=True, related_name="personas")
+    goals = models.TextField(blank=True)
+    pains = models.TextField(blank=True)
+    journey = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self):
+        return self.name
+
+
 class Feedback(models.Model):
     class Source(models.TextChoices):
         INTERVIEW = "interview", "Interview"
@@ -308,6 +349,7 @@ class Feedback(models.Model):
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="feedback")
     source = models.CharField(max_length=20, choices=Source.choices, default=Source.OTHER)
     customer = models.CharField(max_length=200, blank=True)
+    segment = models.ForeignKey(Segment, on_delete=models.SET_NULL, null=True, blank=True, related_name="feedback")
     text = models.TextField()
     importance = models.PositiveSmallIntegerField(default=3)
     deal_value = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)

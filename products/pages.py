@@ -7,6 +7,8 @@ and the product page its KPI charts: apps register template fragments into named
 - "dashboard.card": `context(products, request)` → {product_id: context} for each card, batched so a
   board of 500 products costs a fixed number of queries; the template gets it as `card`.
 - "product.panels": `context(product, request)` → dict, rendered in the product page's main column.
+- "launch_plan.panels": `context(plan, request)` → dict, rendered on a launch plan's page (kpis adds
+  the KPIs of the plan and its campaigns).
 
 Condition types render their own evidence (`ConditionType.evidence_template`, products.lifecycle).
 """
@@ -68,11 +70,10 @@ def cards_for(products: list[Product], request=None) -> dict[int, dict]:
     return cards
 
 
-def panels_for(product: Product, request) -> list[dict]:
+def panels_for(product: Product, request, slot: str = "product.panels") -> list[dict]:
+    """The panels of `slot` for one object (a product; a launch plan for "launch_plan.panels")."""
     return [
-        {"template": f.template, **f.context(product, request)}
-        for f in fragments("product.panels")
-        if _shown(f, product, request)
+        {"template": f.template, **f.context(product, request)} for f in fragments(slot) if _shown(f, product, request)
     ]
 
 
@@ -103,10 +104,12 @@ def portfolio_to_create_in(request, model):
     return portfolio
 
 
-def portfolio_context(request, portfolio, *, crumbs=(), section: str = "", **extra) -> dict:
+def portfolio_context(request, portfolio, *, crumbs=(), section: str = "", model=None, **extra) -> dict:
     """The portfolio, the user's role there, the navigation's section and breadcrumbs for base.html.
 
     `crumbs` are (label, url) pairs after the portfolio; the last one is the page itself (url None).
+    `model` is what the page writes (Product by default): the "read only" notice shows to the roles
+    that may not write it (a marketer on a go-to-market page is not read-only).
     """
     role = access.role_in(request.user, portfolio.id)
     if request.session.get("portfolio_id") != portfolio.id:
@@ -115,7 +118,7 @@ def portfolio_context(request, portfolio, *, crumbs=(), section: str = "", **ext
         "portfolio": portfolio,
         "role": role,
         "role_label": Role(role).label if role else "",
-        "read_only": not access.can(request.user, Product, portfolio.id),
+        "read_only": not access.can(request.user, model or Product, portfolio.id),
         "is_admin": access.can(request.user, Portfolio, portfolio.id),
         "section": section,
         "crumbs": [(portfolio.name, reverse("portfolio-dashboard", args=[portfolio.id])), *crumbs],

@@ -1,9 +1,33 @@
+import datetime
+from decimal import Decimal
+
 import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from gtm.models import (
+    Asset,
+    Campaign,
+    LaunchPlan,
+    LaunchTask,
+    LaunchTemplate,
+    LaunchTemplateTask,
+    MarketingEvent,
+    Messaging,
+    PressItem,
+)
 from kpis.models import KPI, Measurement
-from products.models import LifecycleRule, Membership, Portfolio, Product, ProductLine, Role, Stage
+from products.models import (
+    LifecycleRule,
+    Membership,
+    Persona,
+    Portfolio,
+    Product,
+    ProductLine,
+    Role,
+    Segment,
+    Stage,
+)
 from roadmap.models import Release, RoadmapItem
 
 
@@ -136,3 +160,130 @@ class RoadmapItemFactory(factory.django.DjangoModelFactory):
     title = factory.Sequence(lambda n: f"Item {n}")
     horizon = "later"
     rank = 0
+
+
+class SegmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Segment
+
+    portfolio = factory.SubFactory(PortfolioFactory)
+    name = factory.Sequence(lambda n: f"Segment {n}")
+
+
+class PersonaFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Persona
+
+    portfolio = factory.SubFactory(PortfolioFactory)
+    name = factory.Sequence(lambda n: f"Persona {n}")
+
+
+# --- go-to-market: rows written directly (test setup; real writes go through gtm.services) -------------
+
+
+class LaunchTemplateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = LaunchTemplate
+
+    portfolio = factory.SubFactory(PortfolioFactory)
+    name = factory.Sequence(lambda n: f"Template {n}")
+    tier = 2
+
+
+class LaunchTemplateTaskFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = LaunchTemplateTask
+
+    template = factory.SubFactory(LaunchTemplateFactory)
+    title = factory.Sequence(lambda n: f"Template task {n}")
+    function = "marketing"
+    offset_days = -7
+    required = True
+
+
+class LaunchPlanFactory(factory.django.DjangoModelFactory):
+    """A plan without tasks is `ready` (readiness 100 with no required task); add tasks through
+    gtm.services or call `gtm.services.launch_plan_sync_status` after writing them directly."""
+
+    class Meta:
+        model = LaunchPlan
+
+    product = factory.SubFactory(ProductFactory)
+    name = factory.Sequence(lambda n: f"Launch {n}")
+    tier = 2
+    launch_date = factory.LazyFunction(lambda: datetime.date.today() + datetime.timedelta(days=30))
+
+
+class LaunchTaskFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = LaunchTask
+
+    launch_plan = factory.SubFactory(LaunchPlanFactory)
+    title = factory.Sequence(lambda n: f"Task {n}")
+    function = "marketing"
+    status = "todo"
+    required = True
+
+
+class MessagingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Messaging
+
+    product = factory.SubFactory(ProductFactory)
+    positioning = "For product teams who lose track of launches."
+    value_proposition = "Every launch on time, every team ready."
+    key_messages = factory.LazyFunction(lambda: [{"message": "Ship with confidence", "proof_points": ["Fewer slips"]}])
+    objections = factory.LazyFunction(lambda: [{"objection": "Too expensive", "response": "Pays back in a quarter"}])
+
+    @factory.post_generation
+    def origin_self(obj, create, extracted, **kwargs):
+        if create and obj.origin_id is None:
+            obj.origin = obj
+            obj.save(update_fields=["origin"])
+
+
+class CampaignFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Campaign
+
+    product = factory.SubFactory(ProductFactory)
+    name = factory.Sequence(lambda n: f"Campaign {n}")
+    channel = "email"
+    start_date = factory.LazyFunction(datetime.date.today)
+    end_date = factory.LazyAttribute(lambda o: o.start_date + datetime.timedelta(days=30))
+    budget = Decimal("5000")
+    spend = Decimal("1200")
+
+
+class AssetFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Asset
+
+    product = factory.SubFactory(ProductFactory)
+    title = factory.Sequence(lambda n: f"Asset {n}")
+    kind = "battle_card"
+    url = "https://intranet.example.com/battle-card"
+    audience = "sales"
+
+
+class MarketingEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = MarketingEvent
+
+    portfolio = factory.SubFactory(PortfolioFactory)
+    name = factory.Sequence(lambda n: f"Event {n}")
+    kind = "trade_show"
+    start_date = factory.LazyFunction(lambda: datetime.date.today() + datetime.timedelta(days=40))
+    end_date = factory.LazyAttribute(lambda o: o.start_date + datetime.timedelta(days=2))
+    location = "Berlin"
+    cost = Decimal("8000")
+
+
+class PressItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PressItem
+
+    product = factory.SubFactory(ProductFactory)
+    title = factory.Sequence(lambda n: f"Press item {n}")
+    kind = "press_release"
+    publish_date = factory.LazyFunction(lambda: datetime.date.today() + datetime.timedelta(days=30))

@@ -13,6 +13,7 @@ A route without an entry fails `test_every_route_has_an_access_entry`: a new end
 say who may use it.
 """
 
+import datetime
 import importlib
 import pathlib
 import re
@@ -28,6 +29,17 @@ from kpis.models import Import, Measurement
 from products.models import DomainEvent, Membership, Role
 from roadmap.models import RoadmapDependency
 from tests.factories import (
+    AssetFactory,
+    CampaignFactory,
+    LaunchPlanFactory,
+    LaunchTaskFactory,
+    LaunchTemplateFactory,
+    LaunchTemplateTaskFactory,
+    MarketingEventFactory,
+    MessagingFactory,
+    PersonaFactory,
+    PressItemFactory,
+    SegmentFactory,
     KPIFactory,
     LifecycleRuleFactory,
     MeasurementFactory,
@@ -56,6 +68,15 @@ SECRET_NAMES = [
     "Meteor initiative",
     "Pulsar feature",
     "Aurora release",
+    "Nova launch",
+    "Stardust task",
+    "Eclipse campaign",
+    "Photon positioning",
+    "Lunar battle card",
+    "Gravity expo",
+    "Solstice announcement",
+    "Tier one checklist",
+    "Galaxy segment",
 ]
 
 
@@ -371,6 +392,25 @@ def house():
         release=release,
     )
     dependency = RoadmapDependency.objects.create(item=feature, depends_on=initiative, kind="relates")
+    # Go-to-market: {plan} has one open required task {task} (a plain launch is the contract's 409);
+    # {plan_ready} has none (ready: a plain launch succeeds). Messaging in each status.
+    segment = SegmentFactory(portfolio=portfolio, name="Galaxy segment")
+    persona = PersonaFactory(portfolio=portfolio, name="Ops Olga", segment=segment)
+    template = LaunchTemplateFactory(portfolio=portfolio, name="Tier one checklist", tier=1)
+    LaunchTemplateTaskFactory(template=template, title="Brief the press", function="marketing", offset_days=-7)
+    plan = LaunchPlanFactory(product=product, name="Nova launch", release=release, tier=1, status="planning")
+    task = LaunchTaskFactory(launch_plan=plan, title="Stardust task", function="sales")
+    plan_ready = LaunchPlanFactory(product=product, name="Quiet launch", tier=3)
+    messaging = MessagingFactory(product=product, launch_plan=plan, positioning="Photon positioning")
+    messaging_review = MessagingFactory(product=product, status="in_review")
+    messaging_approved = MessagingFactory(
+        product=product, status="approved", approved_at=datetime.datetime(2026, 3, 2, tzinfo=datetime.UTC)
+    )
+    campaign = CampaignFactory(product=product, launch_plan=plan, name="Eclipse campaign", segment=segment)
+    asset = AssetFactory(product=product, launch_plan=plan, title="Lunar battle card")
+    event = MarketingEventFactory(portfolio=portfolio, name="Gravity expo")
+    event.products.add(product)
+    press = PressItemFactory(product=product, launch_plan=plan, title="Solstice announcement")
     users = {}
     for role in Role.values:
         users[role] = UserFactory()
@@ -391,6 +431,19 @@ def house():
         "item": feature.id,
         "initiative": initiative.id,
         "dependency": dependency.id,
+        "segment": segment.id,
+        "persona": persona.id,
+        "template": template.id,
+        "plan": plan.id,
+        "task": task.id,
+        "plan_ready": plan_ready.id,
+        "messaging": messaging.id,
+        "messaging_review": messaging_review.id,
+        "messaging_approved": messaging_approved.id,
+        "campaign": campaign.id,
+        "asset": asset.id,
+        "event": event.id,
+        "press": press.id,
     }
     return users, ids
 
