@@ -5,21 +5,32 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('gtm', '0001_initial'),
-        ('kpis', '0008_keyrollup_scope_index'),
+        ("gtm", "0001_initial"),
+        ("kpis", "0008_keyrollup_scope_index"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='kpi',
-            name='campaign',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='kpis', to='gtm.campaign'),
+            model_name="kpi",
+            name="campaign",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="kpis",
+                to="gtm.campaign",
+            ),
         ),
         migrations.AddField(
-            model_name='kpi',
-            name='launch_plan',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='kpis', to='gtm.launchplan'),
+            model_name="kpi",
+            name="launch_plan",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="kpis",
+                to="gtm.launchplan",
+            ),
         ),
     ]
