@@ -1,8 +1,8 @@
 """The go-to-market API: each module registers its viewsets (and plain routes) beside its serializers."""
 
-from gtm.api import calendar, launches, marketing, messaging
+from gtm.api import calendar, campaigns, enablement, launches, messaging
 
-MODULES = (launches, messaging, marketing, calendar)
+MODULES = (launches, messaging, campaigns, enablement, calendar)
 
 
 def register(router) -> None:

@@ -3,7 +3,8 @@
 - `gtm.services.launches`: launch templates, launch plans (create from a template, launch, cancel) and
   their tasks; a plan's status follows its required tasks;
 - `gtm.services.messaging`: messaging and positioning versions (submit, approve, revise);
-- `gtm.services.marketing`: campaigns, sales enablement assets, events and press items;
+- `gtm.services.campaigns`: campaigns (dates, budget, spend);
+- `gtm.services.enablement`: sales enablement assets, events and press items;
 - `gtm.services.feeds`: calendar feed tokens.
 
 Each service runs in one transaction, takes locks in the documented order (portfolio → product → the

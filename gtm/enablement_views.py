@@ -9,7 +9,6 @@ def placeholder(request, *args, **kwargs):
 
 
 urlpatterns = [
-    path("portfolios/<int:portfolio_id>/campaigns/", placeholder, name="campaign-list"),
     path("portfolios/<int:portfolio_id>/assets/", placeholder, name="asset-list"),
     path("portfolios/<int:portfolio_id>/events/", placeholder, name="event-list"),
     path("portfolios/<int:portfolio_id>/press/", placeholder, name="press-list"),
