@@ -10,9 +10,11 @@ from products.models import (
     KeyResult,
     LifecycleRule,
     Membership,
+    Persona,
     Portfolio,
     Product,
     ProductLine,
+    Segment,
     StageTransition,
 )
 
@@ -190,3 +192,17 @@ class FeedbackAdmin(admin.ModelAdmin):
     list_display = ["__str__", "product", "source", "importance", "received_on"]
     list_filter = ["source", "importance"]
     search_fields = ["text", "customer"]
+
+
+@admin.register(Segment)
+class SegmentAdmin(admin.ModelAdmin):
+    list_display = ["name", "portfolio", "size", "growth_pct", "priority"]
+    list_filter = ["priority", "portfolio"]
+    search_fields = ["name", "description"]
+    filter_horizontal = ["products"]
+
+
+@admin.register(Persona)
+class PersonaAdmin(admin.ModelAdmin):
+    list_display = ["name", "portfolio", "segment"]
+    search_fields = ["name", "goals", "pains"]
