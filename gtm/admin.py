@@ -50,6 +50,7 @@ class LaunchTaskAdmin(ServiceAdmin):
     list_filter = ["status", "function", "required"]
     search_fields = ["title", "launch_plan__name"]
     autocomplete_fields = ["launch_plan"]
+    exclude = ["position"]  # the service appends a new task to its plan's list
 
     def service_save(self, request, obj, form, change):
         data = {name: form.cleaned_data[name] for name in launches.TASK_FIELDS if name in form.cleaned_data}

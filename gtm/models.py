@@ -156,7 +156,9 @@ class LaunchTask(models.Model):
                 condition=Q(function__in=[f.value for f in Function]), name="launch_task_function_known"
             ),
             models.CheckConstraint(
-                condition=~Q(status="blocked") | ~Q(blocked_reason=""), name="launch_task_blocked_has_reason"
+                condition=~Q(status="blocked") | ~Q(blocked_reason=""),
+                name="launch_task_blocked_has_reason",
+                violation_error_message="Say what blocks it, so someone can unblock it.",
             ),
         ]
 
