@@ -6,7 +6,7 @@ from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, W
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from gtm.models import LaunchPlan, LaunchTask
+from gtm.models import LaunchPlan, LaunchTask, LaunchTemplate
 from pmflow.access import READ, WRITE, object_for_user, queryset_for_user
 from products.models import Portfolio
 
@@ -16,13 +16,14 @@ def _action(write: bool, action: str | None) -> str:
 
 
 def with_readiness(queryset: QuerySet) -> QuerySet:
-    """Plans with `required_total`, `required_done` and `readiness`: required tasks done ÷ required, in
-    whole percent rounded down (so 100 means every one is done), 100 with none."""
+    """Plans with `required_total`, `required_done`, `task_total`, `task_done` and `readiness`: required
+    tasks done ÷ required, in whole percent rounded down (so 100 means every one is done), 100 with none."""
     required = Q(tasks__required=True)
     return queryset.annotate(
         required_total=Count("tasks", filter=required),
         required_done=Count("tasks", filter=required & Q(tasks__status=LaunchTask.Status.DONE)),
         task_total=Count("tasks"),
+        task_done=Count("tasks", filter=Q(tasks__status=LaunchTask.Status.DONE)),
     ).annotate(
         readiness=Case(
             When(required_total=0, then=Value(100)),
@@ -83,3 +84,17 @@ def launch_task_list_for_user(user) -> QuerySet:
 
 def launch_task_for_user(user, task_id, *, write: bool = False, action: str | None = None) -> LaunchTask:
     return object_for_user(user, launch_tasks(), task_id, action=_action(write, action))
+
+
+def launch_templates(queryset: QuerySet | None = None) -> QuerySet:
+    """Templates with their tasks prefetched (one query for the tasks of a whole page)."""
+    queryset = LaunchTemplate.objects.all() if queryset is None else queryset
+    return queryset.prefetch_related("tasks").order_by("portfolio_id", "tier", "name", "id")
+
+
+def launch_template_list_for_user(user) -> QuerySet:
+    return queryset_for_user(user, launch_templates())
+
+
+def launch_template_for_user(user, template_id, *, write: bool = False) -> LaunchTemplate:
+    return object_for_user(user, launch_templates(), template_id, action=_action(write, None))

@@ -66,6 +66,8 @@ def template_tasks_clean(tasks) -> list[dict]:
         fields = {"title": row.get("title", ""), "function": row.get("function")}
         errors: dict = {}
         rules.text(fields, "title", errors, required="a title")
+        if "title" not in errors and not _encodable(fields["title"]):
+            errors["title"] = "text without lone surrogates"
         rules.choice(fields, "function", FUNCTIONS, errors)
         offset = row.get("offset_days", 0)
         if isinstance(offset, bool) or not isinstance(offset, int):
@@ -82,6 +84,15 @@ def template_tasks_clean(tasks) -> list[dict]:
     if problems:
         raise InvalidInput(fields={"tasks": problems})
     return cleaned
+
+
+def _encodable(text: str) -> bool:
+    """No lone surrogate ("\\ud800" in JSON): PostgreSQL cannot store one (a 500 on save)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _template_clean(fields: dict) -> dict:
@@ -110,7 +121,7 @@ def launch_template_create(*, portfolio: Portfolio, actor=None, tasks=(), **fiel
     if unknown:
         raise TypeError(f"not template fields: {sorted(unknown)}")
     fields = _template_clean(dict(fields))
-    tasks = template_tasks_clean(list(tasks))
+    tasks = template_tasks_clean(tasks)
     try:
         with transaction.atomic():
             template = LaunchTemplate.objects.create(portfolio=portfolio, **fields)
@@ -135,7 +146,7 @@ def launch_template_update(*, template_id: int, actor=None, tasks=None, **fields
         raise TypeError(f"not template fields: {sorted(unknown)}")
     fields = _template_clean(dict(fields))
     if tasks is not None:
-        tasks = template_tasks_clean(list(tasks))
+        tasks = template_tasks_clean(tasks)
     try:
         with transaction.atomic():
             template = LaunchTemplate.objects.select_for_update().filter(pk=template_id).first()
@@ -258,7 +269,7 @@ def launch_plan_create(*, product: Product, actor=None, template: LaunchTemplate
         tasks = []
         if template is not None:
             for position, row in enumerate(template.tasks.order_by("position", "id")):
-                due = _shifted(plan.launch_date, row.offset_days)
+                due = _planning_date(_shifted(plan.launch_date, row.offset_days))
                 tasks.append(
                     LaunchTask(
                         launch_plan=plan,
@@ -290,6 +301,13 @@ def _shifted(day: datetime.date, days: int) -> datetime.date | None:
         return None
 
 
+def _planning_date(day: datetime.date | None) -> datetime.date | None:
+    """`day` when within the planning years (DATE_YEARS), else None (no due date rather than year 2201)."""
+    if day is not None and rules.DATE_YEARS[0] <= day.year <= rules.DATE_YEARS[1]:
+        return day
+    return None
+
+
 def launch_plan_update(*, plan_id: int, actor=None, move_tasks: bool = True, **fields) -> LaunchPlan:
     """Change a plan. When the launch date moves and `move_tasks`, the due dates of its tasks that are
     not done move with it by as many days (a checklist is planned relative to launch day)."""
@@ -307,8 +325,8 @@ def launch_plan_update(*, plan_id: int, actor=None, move_tasks: bool = True, **f
             delta = plan.launch_date - old_date
             moved = 0
             for task in plan.tasks.exclude(status=LaunchTask.Status.DONE).exclude(due_date=None):
-                due = _shifted(task.due_date, delta.days)
-                if due is not None and rules.DATE_YEARS[0] <= due.year <= rules.DATE_YEARS[1]:
+                due = _planning_date(_shifted(task.due_date, delta.days))
+                if due is not None:
                     task.due_date = due
                     task.save(update_fields=["due_date", "updated_at"])
                     moved += 1
@@ -345,6 +363,8 @@ def _reason(reason) -> str:
         raise InvalidInput(fields={"reason": "Text."})
     if "\x00" in reason:
         raise InvalidInput(fields={"reason": "Text without NUL characters."})
+    if not _encodable(reason):
+        raise InvalidInput(fields={"reason": "Text without lone surrogates."})
     if len(reason) > REASON_MAX:
         raise InvalidInput(fields={"reason": f"At most {REASON_MAX:,} characters."})
     return reason
@@ -357,14 +377,18 @@ def launch_plan_launch(*, plan_id: int, actor=None, override: bool = False, reas
     required task is not done and there is no override, NotAllowed (403) for an override by a role that
     may not give one, InvalidInput when an override has no reason.
     """
+    if override and actor is not None:
+        # The role first: a marketer's override is a 403 whatever its reason says.
+        portfolio_id = LaunchPlan.objects.filter(pk=plan_id).values_list("product__portfolio_id", flat=True).first()
+        if portfolio_id is None:
+            raise NotFound()
+        access.require(actor, LaunchPlan, portfolio_id, "override")
     reason = _reason(reason)
     if override and not reason:
         raise InvalidInput(fields={"reason": "Say why it launches with open tasks; the reason is kept with the plan."})
     with transaction.atomic():
         plan = _locked_plan(plan_id)
         portfolio_id = plan.product.portfolio_id
-        if override and actor is not None:
-            access.require(actor, LaunchPlan, portfolio_id, "override")
         if not plan.is_open:
             raise PlanClosed(f"“{plan.name}” is already {plan.get_status_display().lower()}.")
         open_tasks = open_required_tasks(plan)
@@ -441,8 +465,8 @@ def _task_clean(fields: dict, plan: LaunchPlan, task: LaunchTask | None = None) 
         reason = fields.get("blocked_reason", task.blocked_reason if task else "")
         if not reason:
             errors["blocked_reason"] = "Say what blocks it, so someone can unblock it."
-    elif "status" in fields and status != LaunchTask.Status.BLOCKED:
-        fields["blocked_reason"] = ""  # unblocked: the old reason no longer holds
+    elif status != LaunchTask.Status.BLOCKED and ("status" in fields or "blocked_reason" in fields):
+        fields["blocked_reason"] = ""  # only a blocked task has a reason; leaving blocked clears it
     if errors:
         raise InvalidInput(fields=errors)
     return fields
