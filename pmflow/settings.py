@@ -300,6 +300,11 @@ SPECTACULAR_SETTINGS = {
         "DirectionEnum": "kpis.models.Direction",
         "HealthEnum": "kpis.models.Health",
         "ImportStatusEnum": "kpis.models.Import.Status",
+        "AssetKindEnum": "gtm.models.Asset.Kind",
+        "AudienceEnum": "gtm.models.Asset.Audience",
+        "MarketingEventKindEnum": "gtm.models.MarketingEvent.Kind",
+        "PressItemKindEnum": "gtm.models.PressItem.Kind",
+        "PressItemStatusEnum": "gtm.models.PressItem.Status",
         # Named here, not by chance: the API's filters refer to these components by name.
         "RoadmapItemKindEnum": "roadmap.models.RoadmapItem.Kind",
         "RoadmapItemStatusEnum": "roadmap.models.RoadmapItem.Status",
@@ -379,6 +384,11 @@ ROLLUP_SWEEP_AFTER_SECONDS = int(os.environ.get("ROLLUP_SWEEP_AFTER_SECONDS", 12
 # moving (broker down, worker killed) before the sweep hands it to a worker again.
 IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", 100 * 1024 * 1024))
 IMPORT_SWEEP_AFTER_SECONDS = int(os.environ.get("IMPORT_SWEEP_AFTER_SECONDS", 300))
+# Uploaded files (sales enablement assets) live under the var dir and are never served as files (no
+# MEDIA_URL): downloads go through a permission-checked view (gtm.enablement_views.asset_file). A
+# multipart upload's file data is not counted in DATA_UPLOAD_MAX_MEMORY_SIZE; ASSET_MAX_BYTES bounds it.
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+ASSET_MAX_BYTES = int(float(os.environ.get("PMFLOW_ASSET_MAX_MB", "25")) * 1024 * 1024)
 ROLLUP_VERIFY_SAMPLE = int(os.environ.get("ROLLUP_VERIFY_SAMPLE", 50))
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
