@@ -9,6 +9,8 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from gtm.demo import seed_gtm
+from kpis.demo_gtm import seed_gtm_kpis
 from kpis.services import import_create, kpi_save, measurements_ingest
 from products import services
 from products.models import Portfolio, Role, Stage
@@ -97,6 +99,7 @@ class Command(BaseCommand):
         else:
             self._load(user, viewer, days)
         self._roadmap(user)
+        self._gtm(user)
         # Every run prints the login, whether it loaded the data or found it (scripts/run starts with this).
         self.stdout.write(self.style.SUCCESS(self._login_line(user, viewer, password, url)))
 
@@ -111,6 +114,27 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Loaded a roadmap of {counts['items']} items, {counts['releases']} releases and "
                 f"{counts['dependencies']} dependencies."
+            )
+
+    def _gtm(self, user):
+        """Go-to-market after the roadmap (its launch plans are for the roadmap's releases), then the KPIs
+        of its campaigns and plans; on every run, like the roadmap: each writes nothing once it has data."""
+        portfolio = Portfolio.objects.filter(name=PORTFOLIO).order_by("id").first()
+        today = timezone.now().astimezone(portfolio.zone).date()
+        counts = seed_gtm(portfolio=portfolio, actor=user, today=today)
+        if counts:
+            self.stdout.write(
+                f"Loaded go-to-market data: {counts['plans']} launch plans ({counts['tasks']} tasks) from "
+                f"{counts['templates']} templates, {counts['messaging']} messaging versions, {counts['campaigns']} "
+                f"campaigns, {counts['assets']} assets, {counts['events']} events, {counts['press_items']} press "
+                f"items, {counts['segments']} segments and {counts['personas']} personas."
+            )
+        counts = seed_gtm_kpis(portfolio=portfolio, actor=user, today=today)
+        if counts:
+            skipped = f" ({counts['skipped']} left out: the product has the key)" if counts["skipped"] else ""
+            self.stdout.write(
+                f"Loaded {counts['kpis']} campaign and launch KPIs{skipped} with {counts['measurements']} "
+                "weekly measurements."
             )
 
     @staticmethod
