@@ -7,13 +7,21 @@ class KpisConfig(AppConfig):
 
     def ready(self):
         # kpis sits right of products: it plugs its facts into the products' registries.
-        from kpis import conditions, gates, handlers, panels  # noqa: F401
+        from kpis import conditions, gates, handlers, launch_panels, panels  # noqa: F401
         from kpis.models import KPI, Import, ImportFile, KeyRollup, Measurement, PendingRollup, Rollup
         from pmflow.access import policies
         from products.models import Role
 
         managers = {Role.ADMIN, Role.PRODUCT_MANAGER}
-        policies.register(KPI, portfolio="product__portfolio", write=managers, actions={"measure": managers})
+        # A KPI narrowed to a launch plan or a campaign is go-to-market data: marketers write it and its
+        # measurements too (kpis.rights picks the action for a KPI; a product's own KPI stays with managers).
+        gtm_writers = {Role.ADMIN, Role.PRODUCT_MANAGER, Role.MARKETER}
+        policies.register(
+            KPI,
+            portfolio="product__portfolio",
+            write=managers,
+            actions={"measure": managers, "write_gtm": gtm_writers, "measure_gtm": gtm_writers},
+        )
         policies.register(Measurement, portfolio="kpi__product__portfolio", write=managers)
         policies.register(Rollup, portfolio="kpi__product__portfolio", write=set())
         policies.register(PendingRollup, portfolio="kpi__product__portfolio", write=set())

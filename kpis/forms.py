@@ -4,8 +4,19 @@ from decimal import Decimal
 
 from django import forms
 
+from gtm.models import Campaign, LaunchPlan
 from kpis.models import KPI, Aggregation, Direction, Granularity
 from pmflow.forms import BoundedDecimalField
+
+
+class PlanChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, plan):
+        return f"{plan.name} (launch {plan.launch_date:%Y-%m-%d})"
+
+
+class CampaignChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, campaign):
+        return f"{campaign.name} ({campaign.launch_plan.name})" if campaign.launch_plan_id else campaign.name
 
 
 class KPIForm(forms.Form):
@@ -36,6 +47,47 @@ class KPIForm(forms.Form):
         help_text="Below target but within this percentage counts as at risk; further off is off track.",
     )
     headline = forms.BooleanField(required=False, help_text="Shown on the product's card on the dashboard.")
+    launch_plan = PlanChoiceField(
+        queryset=LaunchPlan.objects.none(),
+        required=False,
+        empty_label="None: a KPI of the whole product",
+        help_text="A KPI of one launch (e.g. sign-ups from it); marketers write these and their values.",
+    )
+    campaign = CampaignChoiceField(
+        queryset=Campaign.objects.none(),
+        required=False,
+        empty_label="None",
+        help_text="A campaign's KPI: keys leads, revenue and conversion_rate give its cost per lead, ROI and "
+        "conversion on the launch page.",
+    )
+
+    def __init__(self, *args, product=None, narrowed_only: bool = False, **kwargs):
+        """`product`: the plans and campaigns to choose from. `narrowed_only`: the writer (a marketer) may
+        only write a launch plan's or a campaign's KPI, and does not pick the product's headline."""
+        super().__init__(*args, **kwargs)
+        self.narrowed_only = narrowed_only
+        if product is not None:
+            self.fields["launch_plan"].queryset = LaunchPlan.objects.filter(product=product).order_by(
+                "-launch_date", "id"
+            )
+            self.fields["campaign"].queryset = (
+                Campaign.objects.filter(product=product)
+                .select_related("launch_plan")
+                .order_by("launch_plan__launch_date", "start_date", "name", "id")
+            )
+        if narrowed_only:
+            del self.fields["headline"]
+            self.fields["launch_plan"].empty_label = "Pick a launch plan (or a campaign below)"
+
+    def clean(self):
+        cleaned = super().clean()
+        unnarrowed = not cleaned.get("launch_plan") and not cleaned.get("campaign")
+        if self.narrowed_only and unnarrowed and not {"launch_plan", "campaign"} & set(self.errors):
+            self.add_error(
+                "launch_plan",
+                "Pick a launch plan or a campaign: a product's own KPIs are written by its product managers.",
+            )
+        return cleaned
 
     def clean_tolerance_pct(self):
         value = self.cleaned_data["tolerance_pct"]
@@ -52,7 +104,8 @@ class KPIForm(forms.Form):
     @staticmethod
     def initial_for(kpi: KPI) -> dict:
         """The KPI's values as a person would type them: 57500, not 57500.000000."""
-        values = {name: getattr(kpi, name) for name in KPIForm.base_fields}
+        values = {name: getattr(kpi, name) for name in KPIForm.base_fields if name not in ("launch_plan", "campaign")}
+        values.update(launch_plan=kpi.launch_plan_id, campaign=kpi.campaign_id)
         for name in ("target", "tolerance_pct"):
             if isinstance(values[name], Decimal):
                 values[name] = format(values[name].normalize(), "f")

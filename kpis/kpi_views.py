@@ -6,7 +6,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from kpis import imports, services
+from gtm.models import Campaign, LaunchPlan
+from kpis import imports, rights, services
 from kpis.forms import KPIForm, MeasurementCorrectForm, MeasurementForm, PasteForm, UploadForm
 from kpis.models import KPI
 from kpis.selectors import kpi_for_user, measurement_for_user
@@ -19,41 +20,95 @@ from products.selectors import product_for_user
 RECENT = 50
 
 
-def _kpi_form_page(request, product, form, *, kpi=None):
+def _kpi_form_page(request, product, form, *, kpi=None, preset=None):
     title = f"Edit {kpi.name}" if kpi else "New KPI"
     product_url = reverse("product-page", args=[product.id])
     crumbs = [(product.name, product_url)]
     crumbs += [(kpi.name, reverse("kpi-page", args=[kpi.id])), ("Edit", None)] if kpi else [(title, None)]
+    scope = (preset or {}).get("campaign") or (preset or {}).get("launch_plan")
+    if kpi:
+        intro = ""
+    elif scope is not None:
+        intro = (
+            f"A KPI of “{scope.name}”. Keys leads, revenue and conversion_rate on a campaign give its cost "
+            "per lead, ROI and conversion on the launch's KPI page."
+        )
+    else:
+        intro = "A KPI with a target says what success looks like; Launch needs one."
     context = portfolio_context(
         request,
         product.portfolio,
         crumbs=crumbs,
         form=form,
-        title=f"{title} · {product.name}",
-        intro="" if kpi else "A KPI with a target says what success looks like; Launch needs one.",
+        title=f"{title} · {scope.name if scope is not None else product.name}",
+        intro=intro,
         submit_label="Save changes" if kpi else "Create KPI",
-        cancel_url=reverse("kpi-page", args=[kpi.id]) if kpi else product_url,
+        cancel_url=reverse("kpi-page", args=[kpi.id]) if kpi else _back_url(product, preset),
         delete_url=reverse("kpi-delete", args=[kpi.id]) if kpi else None,
+        # A marketer writes this form (a launch's or a campaign's KPI): not a read-only page for them.
+        read_only=False,
     )
     return render(request, "form_page.html", context, status=400 if form.errors else 200)
+
+
+def _back_url(product, preset) -> str:
+    """Where "Cancel" leads: the launch's KPI page when the form came from it, else the product."""
+    plan = preset.get("launch_plan") or getattr(preset.get("campaign"), "launch_plan", None) if preset else None
+    if plan is not None:
+        return reverse("launch-kpis", args=[plan.id])
+    return reverse("product-page", args=[product.id])
+
+
+def _preset(query, product) -> dict:
+    """The launch plan and campaign a "new KPI" link preselects (`?launch_plan=`, `?campaign=`), if they are
+    the product's; anything else is ignored (the form then starts without them)."""
+    preset = {}
+    for name, model in (("launch_plan", LaunchPlan), ("campaign", Campaign)):
+        raw = query.get(name, "")
+        if raw.isascii() and raw.isdigit() and len(raw) <= 18:
+            found = model.objects.filter(pk=int(raw), product=product).first()
+            if found is not None:
+                preset[name] = found
+    if "campaign" in preset and "launch_plan" not in preset and preset["campaign"].launch_plan_id:
+        preset["launch_plan"] = preset["campaign"].launch_plan
+    return preset
 
 
 @page
 def kpi_create(request):
     product = product_for_user(request.user, request.GET.get("product"))
-    access.require(request.user, KPI, product.portfolio_id)
-    form = KPIForm(request.POST or None)
-    if kpi := save_with(request, form, lambda data: services.kpi_save(product=product, actor=request.user, **data)):
+    preset = _preset(request.GET, product)
+    # Before the body: a marketer opens this form only for a launch plan or a campaign (the link says which).
+    rights.require_kpi_write(request.user, product.portfolio_id, preset)
+    narrowed_only = not access.can(request.user, KPI, product.portfolio_id)
+    initial = {name: obj.id for name, obj in preset.items()}
+    form = KPIForm(request.POST or None, product=product, narrowed_only=narrowed_only, initial=initial)
+
+    def save(data):
+        # What the form would make: a marketer's KPI keeps a plan or a campaign and leaves the headline alone.
+        rights.require_kpi_write(request.user, product.portfolio_id, data, headline_change=bool(data.get("headline")))
+        return services.kpi_save(product=product, actor=request.user, **data)
+
+    if kpi := save_with(request, form, save):
         messages.success(request, f"KPI “{kpi.name}” created. Add its first measurements.")
         return redirect("kpi-measurements", kpi_id=kpi.id)
-    return _kpi_form_page(request, product, form)
+    return _kpi_form_page(request, product, form, preset=preset)
 
 
 @page
 def kpi_edit(request, kpi_id: int):
-    kpi = kpi_for_user(request.user, kpi_id, write=True)
-    form = KPIForm(request.POST or None, initial=KPIForm.initial_for(kpi))
-    if save_with(request, form, lambda data: services.kpi_save(kpi=kpi, actor=request.user, **data)):
+    kpi = rights.kpi_for_writing(request.user, kpi_id)
+    narrowed_only = not access.can(request.user, KPI, kpi.product.portfolio_id)
+    form = KPIForm(
+        request.POST or None, product=kpi.product, narrowed_only=narrowed_only, initial=KPIForm.initial_for(kpi)
+    )
+
+    def save(data):
+        headline_change = "headline" in data and data["headline"] != kpi.headline
+        rights.require_kpi_write(request.user, kpi.product.portfolio_id, data, headline_change=headline_change)
+        return services.kpi_save(kpi=kpi, actor=request.user, **data)
+
+    if save_with(request, form, save):
         messages.success(request, "KPI saved.")
         return redirect("kpi-page", kpi_id=kpi.id)
     return _kpi_form_page(request, kpi.product, form, kpi=kpi)
@@ -61,7 +116,7 @@ def kpi_edit(request, kpi_id: int):
 
 @page
 def kpi_delete(request, kpi_id: int):
-    kpi = kpi_for_user(request.user, kpi_id, write=True)
+    kpi = rights.kpi_for_writing(request.user, kpi_id)
     product_url = reverse("product-page", args=[kpi.product_id])
     if request.method == "POST":
         services.kpi_delete(kpi_id=kpi.id, actor=request.user)
@@ -89,7 +144,10 @@ def _import_errors(exc) -> list[dict]:
 @page
 def kpi_measurements(request, kpi_id: int):
     """Add one value, paste rows, upload a CSV; list and correct recent values."""
-    kpi = kpi_for_user(request.user, kpi_id, action="measure" if request.method == "POST" else "read")
+    if request.method == "POST":
+        kpi = rights.kpi_for_measuring(request.user, kpi_id)
+    else:
+        kpi = kpi_for_user(request.user, kpi_id)
     zone = kpi.product.portfolio.zone
     if request.GET.get("format") == "csv":
         rows = kpi.measurements.order_by("observed_at", "id").values_list("observed_at", "value", "external_id")
@@ -148,7 +206,9 @@ def kpi_measurements(request, kpi_id: int):
         recent=[(m, MeasurementCorrectForm(initial=_correct_initial(m, zone), prefix=f"m{m.id}")) for m in recent],
         total=values.paginator.count,
         values=values,
-        can_measure=access.can(request.user, KPI, kpi.product.portfolio_id, "measure"),
+        can_measure=rights.can_measure_kpi(request.user, kpi),
+        # A marketer measures a launch's or a campaign's KPI: not a read-only page for them.
+        read_only=not rights.can_measure_kpi(request.user, kpi),
     )
     return render(request, "kpis/measurements.html", context, status=status)
 
@@ -204,7 +264,7 @@ def _done(request, kpi, result) -> object:
 @page
 @require_POST
 def measurement_correct(request, measurement_id: int):
-    measurement = measurement_for_user(request.user, measurement_id, write=True)
+    measurement = _measurement_to_change(request.user, measurement_id)
     form = MeasurementCorrectForm(request.POST, prefix=f"m{measurement.id}")
     if not form.is_valid():
         problems = "; ".join(f"{name}: {' '.join(errs)}" for name, errs in form.errors.items())
@@ -223,7 +283,15 @@ def measurement_correct(request, measurement_id: int):
 @page
 @require_POST
 def measurement_delete(request, measurement_id: int):
-    measurement = measurement_for_user(request.user, measurement_id, write=True)
+    measurement = _measurement_to_change(request.user, measurement_id)
     services.measurement_delete(measurement_id=measurement.id, actor=request.user)
     messages.success(request, "Measurement deleted; its period is being recomputed.")
     return redirect("kpi-measurements", kpi_id=measurement.kpi_id)
+
+
+def _measurement_to_change(user, measurement_id):
+    """The measurement to correct or delete: its KPI's measure right decides (a marketer's for a launch's or a
+    campaign's KPI); NotFound for missing or foreign, NotAllowed for a role that may not."""
+    measurement = measurement_for_user(user, measurement_id)
+    rights.require_kpi_measure(user, [measurement.kpi])
+    return measurement

@@ -3,14 +3,38 @@ from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
+from gtm.models import Campaign, LaunchPlan
 from kpis.models import KPI, Granularity, Health, Import, Measurement
+from kpis.services.definitions import narrowing_problems
+from pmflow.access import queryset_for_user
 from pmflow.fields import MAX_ID, BoundedDecimalField, StrictStrings
 from products.api.serializers import ScopedPrimaryKeyField
 from products.selectors import product_list_for_user
 
 
+# Plain querysets: a reference needs the row, not the plan's readiness counts.
+def _launch_plans_of(user):
+    return queryset_for_user(user, LaunchPlan.objects.all())
+
+
+def _campaigns_of(user):
+    return queryset_for_user(user, Campaign.objects.all())
+
+
 class KPISerializer(StrictStrings, serializers.ModelSerializer):
     product = ScopedPrimaryKeyField(product_list_for_user)
+    launch_plan = ScopedPrimaryKeyField(
+        _launch_plans_of,
+        allow_null=True,
+        required=False,
+        help_text="A launch plan of the same product: the KPI measures that launch (marketers write it).",
+    )
+    campaign = ScopedPrimaryKeyField(
+        _campaigns_of,
+        allow_null=True,
+        required=False,
+        help_text="A campaign of the same product (and of `launch_plan`, when one is given).",
+    )
     health = serializers.ChoiceField(choices=Health.choices, read_only=True)
     # Rounded to the column's places, then refused if it no longer fits (pmflow.fields).
     target = BoundedDecimalField(20, 6, round_places=True, allow_null=True, required=False)
@@ -30,6 +54,8 @@ class KPISerializer(StrictStrings, serializers.ModelSerializer):
             "target_granularity",
             "tolerance_pct",
             "headline",
+            "launch_plan",
+            "campaign",
             "health",
             "latest_value",
             "latest_period_start",
@@ -42,6 +68,16 @@ class KPISerializer(StrictStrings, serializers.ModelSerializer):
     def validate(self, attrs):
         if self.instance and "product" in attrs and attrs["product"].id != self.instance.product_id:
             raise serializers.ValidationError({"product": "A KPI cannot move to another product."})
+
+        # The service's rule, asked before the write so that a PATCH's merged values are judged.
+        def after(name):  # the value the KPI will have: the body's, else the stored one (None on create)
+            return attrs[name] if name in attrs else getattr(self.instance, name, None)
+
+        problems = narrowing_problems(
+            product_id=after("product").id, launch_plan=after("launch_plan"), campaign=after("campaign")
+        )
+        if problems:
+            raise serializers.ValidationError(problems)
         return attrs
 
 

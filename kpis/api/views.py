@@ -1,5 +1,6 @@
 import csv
 import io
+from collections.abc import Mapping
 from decimal import Decimal
 
 import django_filters
@@ -9,7 +10,7 @@ from django.utils.http import parse_etags
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import permissions, serializers, status, views
+from rest_framework import mixins, permissions, serializers, status, views
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -17,7 +18,7 @@ from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework_csv.renderers import CSVRenderer
 
-from kpis import imports, services
+from kpis import imports, rights, services
 from kpis.api.serializers import (
     MAX_ID,
     CombinedRollupQuery,
@@ -41,7 +42,6 @@ from kpis.selectors import (
     kpi_list_for_user,
     kpis_for_batch,
     measurement_list,
-    require_measure,
     rollup_series,
     rollups_combined,
 )
@@ -147,6 +147,8 @@ class KPIFilter(StrictFilterSet):
     portfolio = IdFilter(field_name="product__portfolio")
     product_line = IdFilter(field_name="product__product_line")
     product = IdFilter()
+    launch_plan = IdFilter()
+    campaign = IdFilter()
     headline = BooleanFilter()
     # Every health the schema names (HealthEnum): the unjudged ones of rollup rows are never stored,
     # so they match no KPI (an empty page), rather than a 400 for a documented value.
@@ -154,7 +156,7 @@ class KPIFilter(StrictFilterSet):
 
     class Meta:
         model = KPI
-        fields = ["product", "key", "health", "aggregation", "direction", "headline"]
+        fields = ["product", "launch_plan", "campaign", "key", "health", "aggregation", "direction", "headline"]
 
 
 @extend_schema_view(
@@ -178,20 +180,39 @@ class KPIViewSet(PortfolioScopedViewSet):
         return kpi_list_for_user(self.request.user)
 
     def get_object(self):
-        return kpi_for_user(
-            self.request.user, self.kwargs["pk"], write=self.request.method not in permissions.SAFE_METHODS
-        )
+        if self.request.method in permissions.SAFE_METHODS:
+            return kpi_for_user(self.request.user, self.kwargs["pk"])
+        # Who may change a KPI depends on the KPI: a marketer writes those of launch plans and campaigns.
+        return rights.kpi_for_writing(self.request.user, self.kwargs["pk"])
+
+    def create(self, request, *args, **kwargs):
+        # The role before the payload, as the base class does, but for the kind of KPI the body asks for:
+        # a marketer may create a launch plan's or a campaign's KPI, never a product's own.
+        fields = request.data if isinstance(request.data, Mapping) else {}
+        if not rights.may_write_somewhere(request.user, fields):
+            if rights.may_write_somewhere(request.user, {"launch_plan": True}):
+                raise NotAllowed(rights.PRODUCT_LEVEL_REFUSED)
+            raise NotAllowed("Your role does not allow creating this in any of your portfolios.")
+        self.require_role_for_reference(request.data, KPI, rights.kpi_write_action(fields))
+        return mixins.CreateModelMixin.create(self, request, *args, **kwargs)
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
         product = product_for_user(self.request.user, data.pop("product").id)
-        require(self.request.user, KPI, product.portfolio_id)
+        rights.require_kpi_write(
+            self.request.user, product.portfolio_id, data, headline_change=bool(data.get("headline"))
+        )
         serializer.instance = services.kpi_save(product=product, actor=self.request.user, **data)
 
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)
         data.pop("product", None)
-        serializer.instance = services.kpi_save(kpi=serializer.instance, actor=self.request.user, **data)
+        kpi = serializer.instance
+        # What the KPI will be: a marketer may not turn a campaign's KPI into a product's own.
+        after = {name: data[name] if name in data else getattr(kpi, f"{name}_id") for name in rights.NARROWING}
+        headline_change = "headline" in data and data["headline"] != kpi.headline
+        rights.require_kpi_write(self.request.user, kpi.product.portfolio_id, after, headline_change=headline_change)
+        serializer.instance = services.kpi_save(kpi=kpi, actor=self.request.user, **data)
 
     def perform_destroy(self, instance):
         services.kpi_delete(kpi_id=instance.id, actor=self.request.user)
@@ -223,7 +244,7 @@ class KPIViewSet(PortfolioScopedViewSet):
         """GET: measurements newest first, in cursor pages. POST: one measurement or a list of up to 10,000,
         all or nothing; the rollups are updated after the commit."""
         if request.method == "POST":
-            kpi = kpi_for_user(request.user, pk, action="measure")
+            kpi = rights.kpi_for_measuring(request.user, pk)
             items = request.data if isinstance(request.data, list) else [request.data]
             result = services.measurements_ingest(kpi_id=kpi.id, items=items, actor=request.user)
             return Response(result, status=status.HTTP_201_CREATED)
@@ -236,7 +257,7 @@ class KPIViewSet(PortfolioScopedViewSet):
     def imports(self, request, pk=None):
         """A CSV file of this KPI's measurements (observed_at, value, optional external_id); 202 with the
         import's URL, processed like a portfolio's file."""
-        kpi = kpi_for_user(request.user, pk, action="measure")
+        kpi = rights.kpi_for_measuring(request.user, pk)
         return _create_import(request, portfolio=kpi.product.portfolio, kpi=kpi)
 
     @extend_schema(parameters=ROLLUP_PARAMETERS, responses=ROLLUP_RESPONSES)
@@ -345,12 +366,13 @@ class MeasurementBatchView(views.APIView):
         nothing, with per-item errors; a repeated `external_id` (per KPI) updates instead of adding. One
         rollup task follows for all the KPIs touched."""
         # The role first (a viewer's body is never parsed further), then the references, then the values.
-        if not any(access.can(request.user, KPI, pid, "measure") for pid in access.roles_by_portfolio(request.user)):
+        # A marketer measures launch plans' and campaigns' KPIs: one other KPI in the batch refuses it all.
+        if not rights.may_measure_somewhere(request.user):
             raise NotAllowed("Your role does not allow adding measurements in any of your portfolios.")
         items = request.data if isinstance(request.data, list) else [request.data]
         services.check_batch_size(items)
         kpi_ids, kpis, errors = kpis_for_batch(request.user, items)
-        require_measure(request.user, kpis.values())
+        rights.require_kpi_measure(request.user, kpis.values())
         result = services.measurements_ingest_batch(
             kpis=kpis, kpi_ids=kpi_ids, items=items, actor=request.user, reference_errors=errors
         )

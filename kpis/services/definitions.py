@@ -31,15 +31,47 @@ KPI_FIELDS = (
     "target_granularity",
     "tolerance_pct",
     "headline",
+    "launch_plan",
+    "campaign",
 )
+
+NOT_THIS_PRODUCT = "Not a {what} of this KPI's product."
+CAMPAIGN_OF_ANOTHER_PLAN = "This campaign belongs to another launch plan than the KPI's: pick one of {plan}'s."
+CAMPAIGN_WITHOUT_PLAN = "This campaign is not part of {plan}: pick one of its campaigns, or no launch plan."
+
+
+def narrowing_problems(*, product_id: int, launch_plan, campaign) -> dict[str, str]:
+    """{field: message} unless the launch plan and campaign (each may be None) are the product's and the
+    campaign is one of the plan's (a KPI with a campaign and no plan is the campaign's alone)."""
+    problems = {}
+    if launch_plan is not None and launch_plan.product_id != product_id:
+        problems["launch_plan"] = NOT_THIS_PRODUCT.format(what="launch plan")
+    if campaign is not None and campaign.product_id != product_id:
+        problems["campaign"] = NOT_THIS_PRODUCT.format(what="campaign")
+    elif campaign is not None and launch_plan is not None and "launch_plan" not in problems:
+        if campaign.launch_plan_id is None:
+            problems["campaign"] = CAMPAIGN_WITHOUT_PLAN.format(plan=launch_plan.name)
+        elif campaign.launch_plan_id != launch_plan.id:
+            problems["campaign"] = CAMPAIGN_OF_ANOTHER_PLAN.format(plan=launch_plan.name)
+    return problems
+
+
+def _check_narrowing(kpi: KPI) -> None:
+    """InvalidInput on the field when the KPI's launch plan or campaign is not its product's (another
+    portfolio's included, which the API's scoped field already refuses as unknown), or the campaign is
+    not the plan's."""
+    problems = narrowing_problems(product_id=kpi.product_id, launch_plan=kpi.launch_plan, campaign=kpi.campaign)
+    if problems:
+        raise InvalidInput(fields=problems)
 
 
 def kpi_save(*, kpi: KPI | None = None, product: Product | None = None, actor=None, **fields) -> KPI:
     """Create a KPI (give `product`) or change one (give `kpi`); refreshes its health.
 
-    Raises InvalidInput when the key is taken on the product. Making a KPI the headline takes the
-    flag from the product's other KPIs (each change recorded as an event). A KPI never moves to
-    another product.
+    Raises InvalidInput when the key is taken on the product, or on `launch_plan`/`campaign` when they
+    are not the product's or the campaign is not the plan's. Making a KPI the headline takes the flag
+    from the product's other KPIs (each change recorded as an event). A KPI never moves to another
+    product. Who may write which KPI is the caller's check (kpis.rights).
     """
     unknown = set(fields) - set(KPI_FIELDS)
     if unknown:
@@ -53,6 +85,7 @@ def kpi_save(*, kpi: KPI | None = None, product: Product | None = None, actor=No
                 before = events.snapshot(kpi, KPI_FIELDS)
             for name, value in fields.items():
                 setattr(kpi, name, value)
+            _check_narrowing(kpi)
             portfolio_id = kpi.product.portfolio_id
             if kpi.headline:
                 others = KPI.objects.filter(product_id=kpi.product_id, headline=True).exclude(pk=kpi.pk)
