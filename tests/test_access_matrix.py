@@ -141,6 +141,7 @@ PUBLIC = {
     "api/docs/",
     "api/v1/auth/token/",
     "api/v1/",
+    "calendar/<str:token>.ics",  # a calendar app's feed: the secret address is the credential (tests/gtm)
 }
 
 ENDPOINTS: dict[str, list[Op]] = {
