@@ -12,11 +12,14 @@ import datetime
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Case, Count, F, IntegerField, Prefetch, Q, Value, When
+from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from gtm.budget import budget_chart
+from gtm.exports import task_csv_lines
 from gtm.launch_forms import (
     CancelForm,
     LaunchBoardFilter,
@@ -34,7 +37,7 @@ from gtm.selectors import is_overdue, launch_plan_for_user, launch_plans, launch
 from gtm.services import launches as services
 from pmflow import access
 from pmflow.errors import DomainError
-from pmflow.forms import add_domain_error, csv_download, save_with
+from pmflow.forms import add_domain_error, save_with
 from products import pages
 from products.pages import page, portfolio_context
 from products.selectors import object_history, portfolio_for_user, product_for_user
@@ -239,7 +242,14 @@ def _plan_page(request, plan: LaunchPlan, *, failed=None, launch_form=None, refu
         campaigns=campaigns,
         budget_total=budget,
         spend_total=spend,
-        over_budget=spend > budget,
+        budget_chart=budget_chart(
+            plan.campaigns.all(),
+            group="campaign",
+            title=f"Budget vs spend of {plan.name}'s campaigns",
+            empty_text="No campaigns tied to this launch yet.",
+        )
+        if campaigns
+        else None,
         assets=list(plan.assets.order_by("kind", "title", "id")),
         press_items=list(plan.press_items.select_related("owner")),
         panels=pages.panels_for(plan, request, slot="launch_plan.panels"),
@@ -562,42 +572,6 @@ def launch_task_delete(request, task_id: int):
 
 # --- the portfolio's open tasks ---------------------------------------------------------------------
 
-CSV_HEADER = [
-    "id",
-    "launch_plan_id",
-    "launch_plan",
-    "product",
-    "launch_date",
-    "function",
-    "title",
-    "owner",
-    "due_date",
-    "status",
-    "blocked_reason",
-    "required",
-    "overdue",
-]
-
-
-def _csv_rows(tasks, today):
-    for task in tasks:
-        plan = task.launch_plan
-        yield [
-            task.id,
-            plan.id,
-            plan.name,
-            plan.product.name,
-            plan.launch_date.isoformat(),
-            task.function,
-            task.title,
-            task.owner.get_username() if task.owner_id else "",
-            task.due_date.isoformat() if task.due_date else "",
-            task.status,
-            task.blocked_reason,
-            "true" if task.required else "false",
-            "true" if is_overdue(task, today) else "false",
-        ]
-
 
 @page
 def launch_task_list(request, portfolio_id: int):
@@ -608,7 +582,7 @@ def launch_task_list(request, portfolio_id: int):
     queryset = (
         LaunchTask.objects.filter(launch_plan__product__portfolio=portfolio, status__in=NOT_DONE)
         .exclude(launch_plan__status=LaunchPlan.Status.CANCELLED)
-        .select_related("launch_plan__product", "owner")
+        .select_related("launch_plan__product__portfolio", "owner")
     )
     for name in ("plan", "function", "owner", "status"):
         if wanted.get(name):
@@ -619,7 +593,9 @@ def launch_task_list(request, portfolio_id: int):
         queryset = queryset.filter(status=LaunchTask.Status.BLOCKED)
     ordered = queryset.order_by(F("due_date").asc(nulls_last=True), "launch_plan__launch_date", "position", "id")
     if request.GET.get("format") == "csv":
-        return csv_download(f"launch-tasks-{portfolio.id}-{today:%Y-%m-%d}", CSV_HEADER, _csv_rows(ordered, today))
+        response = StreamingHttpResponse(task_csv_lines(ordered.iterator(chunk_size=500)), content_type="text/csv")
+        response["Content-Disposition"] = f'attachment; filename="launch-tasks-{portfolio.id}-{today:%Y-%m-%d}.csv"'
+        return response
     listing = Paginator(ordered, TASKS_PER_PAGE).get_page(request.GET.get("page"))
     for task in listing:
         task.overdue = is_overdue(task, today)
