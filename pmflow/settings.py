@@ -312,6 +312,10 @@ SPECTACULAR_SETTINGS = {
         "MoscowEnum": "roadmap.models.RoadmapItem.MoSCoW",
         "ReleaseStatusEnum": "roadmap.models.Release.Status",
         "RoadmapDependencyKindEnum": "roadmap.models.RoadmapDependency.Kind",
+        "TierEnum": "gtm.models.Tier",
+        "FunctionEnum": "gtm.models.Function",
+        "LaunchPlanStatusEnum": "gtm.models.LaunchPlan.Status",
+        "LaunchTaskStatusEnum": "gtm.models.LaunchTask.Status",
     },
     # Error statuses and bodies on every operation (pmflow/openapi.py), after the enum components.
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "pmflow.openapi.document_errors"],
