@@ -28,7 +28,7 @@ from pmflow.access import queryset_for_user, require
 from pmflow.api import PortfolioScopedViewSet, StaleObject, representation_etag, request_if_match
 from pmflow.errors import InvalidInput
 from pmflow.fields import MAX_ID, StrictCharField, StrictStrings
-from pmflow.openapi import error_response
+from pmflow.openapi import enum_parameter, error_response
 from products.api.filters import BooleanFilter, IdFilter, StrictFilterSet
 from products.api.serializers import ScopedPrimaryKeyField
 from products.models import Persona, Product, Segment
@@ -250,6 +250,7 @@ def _conflict(description: str) -> OpenApiResponse:
 
 
 @extend_schema_view(
+    list=extend_schema(parameters=[enum_parameter("status", "MessagingStatusEnum")]),
     update=extend_schema(responses={200: MessagingSerializer, 409: _conflict("The version is approved (frozen).")}),
     partial_update=extend_schema(
         responses={200: MessagingSerializer, 409: _conflict("The version is approved (frozen).")}
