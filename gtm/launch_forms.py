@@ -251,7 +251,9 @@ class LaunchTemplateForm(forms.Form):
 
 
 class TemplateTaskForm(forms.Form):
-    title = forms.CharField(max_length=200)
+    """One task row; a row without a title is blank and skipped (a cleared title takes the task out)."""
+
+    title = forms.CharField(max_length=200, required=False)
     function = forms.ChoiceField(choices=Function.choices, initial=Function.MARKETING)
     offset_days = forms.IntegerField(
         min_value=OFFSET_RANGE[0],
@@ -265,6 +267,12 @@ class TemplateTaskForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["title"].widget.attrs.update({"autocomplete": "off"})
+
+    def has_changed(self):
+        # A blank row stays blank when only its defaults were touched (Required unticked, a day typed).
+        if self.empty_permitted:
+            return bool(str(self.data.get(self.add_prefix("title"), "")).strip())
+        return super().has_changed()
 
     def row(self) -> dict:
         data = self.cleaned_data

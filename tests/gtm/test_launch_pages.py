@@ -886,3 +886,25 @@ def test_template_list_queries_do_not_grow_with_templates(client, marketer):
             LaunchTemplateTaskFactory.create_batch(3, template=template)
         counts.append(_queries(client, f"/portfolios/{portfolio.id}/launch-templates/"))
     assert counts[0] == counts[1], counts
+
+
+def test_a_blank_template_row_with_its_defaults_changed_is_skipped_and_a_cleared_title_removes(
+    client, portfolio, marketer
+):
+    template = LaunchTemplateFactory(portfolio=portfolio, name="T")
+    LaunchTemplateTaskFactory(template=template, title="Goes", offset_days=-3)
+    body = {
+        "name": "T",
+        "tier": "2",
+        "tasks-TOTAL_FORMS": "2",
+        "tasks-INITIAL_FORMS": "1",
+        "tasks-0-title": "",
+        "tasks-0-function": "marketing",
+        "tasks-0-offset_days": "-3",
+        "tasks-0-required": "on",
+        "tasks-1-title": "  ",
+        "tasks-1-function": "legal",
+        "tasks-1-offset_days": "5",
+    }
+    assert client.post(f"/launch-templates/{template.id}/edit/", body).status_code == 302
+    assert not template.tasks.exists()
