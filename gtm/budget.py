@@ -276,7 +276,7 @@ class Size:
         return self.font * 0.6
 
 
-SIZES = (Size("chart-compact", 380, 0), Size("chart", 640, 170), Size("chart-wide", 1080, 250))
+SIZES = (Size("chart-compact", 360, 0, font=14), Size("chart", 640, 170), Size("chart-wide", 1080, 260))
 BAR = 12
 BAR_GAP = 3
 
@@ -293,6 +293,7 @@ class BudgetChart:
     year: int | None = None
     empty_text: str = ""
     chart_id: str = ""
+    summary: bool = True  # the totals in the caption (off where the page shows them already)
 
     @property
     def over_rows(self) -> list[BudgetRow]:
@@ -323,6 +324,7 @@ def budget_chart(
     year: int | None = None,
     title: str = "",
     empty_text: str = "",
+    summary: bool = True,
 ) -> BudgetChart:
     """The chart context of `campaigns` (a Campaign queryset, already narrowed to what the page shows)
     grouped per campaign, per quarter of the start date or per launch plan; `year` keeps the campaigns
@@ -344,6 +346,7 @@ def budget_chart(
         year=year,
         empty_text=empty_text or ("No campaigns start in " + str(year) + "." if year else "No campaigns yet."),
         chart_id=chart_id,
+        summary=summary,
     )
     if chart.total.campaigns:
         chart.svgs = [_svg(chart, size) for size in SIZES]
@@ -361,6 +364,10 @@ def _row_title(row: BudgetRow) -> str:
     return words + f", {money_text(row.remaining)} remaining"
 
 
+def _marker(row: BudgetRow) -> str:
+    return f"{MARKER} over by {short_money(row.over_by)}" if row.over else ""
+
+
 def _svg(chart: BudgetChart, size: Size) -> SafeString:
     """Horizontal bars: per group a budget bar and a spend bar under it, on one money axis."""
     font, char = size.font, size.char
@@ -368,6 +375,10 @@ def _svg(chart: BudgetChart, size: Size) -> SafeString:
     ticks = nice_ticks(top)
     axis_max = ticks[-1]
     value_width = max(len(money_text(max(row.budget, row.spend))) for row in chart.rows) * char + 10
+    # The label column as wide as the longest label needs, up to the size's column.
+    longest = max(max(len(row.label), len(_marker(row))) for row in chart.rows)
+    label_width = min(size.label_width, int(max(longest, 10) * char) + 8) if size.label_width else 0
+    size = Size(size.css_class, size.width, label_width, size.font)
     plot_left = size.label_width + 8 if size.label_width else 4
     plot_right = size.width - value_width - 4
     plot_width = max(plot_right - plot_left, 40)
@@ -436,7 +447,7 @@ def _svg(chart: BudgetChart, size: Size) -> SafeString:
         bars_y = y0 + label_line
         parts.append(format_html('<g class="budget-group{}" tabindex="0">', " over" if row.over else ""))
         parts.append(format_html("<title>{}</title>", _row_title(row)))
-        marker = f"{MARKER} over by {short_money(row.over_by)}" if row.over else ""
+        marker = _marker(row)
         if size.label_width:
             label_y = bars_y + BAR + (BAR_GAP / 2) + font * 0.35
             label_x = size.label_width

@@ -3,6 +3,8 @@ campaign (money, the KPI panels other apps add, history, the weekly "record spen
 delete. Every write goes through gtm.services.campaigns; a refusal comes back on its field, never a 500.
 """
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, F, Q, Sum
@@ -39,7 +41,7 @@ def money_figures(campaign) -> dict:
         bar_max, bar_value = campaign.budget, min(campaign.spend, campaign.budget)
         percent = int(campaign.spend * 100 / campaign.budget)
     else:
-        bar_max, bar_value, percent = 1, 1 if campaign.spend else 0, None
+        bar_max, bar_value, percent = Decimal(1), Decimal(1 if campaign.spend else 0), None
     return {
         "budget": campaign.budget,
         "spend": campaign.spend,
@@ -53,13 +55,16 @@ def money_figures(campaign) -> dict:
 
 
 def timing(campaign, today) -> str:
-    """Where the campaign is in its dates, in words."""
+    """Where the campaign is in its dates, in words (and a status that no longer fits them)."""
     if today < campaign.start_date:
         days = (campaign.start_date - today).days
         return f"starts in {days} day{'s' if days != 1 else ''}"
     if today > campaign.end_date:
         days = (today - campaign.end_date).days
-        return f"ended {days} day{'s' if days != 1 else ''} ago"
+        still = campaign.status in (Campaign.Status.PLANNED, Campaign.Status.ACTIVE)
+        return f"ended {days} day{'s' if days != 1 else ''} ago" + (
+            f" but still marked {campaign.get_status_display().lower()}" if still else ""
+        )
     left = (campaign.end_date - today).days
     return "ends today" if left == 0 else f"running, {left} day{'s' if left != 1 else ''} left"
 
@@ -116,6 +121,7 @@ def campaign_list(request, portfolio_id: int):
         group="quarter",
         year=year,
         empty_text=f"No campaigns start in {year}." if year else "No campaigns match these filters.",
+        summary=False,  # the totals are above it
     )
     listing = Paginator(budget.campaigns(queryset).order_by("start_date", "name", "id"), PER_PAGE).get_page(
         request.GET.get("page")
@@ -131,7 +137,9 @@ def campaign_list(request, portfolio_id: int):
     csv_query.pop("page", None)
     csv_query["format"] = "csv"
     filtered = any(wanted.get(name) for name in ("product", "launch_plan", "channel", "status"))
-    crumbs = [("Launches", reverse("launch-board", args=[portfolio.id])), ("Campaigns", None)]
+    crumbs = [("Campaigns", _list_url(portfolio.id) if filtered else None)]
+    if product:
+        crumbs.append((product.name, None))
     context = portfolio_context(
         request,
         portfolio,
