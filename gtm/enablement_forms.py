@@ -72,12 +72,8 @@ class AssetForm(forms.Form):
         limit = services.size_limit_text()
         self.size_limit = limit
         if asset is not None and asset.file:
-            current = services.file_name(asset)
             self.fields["file"].label = "Replace the file"
-            self.fields["file"].help_text = (
-                f"Now: {current} ({services.size_text(asset.file_size or 0)}). Up to {limit}; "
-                "the old file is removed once the new one is saved."
-            )
+            self.fields["file"].help_text = f"Up to {limit}; the stored file is removed once the new one is saved."
         else:
             self.fields["file"].help_text = f"Up to {limit}. A link, a file or both."
             del self.fields["remove_file"]
@@ -169,8 +165,8 @@ class EventForm(forms.Form):
     def initial_for(event: MarketingEvent) -> dict:
         return {
             name: getattr(event, name)
-            for name in ("name", "kind", "start_date", "end_date", "location", "cost", "leads", "description")
-        } | {"products": list(event.products.all())}
+            for name in ("name", "kind", "start_date", "end_date", "location", "leads", "description")
+        } | {"cost": format(event.cost.normalize(), "f"), "products": list(event.products.all())}
 
     @staticmethod
     def service_fields(data: dict) -> dict:
