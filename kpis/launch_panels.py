@@ -109,6 +109,7 @@ def _campaign_block(figures, rows_by_kpi: dict, currency: str, *, can_write: boo
         "campaign": campaign,
         "budget": money(campaign.budget, currency),
         "spend": money(campaign.spend, currency),
+        "over_budget": campaign.spend > campaign.budget,
         "conversion": shown(figures.conversion, lambda v: quantity(v, conversion_unit)),
         **figure_cells(figures, currency),
         "rows": [rows_by_kpi[kpi.id] for kpi in figures.kpis],

@@ -181,17 +181,27 @@ def _legend(comparison: Comparison, window: Window) -> str:
     def mark(shape: str) -> str:
         return f'<svg class="legend-mark" viewBox="0 0 22 12" width="22" height="12" aria-hidden="true">{shape}</svg>'
 
-    items = [
-        (mark(f'<circle cx="11" cy="6" r="4.5" fill="{NEUTRAL}"/>'), "Weekly value"),
+    items = []
+    if comparison.kpi.target is not None:  # points coloured by health, as on the KPI's own chart
+        for health, words in (("on_track", "On track"), ("at_risk", "At risk"), ("off_track", "Off track")):
+            items.append((mark(f'<circle cx="11" cy="6" r="4.5" fill="{HEALTH_COLOURS[health]}"/>'), words))
+    else:
+        items.append((mark(f'<circle cx="11" cy="6" r="4.5" fill="{NEUTRAL}"/>'), "Weekly value (no target)"))
+    items.append(
         (
             mark('<line class="launch-line" x1="11" y1="0" x2="11" y2="12"/>'),
             f"Launch day, {window.launch_date:%-d %b %Y}",
-        ),
-    ]
+        )
+    )
     if comparison.before is not None or comparison.after is not None:
         items.append((mark('<line class="level" x1="1" y1="6" x2="21" y2="6"/>'), "Average before / after"))
-    if comparison.kpi.target is not None:
-        items.append((mark(f'<circle cx="11" cy="6" r="4.5" fill="{HEALTH_COLOURS["off_track"]}"/>'), "Off target"))
+    if any(row["health"] == "in_progress" for row in comparison.rows):
+        items.append(
+            (
+                mark(f'<circle cx="11" cy="6" r="4" fill="#fff" stroke="{NEUTRAL}" stroke-width="2"/>'),
+                "This week so far (not counted)",
+            )
+        )
     body = "".join(f"<li>{shape}{escape(words)}</li>" for shape, words in items)
     return f'<figcaption><ul class="chart-legend" aria-label="Legend">{body}</ul></figcaption>'
 
@@ -235,6 +245,8 @@ def summary_sentence(
     else:
         campaigns = "the campaign" if totals.count == 1 else f"the {totals.count} campaigns"
         second = f"{campaigns} spent {money(totals.spend, currency)} of {money(totals.budget, currency)}"
+        if totals.spend > totals.budget:
+            second += f" ({money(totals.spend - totals.budget, currency)} over budget)"
         if totals.roi.known:
             second += f" with an ROI of {ratio(totals.roi.value)}"
             if totals.with_revenue < totals.count:
@@ -248,11 +260,11 @@ def _lead_and_revenue(kpis: list[KPI], comparisons: dict) -> tuple[Comparison | 
     """The KPI the sentence leads with (the headline, else the first adoption KPI with a change) and the
     product's revenue KPI."""
     with_change = [comparisons[k.id] for k in kpis if comparisons[k.id].change_pct is not None]
-    lead = next((c for c in with_change if c.kpi.headline), None) or next(
-        (c for c in with_change if key_role(c.kpi.key) != "revenue"), None
-    )
+    adoption = [c for c in with_change if key_role(c.kpi.key) != "revenue"]
     revenue = next((c for c in with_change if key_role(c.kpi.key) == "revenue"), None)
-    return lead or revenue, revenue
+    # Adoption leads (the headline when it is one; `kpis` come headline first, then the adoption keys).
+    lead = adoption[0] if adoption else revenue
+    return lead, revenue
 
 
 def _comparison_card(comparison: Comparison, window: Window) -> dict:
@@ -355,6 +367,7 @@ def _campaign_row(figures, currency: str, comparisons: dict, window: Window) -> 
         "campaign": campaign,
         "budget": money(campaign.budget, currency),
         "spend": money(campaign.spend, currency),
+        "over_budget": campaign.spend > campaign.budget,
         "conversion": shown(figures.conversion, lambda v: quantity(v, unit)),
         **figure_cells(figures, currency),
         "cards": [_comparison_card(comparisons[kpi.id], window) for kpi in figures.kpis],
