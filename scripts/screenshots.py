@@ -10,7 +10,8 @@ Logs in (demo / pmflow-demo by default) and writes full-page PNGs of every page 
 (nothing is changed), a product with KPI charts, a KPI by month and by day, the measurements page
 (also with a refused paste), every create/edit/delete form, product lines, rules, members, settings,
 the roadmap (boards, items, an item and its form, timeline, matrix, releases, a release, the scoring
-weights), the 404 page and the API docs. Needs Chromium (/usr/bin/chromium or PMFLOW_CHROMIUM).
+weights), launches (board, open tasks, templates and a template's form, a plan, its forms, a refused
+launch), the 404 page and the API docs. Needs Chromium (/usr/bin/chromium or PMFLOW_CHROMIUM).
 """
 
 import argparse
@@ -210,6 +211,40 @@ def take_all(shots: Shooter, page: Page, args: argparse.Namespace) -> None:
     release_link = page.locator("a[href^='/releases/'][href$='/']:not([href*='new'])").first.get_attribute("href")
     shots.go(release_link)
     shoot_widths(shots, page, "33-release")
+
+    # Launches (issue 10): the board, the open tasks, the templates, a plan being prepared with its
+    # checklist, its forms and a launch the readiness refuses (409: nothing changes).
+    for name, path in [
+        ("40-launch-board", f"/portfolios/{portfolio_id}/launches/"),
+        ("41-launch-tasks", f"/portfolios/{portfolio_id}/launch-tasks/"),
+        ("42-launch-templates", f"/portfolios/{portfolio_id}/launch-templates/"),
+        ("43-launch-plan-new", f"/launches/new/?product={product_id}"),
+    ]:
+        shots.go(path)
+        shoot_widths(shots, page, name)
+    shots.go(f"/portfolios/{portfolio_id}/launch-templates/")
+    template_link = page.locator("a[href^='/launch-templates/'][href$='/edit/']")
+    if template_link.count():
+        shots.go(template_link.first.get_attribute("href"))
+        shoot_widths(shots, page, "44-launch-template-edit")
+    shots.go(f"/portfolios/{portfolio_id}/launches/")
+    plan_link = page.locator(".column-planning .launch-item h3 a")
+    if plan_link.count():
+        plan_path = plan_link.first.get_attribute("href")
+        shots.go(plan_path)
+        shoot_widths(shots, page, "45-launch-plan")
+        for name, suffix in [("46-launch-plan-edit", "edit/"), ("47-launch-task-new", "tasks/new/")]:
+            shots.go(plan_path + suffix)
+            shoot_widths(shots, page, name)
+        shots.go(plan_path)
+        launch = page.locator("#launch form[action$='/launch/']")
+        if launch.count():  # a plain launch of a plan with open tasks: the 409 page, nothing launched
+            page.evaluate("document.querySelector(\"#launch form[action$='/launch/'] input[name=override]\")?.remove()")
+            launch.first.evaluate("form => form.submit()")
+            page.wait_for_load_state("networkidle")
+            shots.shot("48-launch-refused-1440")
+    else:
+        print("  (no launch plan in planning: skipped the plan pages)")
 
     page.goto(shots.base + "/products/999999999/")
     shoot_widths(shots, page, "22-not-found")
