@@ -583,6 +583,17 @@ LOGISTICS, RETAIL, REGULATED, PUBLIC = (
 # Around their launches; three spent more than their budget.
 CAMPAIGNS = [
     campaign(
+        product="Insight Hub",
+        plan=None,
+        name="Logistics & Operations Expo: stand and follow-up",
+        channel="events",
+        segment=LOGISTICS,
+        days=(-90, -50),
+        budget="24000",
+        spend="25350",
+        about="The stand, travel and the follow-up calls with the 142 leads; the stand cost more than planned.",
+    ),
+    campaign(
         product="Pulse Alerts",
         plan="pa_oncall",
         name="On-call schedules: launch e-mail to trial users",
@@ -681,16 +692,6 @@ CAMPAIGNS = [
         budget="1200",
         spend="0",
         about="One template a day on LinkedIn for three weeks.",
-    ),
-    campaign(
-        product="TeamBoard",
-        plan="tb_templates",
-        name="Jira and Trello users: import campaign",
-        channel="paid_search",
-        segment=None,
-        days=(0, 35),
-        budget="7500",
-        spend="0",
     ),
     campaign(
         product="Insight Hub",

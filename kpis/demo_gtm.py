@@ -1,13 +1,17 @@
 """The KPIs of the demo's campaigns and launch plans (gtm.demo writes them; gtm does not import kpis).
 
-Campaign KPIs use the keys the launch pages read: `leads` (sum) gives the cost per lead, `revenue`
-(sum, the revenue attributed to the campaign) the ROI, `conversion_rate` (avg, %) the conversion. Each
-is measured once a week over the campaign's dates up to yesterday. The two launch plans measure what
-the launch was for: trial sign-ups after Pulse Alerts 1.2, the beta waiting list before DocFlow's beta.
+A campaign's KPIs play their role on the launch pages by their key's ending (kpis.launch_figures):
+`…_leads` (sum) gives the cost per lead, `…_revenue` (sum, the revenue attributed to the campaign) the
+ROI, `…_conversion_rate` (avg, %) the conversion. Keys are unique per product, and the products have
+their own `revenue` and `conversion_rate`, so each key starts with the campaign's channel
+(`paid_search_leads`, `content_leads`): the key pages then compare a channel across products, and a
+campaign's revenue never adds to the product's. Each is measured once a week over the campaign's dates
+up to yesterday. The two launch plans measure what the launch was for: trial sign-ups after Pulse
+Alerts 1.2, the beta waiting list before DocFlow's beta.
 
 Written by the services (kpi_save, measurements_ingest), all in one transaction; `seed_demo` calls it on
 every run and it writes nothing once a campaign or launch plan of the portfolio has a KPI. A KPI whose
-key the product already has is left out (KPI keys are unique per product), and counted as skipped.
+key the product already has is left out and counted as skipped.
 """
 
 import random
@@ -24,7 +28,7 @@ from kpis.services import kpi_save, measurements_ingest
 from pmflow.errors import InvalidInput
 from products.models import Portfolio
 
-# key: (name, unit, aggregation, target granularity)
+# role (the key's ending): (name, unit, aggregation, target granularity)
 KINDS = {
     "leads": ("Leads", "leads", "sum", "week"),
     "conversion_rate": ("Lead-to-customer conversion", "%", "avg", "week"),
@@ -152,7 +156,7 @@ def seed_gtm_kpis(*, portfolio: Portfolio, actor, today: date) -> dict | None:
                 kpi = _kpi(
                     product=campaign.product,
                     actor=actor,
-                    key=key,
+                    key=f"{campaign.channel}_{key}",
                     target=target,
                     campaign=campaign,
                     name=label,
@@ -165,9 +169,8 @@ def seed_gtm_kpis(*, portfolio: Portfolio, actor, today: date) -> dict | None:
                     continue
                 counts["kpis"] += 1
                 if days:
-                    measurements_ingest(
-                        kpi_id=kpi.id, items=_items(days, series[key], zone, f"demo-campaign-{campaign.id}-{key}")
-                    )
+                    items = _items(days, series[key], zone, f"demo-campaign-{campaign.id}-{key}")
+                    measurements_ingest(kpi_id=kpi.id, items=items)
                     counts["measurements"] += len(days)
         for ref, (key, label, unit, aggregation, target, values, when) in PLAN_KPIS.items():
             plan = plans.get(names[ref])
