@@ -115,7 +115,7 @@ class ObjectionForm(forms.Form):
     response = forms.CharField(
         required=False,
         max_length=ROW_TEXT_MAX,
-        widget=forms.Textarea(attrs={"rows": 2, "placeholder": "How we answer it."}),
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "How we answer it."}),
     )
 
     def clean(self):
@@ -160,6 +160,16 @@ ObjectionFormSet = forms.formset_factory(
     absolute_max=OBJECTIONS_MAX + 10,
 )
 MESSAGES_PREFIX, OBJECTIONS_PREFIX = "messages", "objections"
+
+
+def fit_rows(form: forms.Form, names, *, per_line: int = 70, most: int = 14) -> None:
+    """Give the text boxes `names` of `form` as many rows as their text needs (within `most`), so what
+    people wrote shows without scrolling inside a box."""
+    for name in names:
+        value = str(form[name].value() or "")
+        needed = sum(1 + len(line) // per_line for line in value.splitlines()) if value else 0
+        widget = form.fields[name].widget
+        widget.attrs["rows"] = max(int(widget.attrs.get("rows", 2)), min(most, needed + 1))
 
 
 class RequestChangesForm(forms.Form):

@@ -26,6 +26,7 @@ from gtm.messaging_forms import (
     ObjectionFormSet,
     ProductPick,
     RequestChangesForm,
+    fit_rows,
 )
 from gtm.models import LaunchPlan, Messaging
 from gtm.services import messaging as services
@@ -325,6 +326,11 @@ def _editor(request, product, *, messaging: Messaging | None = None, launch_plan
                 return redirect("messaging-page", messaging_id=saved.id)
         else:
             status = 400
+    fit_rows(form, ("positioning", "value_proposition"))
+    for row in key_messages.forms:
+        fit_rows(row, ("proof_points",))
+    for row in objections.forms:
+        fit_rows(row, ("objection", "response"), per_line=45)
     portfolio = product.portfolio
     if messaging is not None:
         crumbs = _crumbs(messaging, ("Edit", None))

@@ -251,11 +251,22 @@ def _plain(name: str, value):
     return value
 
 
+def _names(model, ids, known: dict) -> str | None:
+    return None if ids is None else ", ".join(sorted(known.get(pk, f"#{pk}") for pk in ids))
+
+
 def _recorded(changes: dict) -> dict:
     """The changes as the event keeps them: the lists as a summary (the diff between versions shows the
-    words), said to be reworded when only their words changed."""
+    words), said to be reworded when only their words changed; segments and personas by name."""
     kept = {}
+    for name, model in (("target_segments", Segment), ("target_personas", Persona)):
+        if name in changes:
+            old, new = changes[name]
+            known = dict(model.objects.filter(pk__in={*(old or ()), *new}).values_list("pk", "name"))
+            kept[name] = [_names(model, old, known), _names(model, new, known)]
     for name, (old, new) in changes.items():
+        if name in kept:
+            continue
         if name in ("key_messages", "objections"):
             old_text, new_text = _summary(name, old or []), _summary(name, new)
             kept[name] = [

@@ -538,3 +538,11 @@ def test_a_long_text_without_sentences_is_compared_whole_and_fast():
 def test_factory_lines_are_their_own_origin():
     messaging = MessagingFactory()
     assert messaging.origin_id == messaging.id
+
+
+def test_events_name_the_segments_and_personas(product):
+    first, second = (SegmentFactory(portfolio=product.portfolio, name=n) for n in ("Retail", "Logistics"))
+    messaging = services.messaging_create(product=product, target_segments=[first])
+    services.messaging_update(messaging_id=messaging.id, target_segments=[first, second])
+    event = DomainEvent.objects.get(verb="messaging.updated")
+    assert event.changes["target_segments"] == ["Retail", "Logistics, Retail"]
