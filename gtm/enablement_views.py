@@ -33,7 +33,7 @@ from gtm.enablement_forms import (
 from gtm.models import Asset, MarketingEvent, PressItem
 from gtm.services import enablement as services
 from pmflow import access
-from pmflow.forms import save_with
+from pmflow.forms import csv_download, save_with
 from products.models import Product
 from products.pages import page, portfolio_context
 from products.selectors import portfolio_for_user, product_for_user
@@ -305,6 +305,8 @@ def event_list(request, portfolio_id: int):
         queryset = queryset.filter(start_date__lte=last, end_date__gte=first)
     today = today_in(portfolio)
     listed = queryset.prefetch_related(Prefetch("products", queryset=Product.objects.order_by("name")))
+    if request.GET.get("format") == "csv":
+        return _events_csv(portfolio, listed.order_by("start_date", "name", "id"))
     upcoming = list(listed.filter(end_date__gte=today).order_by("start_date", "name", "id")[: EVENTS_SHOWN + 1])
     past = list(listed.filter(end_date__lt=today).order_by("-start_date", "-id")[: EVENTS_SHOWN + 1])
     for event in (*upcoming, *past):
@@ -348,6 +350,38 @@ def event_list(request, portfolio_id: int):
         can_write=access.can(request.user, MarketingEvent, portfolio.id),
     )
     return render(request, "gtm/event_list.html", context)
+
+
+EVENT_COLUMNS = [
+    "start_date",
+    "end_date",
+    "name",
+    "kind",
+    "location",
+    "products",
+    "cost",
+    "leads",
+    "cost_per_lead",
+]
+
+
+def _events_csv(portfolio, events):
+    """Every event the filters select (not only the ones shown), as a spreadsheet opens it."""
+    rows = (
+        (
+            event.start_date.isoformat(),
+            event.end_date.isoformat(),
+            event.name,
+            event.get_kind_display(),
+            event.location,
+            "; ".join(product.name for product in event.products.all()),
+            event.cost,
+            event.leads,
+            services.cost_per_lead(event),
+        )
+        for event in events.iterator(chunk_size=500)
+    )
+    return csv_download(f"events-{portfolio.id}", EVENT_COLUMNS, rows)
 
 
 def _event_form_page(request, portfolio, form: EventForm, *, event: MarketingEvent | None = None):
@@ -459,6 +493,8 @@ def press_list(request, portfolio_id: int):
     for name in ("product", "launch_plan", "status", "kind"):
         if name in wanted:
             queryset = queryset.filter(**{name: wanted[name]})
+    if request.GET.get("format") == "csv":
+        return _press_csv(portfolio, queryset.order_by(F("publish_date").asc(nulls_last=True), "title", "id"))
     today = today_in(portfolio)
     month_start = today.replace(day=1)
     ahead = list(
@@ -493,6 +529,27 @@ def press_list(request, portfolio_id: int):
         pick=ProductPick(portfolio=portfolio) if can_write and not product else None,
     )
     return render(request, "gtm/press_list.html", context)
+
+
+PRESS_COLUMNS = ["publish_date", "title", "kind", "status", "product", "launch_plan", "channel", "owner", "description"]
+
+
+def _press_csv(portfolio, items):
+    rows = (
+        (
+            item.publish_date.isoformat() if item.publish_date else None,
+            item.title,
+            item.get_kind_display(),
+            item.get_status_display(),
+            item.product.name,
+            item.launch_plan.name if item.launch_plan else None,
+            item.channel,
+            item.owner.get_username() if item.owner else None,
+            item.description,
+        )
+        for item in items.iterator(chunk_size=500)
+    )
+    return csv_download(f"press-plan-{portfolio.id}", PRESS_COLUMNS, rows)
 
 
 def _by_month(items) -> list[dict]:

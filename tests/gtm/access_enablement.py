@@ -67,6 +67,7 @@ ENDPOINTS = {
     "portfolios/<int:portfolio_id>/events/": [
         page("GET", "/portfolios/{portfolio}/events/", "read"),
         page("GET", "/portfolios/{portfolio}/events/?product={product}&kind=trade_show", "read"),
+        page("GET", "/portfolios/{portfolio}/events/?format=csv", "read"),
     ],
     "portfolios/<int:portfolio_id>/events/new/": [
         page("GET", "/portfolios/{portfolio}/events/new/?product={product}", WRITERS),
@@ -83,6 +84,7 @@ ENDPOINTS = {
     "portfolios/<int:portfolio_id>/press/": [
         page("GET", "/portfolios/{portfolio}/press/", "read"),
         page("GET", "/portfolios/{portfolio}/press/?product={product}&launch_plan={plan}&status=draft", "read"),
+        page("GET", "/portfolios/{portfolio}/press/?format=csv", "read"),
     ],
     "press/new/": [
         page("GET", "/press/new/?product={product}&launch_plan={plan}", WRITERS),

@@ -237,6 +237,20 @@ def test_a_stale_if_match_is_a_412_and_writes_nothing(marketer, product):
     assert asset.title == "Card 2"
 
 
+@pytest.mark.parametrize(
+    "url, change",
+    [("events", {"leads": 5}), ("press-items", {"channel": "Wire"})],
+)
+def test_a_stale_if_match_on_events_and_press_is_a_412(marketer, product, url, change):
+    row = MarketingEventFactory(portfolio=product.portfolio) if url == "events" else PressItemFactory(product=product)
+    address = f"/api/v1/{url}/{row.id}/"
+    etag = marketer.get(address)["ETag"]
+    assert marketer.patch(address, change, HTTP_IF_MATCH=etag).status_code == 200
+    events_before = DomainEvent.objects.count()
+    assert marketer.patch(address, {"description": "late"}, HTTP_IF_MATCH=etag).status_code == 412
+    assert DomainEvent.objects.count() == events_before
+
+
 def test_assets_filter_by_product_plan_kind_and_audience(marketer, product):
     other = ProductFactory(portfolio=product.portfolio)
     plan = LaunchPlanFactory(product=product)
@@ -430,14 +444,15 @@ def _queries(client, url) -> int:
     return len(captured)
 
 
+@pytest.mark.parametrize("role", [Role.ADMIN, Role.PRODUCT_MANAGER, Role.MARKETER, Role.VIEWER])
 @pytest.mark.parametrize(
     "url", [ASSETS, EVENTS, PRESS, f"{EVENTS}?portfolio={{portfolio}}&kind=trade_show", f"{ASSETS}?search=Deck"]
 )
-def test_list_queries_do_not_grow_with_the_data(url):
+def test_list_queries_do_not_grow_with_the_data(url, role):
     counts = []
     for n in (2, 20):
         portfolio = PortfolioFactory()
-        client, _ = client_for(portfolio, Role.VIEWER)
+        client, _ = client_for(portfolio, role)
         _fill(portfolio, n)
         counts.append(_queries(client, url.format(portfolio=portfolio.id)))
     assert counts[0] == counts[1], counts

@@ -303,6 +303,28 @@ def test_events_filter_by_product_kind_and_year(client, portfolio, product, mark
     assert '<details class="card past-events" open>' in page  # a past year shows its events
 
 
+def test_the_events_csv_holds_every_filtered_event_with_cost_per_lead(client, portfolio, product, marketer):
+    expo = MarketingEventFactory(
+        portfolio=portfolio, name="Expo", cost=Decimal("1000"), leads=3, start_date=datetime.date(2026, 5, 4)
+    )
+    expo.products.add(product, ProductFactory(portfolio=portfolio, name="Atlas"))
+    MarketingEventFactory(portfolio=portfolio, name="Meetup", kind="meetup", start_date=datetime.date(2026, 6, 1))
+    response = client.get(f"/portfolios/{portfolio.id}/events/?kind=trade_show&format=csv")
+    assert response["Content-Type"].startswith("text/csv") and "attachment" in response["Content-Disposition"]
+    lines = response.content.decode("utf-8-sig").splitlines()
+    assert lines[0] == "start_date,end_date,name,kind,location,products,cost,leads,cost_per_lead"
+    assert lines[1:] == ["2026-05-04,2026-05-06,Expo,Trade show,Berlin,Atlas; Nebula,1000,3,333.33"]
+
+
+def test_the_press_csv_lists_the_plan_by_date(client, portfolio, product, marketer):
+    PressItemFactory(product=product, title="=cmd()", publish_date=datetime.date(2026, 6, 21), channel="Wire")
+    PressItemFactory(product=product, title="Undated", publish_date=None)
+    lines = client.get(f"/portfolios/{portfolio.id}/press/?format=csv").content.decode("utf-8-sig").splitlines()
+    assert lines[0] == "publish_date,title,kind,status,product,launch_plan,channel,owner,description"
+    assert lines[1].startswith("2026-06-21,'=cmd(),Press release,Draft,Nebula,,Wire")
+    assert lines[2].startswith(",Undated,")
+
+
 def test_the_event_form_offers_products_as_checkboxes(client, portfolio, product, marketer):
     page = text(client.get(f"/portfolios/{portfolio.id}/events/new/?product={product.id}"))
     assert f'type="checkbox" name="products" value="{product.id}"' in page
@@ -467,12 +489,13 @@ def _queries(client, url) -> int:
 
 
 @pytest.mark.parametrize("role", [Role.ADMIN, Role.PRODUCT_MANAGER, Role.MARKETER, Role.VIEWER])
-@pytest.mark.parametrize("page", ["assets", "events", "press"])
+@pytest.mark.parametrize("page", ["assets", "events", "press", "events/?format=csv", "press/?format=csv"])
 def test_list_pages_cost_the_same_at_ten_times_the_data(client, role, page):
     counts = []
     for n in (1, 10):
         portfolio = PortfolioFactory()
         as_role(client, portfolio, role)
         _fill(portfolio, n)
-        counts.append(_queries(client, f"/portfolios/{portfolio.id}/{page}/"))
+        url = f"/portfolios/{portfolio.id}/{page}"
+        counts.append(_queries(client, url if "?" in page else f"{url}/"))
     assert counts[0] == counts[1], counts
