@@ -57,8 +57,8 @@ class KPIForm(forms.Form):
         queryset=Campaign.objects.none(),
         required=False,
         empty_label="None",
-        help_text="A campaign's KPI: keys leads, revenue and conversion_rate give its cost per lead, ROI and "
-        "conversion on the launch page.",
+        help_text="A campaign's KPI: a key ending in leads, revenue or conversion_rate (e.g. search_leads) gives "
+        "its cost per lead, ROI or conversion on the launch's KPI page.",
     )
 
     def __init__(self, *args, product=None, narrowed_only: bool = False, **kwargs):

@@ -30,8 +30,8 @@ def _kpi_form_page(request, product, form, *, kpi=None, preset=None):
         intro = ""
     elif scope is not None:
         intro = (
-            f"A KPI of “{scope.name}”. Keys leads, revenue and conversion_rate on a campaign give its cost "
-            "per lead, ROI and conversion on the launch's KPI page."
+            f"A KPI of “{scope.name}”. On a campaign, a key ending in leads, revenue or conversion_rate "
+            "(e.g. search_leads: keys are unique per product) gives its cost per lead, ROI or conversion."
         )
     else:
         intro = "A KPI with a target says what success looks like; Launch needs one."

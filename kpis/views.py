@@ -3,6 +3,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 
+from kpis import rights
 from kpis.charts import line_chart, period_label, period_name
 from kpis.models import Granularity, Health
 from kpis.selectors import kpi_for_user, rollup_series
@@ -34,6 +35,7 @@ def kpi_page(request, kpi_id: int):
             crumbs=[(kpi.product.name, reverse("product-page", args=[kpi.product_id])), (kpi.name, None)],
             kpi=kpi,
             product=kpi.product,
+            read_only=not rights.can_write_kpi(request.user, kpi.product.portfolio_id, kpi),  # a marketer: gtm KPIs
             granularity=granularity,
             granularity_label=Granularity(granularity).label.lower(),
             granularities=Granularity.choices,

@@ -632,3 +632,15 @@ def test_a_kpis_overall_value_follows_its_aggregation_across_years(
 
 def test_a_kpi_without_measurements_has_no_overall_value(launch):
     assert overall_values([launch.plan_kpi]) == {launch.plan_kpi.id: None}
+
+
+def test_a_campaigns_kpi_page_offers_a_marketer_its_edit_and_values(client, launch):
+    client.force_login(member(launch.portfolio, Role.MARKETER))
+    page = client.get(f"/kpis/{launch.campaign_kpi.id}/").content.decode()
+    assert "Edit KPI" in page and "Add or correct values" in page and "Read only" not in page
+
+
+def test_a_products_own_kpi_page_is_read_only_for_a_marketer(client, launch):
+    client.force_login(member(launch.portfolio, Role.MARKETER))
+    page = client.get(f"/kpis/{launch.product_kpi.id}/").content.decode()
+    assert "Edit KPI" not in page and "Read only" in page
