@@ -140,7 +140,7 @@ class LaunchForm(forms.Form):
 
 class CancelForm(forms.Form):
     reason = forms.CharField(
-        required=False,
+        error_messages={"required": "Say why the launch is cancelled; the reason is kept with the plan."},
         max_length=REASON_MAX,
         label="Why is the launch cancelled?",
         widget=forms.Textarea(attrs={"rows": 3, "placeholder": "e.g. Folded into the 3.0 launch in autumn."}),
