@@ -535,3 +535,35 @@ def test_hostile_values_are_a_400_on_the_field(setup, field, value):
 
 def test_services_and_api_agree_on_the_limits():
     assert (services.MESSAGES_MAX, services.PROOF_POINTS_MAX, services.ROW_TEXT_MAX) == (50, 20, 2000)
+
+
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("attempt", range(3))
+def test_api_writes_and_review_steps_at_once_never_deadlock(attempt):
+    """Every write takes the product's lock before the version's (the base class's If-Match lock too)."""
+    from rest_framework.test import APIClient
+
+    from tests.gtm.test_messaging_services import run_together
+
+    product = ProductFactory()
+    manager = member(product.portfolio, Role.PRODUCT_MANAGER)
+    messaging = services.messaging_create(
+        product=product, positioning="P", value_proposition="V", key_messages=MESSAGES, objections=OBJECTIONS
+    )
+    services.messaging_submit(messaging_id=messaging.id)
+    other = services.messaging_create(product=product, positioning="Other")
+
+    def call(method, url, body=None):
+        client = APIClient()
+        client.force_authenticate(manager)
+        return getattr(client, method)(url, body, format="json").status_code
+
+    statuses = run_together(
+        lambda: call("patch", f"{URL}{messaging.id}/", {"positioning": "Edited"}),
+        lambda: call("post", f"{URL}{messaging.id}/approve/"),
+        lambda: call("patch", f"{URL}{other.id}/", {"positioning": "Other, edited"}),
+        lambda: call("delete", f"{URL}{other.id}/"),
+    )
+    assert all(isinstance(s, int) and s < 500 for s in statuses), statuses
+    assert statuses[0] in (200, 409) and statuses[1] in (200, 409) and statuses[0] != statuses[1]

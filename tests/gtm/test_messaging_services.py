@@ -546,3 +546,64 @@ def test_events_name_the_segments_and_personas(product):
     services.messaging_update(messaging_id=messaging.id, target_segments=[first, second])
     event = DomainEvent.objects.get(verb="messaging.updated")
     assert event.changes["target_segments"] == ["Retail", "Logistics, Retail"]
+
+
+# --- concurrent writers (PostgreSQL) -------------------------------------------------------------------
+
+
+def run_together(*calls) -> list:
+    """Each call in its own thread (its own connection), released together; what each returned or raised."""
+    import threading
+
+    from django.db import connection
+
+    barrier = threading.Barrier(len(calls))
+    outcomes: list = [None] * len(calls)
+
+    def run(index, call):
+        try:
+            barrier.wait(timeout=10)
+            outcomes[index] = call()
+        except BaseException as exc:  # noqa: BLE001 - the test reports whatever a thread hit
+            outcomes[index] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert not any(thread.is_alive() for thread in threads), "a thread is still waiting: a lock never released"
+    return outcomes
+
+
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("attempt", range(3))
+def test_two_revisions_of_one_version_at_once_make_one_draft(attempt):
+    product = ProductFactory()
+    first = approved(product, None)
+    outcomes = run_together(*(lambda: services.messaging_revise(messaging_id=first.id) for _ in range(3)))
+    made = [o for o in outcomes if isinstance(o, Messaging)]
+    refused = [o for o in outcomes if isinstance(o, services.NewerVersionExists)]
+    assert len(made) == 1 and len(refused) == 2, outcomes
+    assert sorted(Messaging.objects.values_list("version", flat=True)) == [1, 2]
+
+
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("attempt", range(3))
+def test_an_edit_and_an_approval_at_once_never_approve_unseen_words(attempt):
+    product = ProductFactory()
+    messaging = complete(product)
+    services.messaging_submit(messaging_id=messaging.id)
+    outcomes = run_together(
+        lambda: services.messaging_update(messaging_id=messaging.id, positioning="Edited during review."),
+        lambda: services.messaging_approve(messaging_id=messaging.id),
+    )
+    messaging.refresh_from_db()
+    if messaging.status == "approved":  # the approval went first: the edit met a frozen version
+        assert isinstance(outcomes[0], services.MessagingFrozen) and not messaging.positioning.startswith("Edited")
+    else:  # the edit went first: it is a draft again, and the approval met a draft
+        assert isinstance(outcomes[1], services.WrongStatus) and messaging.status == "draft"
