@@ -8,7 +8,7 @@ readiness and the plans' status included). Segments and personas have no service
 records. Dates are offsets from `today`, so the demo never looks stale; launch, done, approval and
 cancellation times are moved back to the days they happened on, as `seed_roadmap` does for releases.
 `seed_demo` calls `seed_gtm` on every run; it writes nothing once the portfolio has go-to-market data.
-The KPIs of the campaigns and plans are kpis/' (`kpis.demo_gtm`): gtm does not import kpis.
+The KPIs of the campaigns and plans are written by kpis (`kpis.demo_gtm`): gtm does not import kpis.
 """
 
 from datetime import date, datetime, time, timedelta
@@ -41,7 +41,7 @@ OPTIONAL = False
 # a plan in planning.
 TEMPLATES = {
     1: (
-        "Tier 1 — major launch",
+        "Major launch",
         "A new product or a launch the whole company talks about: legal, press, pricing and key accounts, "
         "four weeks ahead.",
         [
@@ -66,7 +66,7 @@ TEMPLATES = {
         ],
     ),
     2: (
-        "Tier 2 — notable release",
+        "Feature release",
         "A release customers should hear about: positioning, a blog post, sales and support ready.",
         [
             ("Final positioning signed off", P, -21, True),
@@ -83,7 +83,7 @@ TEMPLATES = {
         ],
     ),
     3: (
-        "Tier 3 — minor update",
+        "Minor update",
         "An improvement announced in the product and the newsletter.",
         [
             ("Release notes drafted", P, -3, True),
@@ -266,8 +266,9 @@ PERSONAS = {
 
 # Launch plans. status: how the checklist stands — "all" (every task done), "required" (every required
 # task done, the optional ones still to do), "none" (nothing done yet); `tasks` overrides single tasks
-# with (status, blocked reason). outcome: "launch", "override" (launched with open tasks, by the
-# product manager), "cancel". `launch`: days from today, else the release's target date.
+# with (status, blocked reason); `extra_tasks` are the plan's own, (title, function, offset, required,
+# status). outcome: "launch", "override" (launched with open tasks, by the product manager), "cancel".
+# `launch`: days from today (a weekend moves to the Monday), else the release's target date.
 PLANS = [
     {
         "ref": "pa_oncall",
@@ -405,7 +406,8 @@ KEY_MESSAGES_ONCALL = [
     },
 ]
 
-# ref: the launch plan's messaging line; `revision` (optional) makes a version 2 draft of the approved one.
+# plan ref: its messaging line, submitted by the marketer and (status "approved") approved by the product
+# manager `approved_before_launch` days before launch day; `revision` makes a version 2 draft of it.
 MESSAGING = {
     "pa_oncall": {
         "status": "approved",
@@ -826,7 +828,8 @@ ASSETS = [
     ),
 ]
 
-# (name, kind, start, end (days from today), location, cost, leads, products, description)
+# (name, kind, start, end (days from today; a weekend start moves to the Monday), location, cost, leads
+# (kept only once the event is over), products, description)
 EVENTS = [
     (
         "Logistics & Operations Expo",
@@ -1248,6 +1251,7 @@ def _enablement(portfolio: Portfolio, products: dict, plans: dict, people: dict,
             counts["assets"] += 1
     for name, kind, start, end, location, cost, leads, served, description in EVENTS:
         first = _weekday(today + timedelta(days=start))
+        last = first + timedelta(days=end - start)
         enablement.marketing_event_create(
             portfolio=portfolio,
             actor=marketer,
@@ -1255,10 +1259,10 @@ def _enablement(portfolio: Portfolio, products: dict, plans: dict, people: dict,
             name=name,
             kind=kind,
             start_date=first,
-            end_date=first + timedelta(days=end - start),
+            end_date=last,
             location=location,
             cost=Decimal(cost),
-            leads=leads if first < today else None,
+            leads=leads if last < today else None,
             description=description,
         )
         counts["events"] += 1
