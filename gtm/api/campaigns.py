@@ -18,7 +18,7 @@ from gtm.models import Campaign, LaunchPlan
 from gtm.services import campaigns as services
 from pmflow.access import queryset_for_user, require
 from pmflow.api import PortfolioScopedViewSet
-from pmflow.fields import BoundedDecimalField, StrictStrings
+from pmflow.fields import MAX_ID, BoundedDecimalField, StrictStrings
 from products.api.filters import IdFilter, StrictFilterSet
 from products.api.serializers import ScopedPrimaryKeyField
 from products.models import Segment
@@ -34,6 +34,10 @@ CAMPAIGN_DATE = {
     "pattern": "^(19[0-9]{2}|2[01][0-9]{2}|2200)-",
     "description": f"Between the years {DATE_YEARS[0]} and {DATE_YEARS[1]}.",
 }
+
+
+YEAR_SCHEMA = {"type": "integer", "minimum": DATE_YEARS[0], "maximum": DATE_YEARS[1]}
+ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 
 
 @extend_schema_field(CAMPAIGN_DATE)
@@ -122,7 +126,7 @@ class Budget(serializers.Serializer):
     launch_plans = BudgetLaunchPlan(many=True)
 
 
-@extend_schema_field({"type": "integer", "minimum": DATE_YEARS[0], "maximum": DATE_YEARS[1]})
+@extend_schema_field(YEAR_SCHEMA)
 class YearFilter(django_filters.NumberFilter):
     field_class = forms.IntegerField
 
@@ -222,7 +226,21 @@ class CampaignViewSet(PortfolioScopedViewSet):
         services.campaign_delete(campaign_id=instance.id, actor=self.request.user)
 
     @extend_schema(
-        parameters=[OpenApiParameter("format", str, enum=["json"], required=False)],
+        parameters=[
+            OpenApiParameter("portfolio", ID_SCHEMA, description="The campaigns of this portfolio."),
+            OpenApiParameter("launch_plan", ID_SCHEMA, description="The campaigns of this launch plan."),
+            OpenApiParameter("product", ID_SCHEMA),
+            OpenApiParameter("segment", ID_SCHEMA),
+            OpenApiParameter("owner", str, description="A member's username."),
+            OpenApiParameter("channel", str, enum=Campaign.Channel.values),
+            OpenApiParameter("status", str, enum=Campaign.Status.values),
+            OpenApiParameter(
+                "year",
+                YEAR_SCHEMA,
+                description="The campaigns starting in this year; the quarters are its four.",
+            ),
+            OpenApiParameter("search", str, description="In the campaigns' names."),
+        ],
         responses={200: Budget},
         description="Budget vs spend of the campaigns the filters select (`portfolio`, `launch_plan`, `product`, "
         "`channel`, `status`, `segment`, `year`, `search`): `quarters` by the quarter of each campaign's "
