@@ -106,7 +106,7 @@ class Week:
 
 def month_grid(found: list[calendar.Entry], month: datetime.date, today: datetime.date) -> list[Week]:
     """The weeks (Monday to Sunday) that hold the month, each day with its chips and each week with its
-    bars laid out in lanes (the longest first, so a campaign keeps its lane through the week)."""
+    bars laid out in lanes (a bar keeps a lane through the week; one carried over keeps its order)."""
     first, last = calendar.month_window(month)
     start = first - datetime.timedelta(days=first.weekday())
     weeks = []
@@ -137,7 +137,10 @@ def month_grid(found: list[calendar.Entry], month: datetime.date, today: datetim
             )
         week = Week(days=days)
         lane_ends: list[int] = []  # the last column each lane holds
-        for bar in sorted(bars, key=lambda b: (b.column, -b.width, calendar.KIND_ORDER[b.entry.kind])):
+        # By first column, then the earlier start (a bar carried over from last week keeps its order among
+        # the others carried over, so mostly its lane), then the longer one.
+        order = sorted(bars, key=lambda b: (b.column, b.entry.date, -b.width, b.entry.end_date, b.entry.object_id))
+        for bar in order:
             lane = next((n for n, end_column in enumerate(lane_ends) if end_column < bar.column), None)
             if lane is None and len(lane_ends) < MAX_LANES:
                 lane_ends.append(0)
@@ -198,7 +201,10 @@ def _query(request, **changes) -> str:
 def launch_calendar(request, portfolio_id: int):
     portfolio = portfolio_for_user(request.user, portfolio_id)
     product, products = _scope(request, portfolio)
-    form = CalendarFilter(request.GET, products=products)
+    data = request.GET.copy()
+    if not data.getlist("kind"):  # no kind chosen: every kind, and the boxes say so
+        data.setlist("kind", list(calendar.KINDS))
+    form = CalendarFilter(data, products=products)
     valid = form.is_valid()
     wanted = form.cleaned_data
     today = today_in(portfolio)

@@ -66,7 +66,7 @@ class CalendarQuery(serializers.Serializer):
             limit = calendar.window_limit(first)
             if last > limit:
                 raise serializers.ValidationError(
-                    {"to": f"At most {calendar.WINDOW_MONTHS} months from from: {limit.isoformat()} at the latest."}
+                    {"to": f"At most {calendar.WINDOW_MONTHS} months after from: {limit.isoformat()} at the latest."}
                 )
         return attrs
 

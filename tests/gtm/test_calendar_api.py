@@ -157,7 +157,7 @@ def test_a_window_of_thirteen_months_is_answered(reader, portfolio):
 
 def test_a_window_too_long_says_how_far_it_may_reach(reader, portfolio):
     response = reader.get(f"{URL}?portfolio={portfolio.id}&from=2026-01-01&to=2027-02-01")
-    assert response.json() == {"to": ["At most 13 months from from: 2027-01-31 at the latest."]}
+    assert response.json() == {"to": ["At most 13 months after from: 2027-01-31 at the latest."]}
 
 
 def test_the_kind_filter_takes_several_kinds(reader, portfolio):

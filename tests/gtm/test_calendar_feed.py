@@ -189,7 +189,7 @@ def manage_url(portfolio) -> str:
 
 
 def shown_address(response) -> str:
-    return re.search(r'id="feed-address" value="([^"]+)"', response.content.decode()).group(1)
+    return re.search(r'<textarea id="feed-address"[^>]*>([^<]+)</textarea>', response.content.decode()).group(1)
 
 
 def test_making_an_address_shows_it_once_and_no_cache_keeps_it(client, portfolio, viewer):

@@ -48,7 +48,7 @@ def test_the_month_shows_every_kind_with_its_kind_in_words(reader, portfolio):
     for title in ("Nova launch", "Brief the press", "Spring push", "Gravity expo", "Announcement"):
         assert title in page
     for kind in ("Launch", "Task", "Campaign", "Event", "Press"):
-        assert f'<span class="cal-kind">{kind}' in page
+        assert f'<span class="cal-icon" aria-hidden="true"></span> {kind}' in page
     assert "March 2026" in page
 
 
