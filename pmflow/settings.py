@@ -312,6 +312,7 @@ SPECTACULAR_SETTINGS = {
         "MoscowEnum": "roadmap.models.RoadmapItem.MoSCoW",
         "ReleaseStatusEnum": "roadmap.models.Release.Status",
         "RoadmapDependencyKindEnum": "roadmap.models.RoadmapDependency.Kind",
+        "MessagingStatusEnum": "gtm.models.Messaging.Status",
         "TierEnum": "gtm.models.Tier",
         "FunctionEnum": "gtm.models.Function",
         "LaunchPlanStatusEnum": "gtm.models.LaunchPlan.Status",
