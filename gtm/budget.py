@@ -276,7 +276,9 @@ class Size:
         return self.font * 0.6
 
 
-SIZES = (Size("chart-compact", 360, 0, font=14), Size("chart", 640, 170), Size("chart-wide", 1080, 260))
+# The regular one carries class "chart", the fallback where container queries are not supported. The wide
+# one is narrower than the KPI charts' (bars need no long time axis), so its text is not drawn small.
+SIZES = (Size("chart-compact", 360, 0, font=14), Size("chart", 640, 190), Size("chart-wide", 920, 260, font=14))
 BAR = 12
 BAR_GAP = 3
 
@@ -438,7 +440,7 @@ def _svg(chart: BudgetChart, size: Size) -> SafeString:
             '<text class="axis-title" x="{}" y="{}" text-anchor="middle" fill="#1d2330">{}</text>',
             f"{plot_left + plot_width / 2:.1f}",
             axis_bottom + 2 * font + 8,
-            "Amount (bars: budget above, spend below)",
+            "Amount" if not size.label_width else "Amount (upper bar: budget, lower bar: spend)",
         )
     )
     label_chars = int((size.label_width - 6) / char) if size.label_width else int((size.width - 8) / char)
@@ -513,7 +515,7 @@ def _svg(chart: BudgetChart, size: Size) -> SafeString:
                     f"{plot_left + width + 4:.1f}",
                     f"{by + BAR - 2:.1f}",
                     OVER_COLOUR if kind == "spend" and row.over else "#394255",
-                    font - 2,
+                    font - 1,
                     money_text(amount),
                 )
             )

@@ -6,6 +6,8 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from gtm.models import Campaign, LaunchPlan
+from gtm.services import rules
+from gtm.services.campaigns import END_MESSAGE
 from pmflow.forms import BoundedDecimalField
 from products.models import Product, Segment
 from roadmap.page_tools import PlanDateField, row_id
@@ -90,6 +92,12 @@ class CampaignForm(forms.Form):
         for name in ("budget", "spend"):
             if name in data and data[name] is None:
                 data.pop(name)
+        # The dates' order is the service's rule; asked here too so it shows with the other fields' errors
+        # (the service runs only once every field reads).
+        errors: dict = {}
+        rules.ordered(data.get("start_date"), data.get("end_date"), errors, message=END_MESSAGE)
+        for name, message in errors.items():
+            self.add_error(name, message)
         return data
 
     @staticmethod

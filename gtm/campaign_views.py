@@ -263,12 +263,12 @@ def _form_page(request, product, form, *, campaign=None):
 def campaign_create(request):
     product = product_for_user(request.user, request.GET.get("product"))
     access.require(request.user, Campaign, product.portfolio_id)  # before the form is read
-    initial = {}
+    initial = {"owner": request.user.pk}  # who plans it usually runs it (a member: they may write here)
     plan_id = row_id(request.GET.get("launch_plan"))
     if plan_id is not None:
         plan = LaunchPlan.objects.filter(pk=plan_id, product=product).first()
         if plan is not None:  # another product's (or portfolio's) plan is not offered
-            initial = {"launch_plan": plan.id, "start_date": plan.launch_date}
+            initial.update(launch_plan=plan.id, start_date=plan.launch_date)
     form = CampaignForm(request.POST or None, product=product, initial=initial)
     if campaign := save_with(
         request, form, lambda data: services.campaign_create(product=product, actor=request.user, **data)

@@ -468,3 +468,15 @@ def test_delete_by_role(client, portfolio, product, role, status):
     as_role(client, portfolio, role)
     assert client.post(f"/campaigns/{campaign.id}/delete/").status_code == status
     assert Campaign.objects.filter(pk=campaign.pk).exists() == (status == 403)
+
+
+def test_the_form_shows_the_dates_error_with_the_other_fields_errors(client, portfolio, product, marketer):
+    body = {**FORM, "start_date": f"{THIS_YEAR}-05-10", "end_date": f"{THIS_YEAR}-05-01", "budget": "10.005"}
+    page = text(client.post(f"/campaigns/new/?product={product.id}", body))
+    assert "On or after the start date." in page and "At most 2 decimal places." in page
+    assert not Campaign.objects.exists()
+
+
+def test_a_new_campaign_is_owned_by_who_plans_it_unless_changed(client, portfolio, product, marketer):
+    page = text(client.get(f"/campaigns/new/?product={product.id}"))
+    assert f'<option value="{marketer.id}" selected>' in page
