@@ -9,6 +9,7 @@ numbers and the CSV import get the same values.
 
 import json
 import time
+from datetime import date
 
 import pytest
 from django.apps import apps
@@ -16,9 +17,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.throttling import ScopedRateThrottle
 
+from gtm.services import campaigns as campaign_services
+from gtm.services import enablement as enablement_services
+from gtm.services import launches as launch_services
+from gtm.services import messaging as messaging_services
 from kpis.models import Measurement
 from roadmap import services as roadmap_services
-from tests.factories import member
+from tests.factories import PersonaFactory, SegmentFactory, member
 
 pytestmark = pytest.mark.django_db
 
@@ -142,7 +147,147 @@ def _base_bodies(world, colleague):
         "effort": -2,
         "job_size": 0,
     }
+    # Go-to-market: a template, a plan made from it (one task), messaging as a draft and in review, a
+    # campaign, an asset, an event and a press item.
+    segment = SegmentFactory(portfolio=world.portfolio)
+    persona = PersonaFactory(portfolio=world.portfolio, segment=segment)
+    template_body = {
+        "portfolio": world.portfolio.id,
+        "name": "Tier 1",
+        "tier": 1,
+        "description": "",
+        "tasks": [{"title": "Brief press", "function": "marketing", "offset_days": -7, "required": True}],
+    }
+    template = launch_services.launch_template_create(
+        portfolio=world.portfolio, name="Template", tier=1, tasks=template_body["tasks"]
+    )
+    plan = launch_services.launch_plan_create(
+        product=world.product, name="Launch", launch_date=date(2026, 6, 1), template=template
+    )
+    task = plan.tasks.get()
+    plan_body = {
+        "product": world.product.id,
+        "release": release.id,
+        "name": "Launch 2",
+        "description": "",
+        "tier": 2,
+        "launch_date": "2026-07-01",
+        "owner": colleague.username,
+    }
+    task_body = {
+        "launch_plan": plan.id,
+        "title": "Train sales",
+        "description": "",
+        "function": "sales",
+        "owner": colleague.username,
+        "due_date": "2026-05-20",
+        "status": "doing",
+        "blocked_reason": "",
+        "required": True,
+    }
+    messaging_body = {
+        "product": world.product.id,
+        "launch_plan": plan.id,
+        "positioning": "P",
+        "value_proposition": "V",
+        "target_segments": [segment.id],
+        "target_personas": [persona.id],
+        "key_messages": [{"message": "m", "proof_points": ["p"]}],
+        "objections": [{"objection": "o", "response": "r"}],
+    }
+    content = {
+        k: v
+        for k, v in messaging_body.items()
+        if k not in ("product", "launch_plan", "target_segments", "target_personas")
+    }
+    draft = messaging_services.messaging_create(product=world.product, **content)
+    in_review = messaging_services.messaging_create(product=world.product, **content)
+    messaging_services.messaging_submit(messaging_id=in_review.id)
+    campaign_body = {
+        "product": world.product.id,
+        "launch_plan": plan.id,
+        "name": "C",
+        "channel": "email",
+        "segment": segment.id,
+        "start_date": "2026-05-01",
+        "end_date": "2026-06-30",
+        "budget": 1000,
+        "spend": 10,
+        "status": "planned",
+    }
+    campaign = campaign_services.campaign_create(
+        product=world.product, name="C0", start_date=date(2026, 5, 1), end_date=date(2026, 5, 31)
+    )
+    asset_body = {
+        "product": world.product.id,
+        "launch_plan": plan.id,
+        "title": "Battle card",
+        "kind": "battle_card",
+        "url": "https://intranet.example.com/card",
+        "version": "2",
+        "audience": "sales",
+    }
+    asset = enablement_services.asset_create(product=world.product, title="A", url="https://intranet.example.com/a")
+    event_body = {
+        "portfolio": world.portfolio.id,
+        "products": [world.product.id],
+        "name": "Expo",
+        "kind": "trade_show",
+        "start_date": "2026-09-01",
+        "end_date": "2026-09-03",
+        "location": "Berlin",
+        "cost": 5000,
+        "leads": 40,
+    }
+    event = enablement_services.marketing_event_create(portfolio=world.portfolio, name="E", start_date=date(2026, 9, 1))
+    press_body = {
+        "product": world.product.id,
+        "launch_plan": plan.id,
+        "title": "Press release",
+        "kind": "press_release",
+        "channel": "Wire",
+        "publish_date": "2026-06-01",
+        "owner": colleague.username,
+        "status": "scheduled",
+    }
+    press = enablement_services.press_item_create(product=world.product, title="PR")
+    gtm = {
+        "POST /api/v1/launch-templates/": ("/api/v1/launch-templates/", template_body),
+        "PUT /api/v1/launch-templates/{id}/": (f"/api/v1/launch-templates/{template.id}/", template_body),
+        "PATCH /api/v1/launch-templates/{id}/": (f"/api/v1/launch-templates/{template.id}/", template_body),
+        "POST /api/v1/launch-plans/": ("/api/v1/launch-plans/", {**plan_body, "template": template.id}),
+        "PUT /api/v1/launch-plans/{id}/": (f"/api/v1/launch-plans/{plan.id}/", plan_body),
+        "PATCH /api/v1/launch-plans/{id}/": (f"/api/v1/launch-plans/{plan.id}/", plan_body),
+        "POST /api/v1/launch-plans/{id}/launch/": (
+            f"/api/v1/launch-plans/{plan.id}/launch/",
+            {"override": False, "reason": ""},
+        ),
+        "POST /api/v1/launch-plans/{id}/cancel/": (f"/api/v1/launch-plans/{plan.id}/cancel/", {"reason": "Dropped"}),
+        "POST /api/v1/launch-tasks/": ("/api/v1/launch-tasks/", task_body),
+        "PUT /api/v1/launch-tasks/{id}/": (f"/api/v1/launch-tasks/{task.id}/", task_body),
+        "PATCH /api/v1/launch-tasks/{id}/": (f"/api/v1/launch-tasks/{task.id}/", task_body),
+        "POST /api/v1/messaging/": ("/api/v1/messaging/", messaging_body),
+        "PUT /api/v1/messaging/{id}/": (f"/api/v1/messaging/{draft.id}/", messaging_body),
+        "PATCH /api/v1/messaging/{id}/": (f"/api/v1/messaging/{draft.id}/", messaging_body),
+        "POST /api/v1/messaging/{id}/request-changes/": (
+            f"/api/v1/messaging/{in_review.id}/request-changes/",
+            {"comment": "Sharper proof points"},
+        ),
+        "POST /api/v1/campaigns/": ("/api/v1/campaigns/", campaign_body),
+        "PUT /api/v1/campaigns/{id}/": (f"/api/v1/campaigns/{campaign.id}/", campaign_body),
+        "PATCH /api/v1/campaigns/{id}/": (f"/api/v1/campaigns/{campaign.id}/", campaign_body),
+        "POST /api/v1/assets/": ("/api/v1/assets/", asset_body),
+        "PUT /api/v1/assets/{id}/": (f"/api/v1/assets/{asset.id}/", asset_body),
+        "PATCH /api/v1/assets/{id}/": (f"/api/v1/assets/{asset.id}/", asset_body),
+        "POST /api/v1/events/": ("/api/v1/events/", event_body),
+        "PUT /api/v1/events/{id}/": (f"/api/v1/events/{event.id}/", event_body),
+        "PATCH /api/v1/events/{id}/": (f"/api/v1/events/{event.id}/", event_body),
+        "POST /api/v1/press-items/": ("/api/v1/press-items/", press_body),
+        "PUT /api/v1/press-items/{id}/": (f"/api/v1/press-items/{press.id}/", press_body),
+        "PATCH /api/v1/press-items/{id}/": (f"/api/v1/press-items/{press.id}/", press_body),
+    }
     return {
+        **gtm,
         "POST /api/v1/roadmap-items/": ("/api/v1/roadmap-items/", roadmap_item),
         "PUT /api/v1/roadmap-items/{id}/": (f"/api/v1/roadmap-items/{item.id}/", roadmap_item),
         "PATCH /api/v1/roadmap-items/{id}/": (f"/api/v1/roadmap-items/{item.id}/", roadmap_item),
@@ -202,7 +347,7 @@ def _fingerprint():
     """Every row of the apps' tables: a refused request must leave them as they were. A refused CSV file
     is the one exception by design: the portfolio's import history records it (an Import row with its
     errors, and its `import.finished` event), and that is all it writes."""
-    models = [m for app in ("products", "roadmap", "kpis") for m in apps.get_app_config(app).get_models()]
+    models = [m for app in ("products", "roadmap", "gtm", "kpis") for m in apps.get_app_config(app).get_models()]
     rows = {m.__name__: list(m.objects.order_by("pk").values()) for m in models if m.__name__ != "Import"}
     rows["DomainEvent"] = [e for e in rows["DomainEvent"] if e["verb"] != "import.finished"]
     return rows
