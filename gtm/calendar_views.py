@@ -137,9 +137,12 @@ def month_grid(found: list[calendar.Entry], month: datetime.date, today: datetim
             )
         week = Week(days=days)
         lane_ends: list[int] = []  # the last column each lane holds
-        # By first column, then the earlier start (a bar carried over from last week keeps its order among
-        # the others carried over, so mostly its lane), then the longer one.
-        order = sorted(bars, key=lambda b: (b.column, b.entry.date, -b.width, b.entry.end_date, b.entry.object_id))
+        # By first column, then the earlier start, then the later end (the whole entry's dates, not this
+        # week's part: bars carried over from last week keep their order among themselves, so mostly
+        # their lanes).
+        order = sorted(
+            bars, key=lambda b: (b.column, b.entry.date, -b.entry.end_date.toordinal(), b.entry.kind, b.entry.object_id)
+        )
         for bar in order:
             lane = next((n for n, end_column in enumerate(lane_ends) if end_column < bar.column), None)
             if lane is None and len(lane_ends) < MAX_LANES:

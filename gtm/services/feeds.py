@@ -4,8 +4,9 @@ A calendar app cannot sign in, so the address itself is the credential: `calenda
 token (`secrets.token_urlsafe(32)`, 256 bits) is returned once, when it is made; only its SHA-256 is
 stored, so a copy of the database gives no working address. A member has at most one feed per
 portfolio: making it again (a reset) replaces the token and the old address stops working; revoking
-deletes it. A feed answers only while its user is an active member of the portfolio: leaving the
-portfolio silences the address without anyone having to remember to revoke it.
+deletes it. A feed answers only while its user is an active member of the portfolio, a membership at
+least as old as the address: leaving the portfolio silences it for good, without anyone having to
+remember to revoke it (coming back takes a new address).
 """
 
 import datetime
@@ -87,7 +88,12 @@ def calendar_feed_for_token(token: str) -> CalendarFeed | None:
     digest = token_hash(token)
     feed = (
         CalendarFeed.objects.filter(token_hash=digest, user__is_active=True)
-        .filter(portfolio__memberships__user_id=F("user_id"))  # the member is the feed's own user
+        .filter(
+            # The feed's own user is a member, and was when the address was made: someone removed and
+            # added again later does not get their old address back.
+            portfolio__memberships__user_id=F("user_id"),
+            portfolio__memberships__created_at__lte=F("created_at"),
+        )
         .select_related("portfolio", "user")
         .first()
     )

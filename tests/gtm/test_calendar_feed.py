@@ -145,6 +145,15 @@ def test_the_address_of_someone_no_longer_a_member_is_a_404(portfolio, viewer, t
     assert Client().get(feed_path(token)).status_code == 404
 
 
+def test_the_old_address_of_someone_removed_and_added_again_stays_a_404(portfolio, viewer, token):
+    Membership.objects.filter(user=viewer, portfolio=portfolio).delete()
+    member_again = Membership.objects.create(user=viewer, portfolio=portfolio, role="viewer")
+    assert member_again.created_at > CalendarFeed.objects.get(user=viewer).created_at
+    assert Client().get(feed_path(token)).status_code == 404
+    _, new = feeds.calendar_feed_issue(user=viewer, portfolio_id=portfolio.id)
+    assert Client().get(feed_path(new)).status_code == 200
+
+
 def test_the_address_of_a_deactivated_user_is_a_404(viewer, token):
     viewer.is_active = False
     viewer.save()

@@ -81,6 +81,16 @@ def test_overlapping_bars_take_separate_lanes(portfolio):
     assert week.lanes == 2 and week.rows == 4
 
 
+def test_bars_carried_into_the_next_week_keep_their_lanes(portfolio):
+    product = ProductFactory(portfolio=portfolio)
+    longer = CampaignFactory(product=product, start_date=D(2026, 3, 2), end_date=D(2026, 3, 20))
+    shorter = CampaignFactory(product=product, start_date=D(2026, 3, 2), end_date=D(2026, 3, 9))
+    found = calendar_views.calendar.entries(portfolio, first=D(2026, 3, 2), last=D(2026, 3, 15), today=D(2026, 3, 1))
+    weeks = calendar_views.month_grid(found, D(2026, 3, 1), D(2026, 3, 1))
+    lanes = [{b.entry.object_id: b.lane for d in w.days for b in d.bars} for w in weeks[1:3]]
+    assert lanes == [{longer.id: 1, shorter.id: 2}, {longer.id: 1, shorter.id: 2}]
+
+
 @pytest.fixture
 def mid_march(monkeypatch):
     """The page's today: Sunday 15 March 2026."""
