@@ -317,6 +317,8 @@ SPECTACULAR_SETTINGS = {
         "FunctionEnum": "gtm.models.Function",
         "LaunchPlanStatusEnum": "gtm.models.LaunchPlan.Status",
         "LaunchTaskStatusEnum": "gtm.models.LaunchTask.Status",
+        "CampaignChannelEnum": "gtm.models.Campaign.Channel",
+        "CampaignStatusEnum": "gtm.models.Campaign.Status",
     },
     # Error statuses and bodies on every operation (pmflow/openapi.py), after the enum components.
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "pmflow.openapi.document_errors"],

@@ -2,7 +2,7 @@
 
 import pytest
 
-from gtm.models import LaunchPlan, LaunchTask
+from gtm.models import Campaign, LaunchPlan, LaunchTask, PressItem
 from products.models import DomainEvent
 from tests.factories import LaunchPlanFactory, ProductFactory, ReleaseFactory, UserFactory
 
@@ -66,3 +66,63 @@ def test_admin_blocked_task_without_a_reason_is_a_form_error(staff):
     assert response.status_code == 200
     assert "Say what blocks it" in response.content.decode()
     assert not LaunchTask.objects.filter(title="Legal review").exists()
+
+
+def test_admin_campaign_add_goes_through_the_service(staff):
+    product = ProductFactory()
+    response = staff.post(
+        "/admin/gtm/campaign/add/",
+        {
+            "product": product.id,
+            "name": "Admin campaign",
+            "channel": "email",
+            "start_date": "2027-02-01",
+            "end_date": "2027-02-28",
+            "budget": "1000",
+            "spend": "0",
+            "status": "planned",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    campaign = Campaign.objects.get(name="Admin campaign")
+    assert DomainEvent.objects.filter(verb="campaign.created", object_id=campaign.id).exists()
+
+
+def test_admin_campaign_ending_before_it_starts_is_a_form_error(staff):
+    product = ProductFactory()
+    response = staff.post(
+        "/admin/gtm/campaign/add/",
+        {
+            "product": product.id,
+            "name": "Backwards",
+            "channel": "email",
+            "start_date": "2027-02-28",
+            "end_date": "2027-02-01",
+            "budget": "1000",
+            "spend": "0",
+            "status": "planned",
+        },
+    )
+    assert response.status_code == 200
+    assert not Campaign.objects.filter(name="Backwards").exists()
+
+
+def test_admin_press_item_add_goes_through_the_service(staff):
+    product = ProductFactory()
+    response = staff.post(
+        "/admin/gtm/pressitem/add/",
+        {"product": product.id, "title": "Admin release", "kind": "press_release", "status": "draft"},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    item = PressItem.objects.get(title="Admin release")
+    assert DomainEvent.objects.filter(verb="press_item.created", object_id=item.id).exists()
+
+
+@pytest.mark.parametrize(
+    "model",
+    ["launchtemplate", "launchplan", "launchtask", "messaging", "campaign", "asset", "marketingevent", "pressitem"],
+)
+def test_admin_lists_and_add_forms_open(staff, model):
+    LaunchPlanFactory()
+    assert staff.get(f"/admin/gtm/{model}/").status_code == 200
+    assert staff.get(f"/admin/gtm/{model}/add/").status_code == 200
