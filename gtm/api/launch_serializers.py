@@ -3,11 +3,13 @@
 They translate: the checks and the writes are gtm.services.launches' (a bad template task list, a
 release of another product, an owner who is not a member are its 400s on the field)."""
 
+from collections.abc import Mapping
+
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from gtm.models import Function, LaunchPlan, LaunchTask, LaunchTemplate, Tier
-from gtm.selectors import is_overdue, launch_plan_list_for_user, today_in
+from gtm.selectors import is_overdue, launch_plan_list_for_user, launch_template_list_for_user, today_in
 from gtm.services.launches import OFFSET_RANGE, REASON_MAX, TEMPLATE_TASKS_MAX, template_tasks_clean
 from gtm.services.rules import TEXT_MAX, TITLE_MAX
 from pmflow.access import queryset_for_user
@@ -54,6 +56,14 @@ class StaysInPlan:
 @extend_schema_field({k: v for k, v in PLAUSIBLE_DATE.items() if k != "nullable"})
 class LaunchDateField(serializers.DateField):
     """The launch day: required (it can move later); the years are the services' rule."""
+
+
+@extend_schema_field(
+    {"type": "string", "nullable": True, "minLength": 1, "maxLength": 150, "description": "A member's username."}
+)
+class MemberField(OwnerField):
+    """An owner by username (resolved against the portfolio's members by the view); the schema states its
+    bounds, which OwnerField checks."""
 
 
 def tier_field(**kwargs):
@@ -127,7 +137,7 @@ class LaunchPlanSerializer(StaysInProduct, StrictStrings, serializers.ModelSeria
     product = ScopedPrimaryKeyField(product_list_for_user)
     release = ScopedPrimaryKeyField(_scoped(Release, "product"), allow_null=True, required=False)
     template = ScopedPrimaryKeyField(
-        _scoped(LaunchTemplate),
+        launch_template_list_for_user,
         write_only=True,
         required=False,
         allow_null=True,
@@ -136,7 +146,7 @@ class LaunchPlanSerializer(StaysInProduct, StrictStrings, serializers.ModelSeria
     )
     launch_date = LaunchDateField()
     tier = tier_field(help_text="Defaults to the template's tier, or 2.")
-    owner = OwnerField()
+    owner = MemberField()
     status = serializers.ChoiceField(
         choices=LaunchPlan.Status.choices,
         read_only=True,
@@ -189,11 +199,17 @@ class LaunchPlanSerializer(StaysInProduct, StrictStrings, serializers.ModelSeria
         ]
         extra_kwargs = {"description": {"max_length": TEXT_MAX}}
 
+
+class LaunchPlanUpdateSerializer(LaunchPlanSerializer):
+    """A plan as PUT and PATCH take it: a template applies when the plan is created only."""
+
+    class Meta(LaunchPlanSerializer.Meta):
+        fields = [name for name in LaunchPlanSerializer.Meta.fields if name != "template"]
+
     def validate(self, attrs):
-        attrs = super().validate(attrs)
-        if self.instance is not None and "template" in attrs:
+        if isinstance(self.initial_data, Mapping) and "template" in self.initial_data:
             raise serializers.ValidationError({"template": "A template applies when the plan is created only."})
-        return attrs
+        return super().validate(attrs)
 
 
 @extend_schema_serializer(component_name="Launch")
@@ -230,7 +246,7 @@ class LaunchTaskSerializer(StaysInPlan, StrictStrings, serializers.ModelSerializ
     """One task of a launch plan's checklist."""
 
     launch_plan = ScopedPrimaryKeyField(launch_plan_list_for_user)
-    owner = OwnerField()
+    owner = MemberField()
     due_date = PlanDateField(allow_null=True, required=False)
     overdue = serializers.SerializerMethodField()
 

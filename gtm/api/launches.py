@@ -20,6 +20,7 @@ from gtm.api.launch_serializers import (
     CancelInput,
     LaunchInput,
     LaunchPlanSerializer,
+    LaunchPlanUpdateSerializer,
     LaunchTaskSerializer,
     LaunchTemplateSerializer,
     OpenTasks,
@@ -102,7 +103,9 @@ def _asks_override(data) -> bool:
 @extend_schema_view(
     list=extend_schema(
         parameters=[enum_parameter("status", "LaunchPlanStatusEnum"), enum_parameter("tier", "TierEnum")]
-    )
+    ),
+    update=extend_schema(request=LaunchPlanUpdateSerializer, responses={200: LaunchPlanSerializer}),
+    partial_update=extend_schema(request=LaunchPlanUpdateSerializer, responses={200: LaunchPlanSerializer}),
 )
 class LaunchPlanViewSet(PortfolioScopedViewSet):
     """Launch plans of a product: launch date, tier, owner, and a readiness computed from the required
@@ -116,6 +119,11 @@ class LaunchPlanViewSet(PortfolioScopedViewSet):
 
     def get_queryset(self):
         return launch_plan_list_for_user(self.request.user)
+
+    def get_serializer_class(self):
+        if self.action in ("update", "partial_update"):
+            return LaunchPlanUpdateSerializer
+        return LaunchPlanSerializer
 
     def get_object(self):
         return launch_plan_for_user(self.request.user, self.kwargs["pk"], write=_write(self.request))
@@ -239,6 +247,7 @@ class LaunchTaskViewSet(PortfolioScopedViewSet):
         if request.query_params.get("format", None) == "":
             raise NotFound("Unknown format: use json or csv.")
         if request.accepted_renderer.format == "csv":
+            self.paginator.get_page_size(request)  # every task, no pages; a bad page_size is still a 400
             tasks = self.filter_queryset(self.get_queryset())
             response = StreamingHttpResponse(
                 exports.task_csv_lines(tasks.iterator(chunk_size=500)), content_type="text/csv; charset=utf-8"

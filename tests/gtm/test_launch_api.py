@@ -555,6 +555,10 @@ def test_the_csv_follows_the_filters(setup):
     assert [r["id"] for r in csv.DictReader(io.StringIO(text))] == [str(late.id)]
 
 
+def test_the_csv_refuses_a_bad_page_size_as_the_json_list_does(setup):
+    assert setup.client.get(f"{TASKS}?format=csv&page_size=-3").status_code == 400
+
+
 def test_csv_of_one_task_is_a_404(setup):
     task = setup.task(setup.plan())
     assert setup.client.get(f"{TASKS}{task.id}/?format=csv").status_code == 404
