@@ -143,7 +143,7 @@ class EventForm(forms.Form):
         help_text="The products you show or talk about there.",
     )
     cost = BoundedDecimalField(
-        max_digits=14, decimal_places=2, round_places=False, required=False, help_text="Booth, travel, fees: all in."
+        max_digits=14, decimal_places=2, required=False, help_text="Booth, travel, fees: all in."
     )
     leads = forms.IntegerField(
         min_value=0,

@@ -19,9 +19,10 @@ import django_filters
 from django.conf import settings
 from django.urls import reverse
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
-from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_serializer, extend_schema_view
 from rest_framework import permissions, serializers
 from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.utils import html
 
 from gtm.models import Asset, LaunchPlan, MarketingEvent, PressItem
 from gtm.services import enablement as services
@@ -63,7 +64,22 @@ class StaysInPortfolio:
 # --- assets -------------------------------------------------------------------------------------------
 
 
-class AssetFileField(serializers.FileField):
+class FormNull:
+    """A nullable field of a form body (multipart/form-data), which has no null: the text "null", as
+    clients send a null there, is one (as an empty value is)."""
+
+    def get_value(self, dictionary):
+        value = super().get_value(dictionary)
+        if value == "null" and html.is_html_input(dictionary):
+            return None
+        return value
+
+
+class FormNullKey(FormNull, ScopedPrimaryKeyField):
+    pass
+
+
+class AssetFileField(FormNull, serializers.FileField):
     """An upload on the way in; the permission-checked download address on the way out."""
 
     def __init__(self, **kwargs):
@@ -104,7 +120,7 @@ class AssetFileFieldSchema(OpenApiSerializerFieldExtension):
 
 class AssetSerializer(StaysInProduct, StrictStrings, serializers.ModelSerializer):
     product = ScopedPrimaryKeyField(product_list_for_user)
-    launch_plan = ScopedPrimaryKeyField(_scoped(LaunchPlan, "product"), allow_null=True, required=False)
+    launch_plan = FormNullKey(_scoped(LaunchPlan, "product"), allow_null=True, required=False)
     url = StrictCharField(
         max_length=services.URL_MAX,
         required=False,
@@ -140,6 +156,34 @@ class AssetSerializer(StaysInProduct, StrictStrings, serializers.ModelSerializer
         return services.file_name(asset) or None
 
 
+class NoUploadField(AssetFileField):
+    """`file` in a JSON body: null removes the stored file; an upload needs multipart/form-data."""
+
+
+class NoUploadFieldSchema(OpenApiSerializerFieldExtension):
+    target_class = NoUploadField
+
+    def map_serializer_field(self, auto_schema, direction):
+        if direction == "request":
+            return {
+                "oneOf": [{"enum": [None]}],
+                "nullable": True,
+                "description": "Null removes the stored file (the asset then needs a `url`); to upload one, "
+                "send multipart/form-data.",
+            }
+        return AssetFileFieldSchema(self.target).map_serializer_field(auto_schema, direction)
+
+
+@extend_schema_serializer(component_name="AssetLink")
+class AssetLinkSerializer(AssetSerializer):
+    """An asset written as JSON (the schema of that body; the view reads it with AssetSerializer)."""
+
+    file = NoUploadField()
+
+
+ASSET_BODIES = {"application/json": AssetLinkSerializer, "multipart/form-data": AssetSerializer}
+
+
 def refuse_oversized_body(request) -> None:
     """A body larger than the largest file plus the form fields' limit cannot be an acceptable upload:
     refuse it on `file` from its Content-Length, before any of it is read."""
@@ -170,9 +214,9 @@ class AssetFilter(StrictFilterSet):
     list=extend_schema(
         parameters=[enum_parameter("kind", "AssetKindEnum"), enum_parameter("audience", "AudienceEnum")]
     ),
-    create=extend_schema(request={"application/json": AssetSerializer, "multipart/form-data": AssetSerializer}),
-    update=extend_schema(request={"application/json": AssetSerializer, "multipart/form-data": AssetSerializer}),
-    partial_update=extend_schema(request={"application/json": AssetSerializer, "multipart/form-data": AssetSerializer}),
+    create=extend_schema(request=ASSET_BODIES),
+    update=extend_schema(request=ASSET_BODIES),
+    partial_update=extend_schema(request=ASSET_BODIES),
 )
 class AssetViewSet(PortfolioScopedViewSet):
     """Sales enablement assets (demo scripts, battle cards, pitch decks, FAQs, datasheets, training): a
@@ -242,7 +286,8 @@ class MarketingEventSerializer(StaysInPortfolio, StrictStrings, serializers.Mode
     end_date = PlanDateField(
         required=False, allow_null=True, help_text="On or after `start_date`; null or left out: a one-day event."
     )
-    cost = BoundedDecimalField(14, 2, min_value=Decimal(0), max_value=MONEY_MAX, required=False)
+    # Rounded to the column's two places (12.345 → 12.34, half even), as the roadmap's numbers are.
+    cost = BoundedDecimalField(14, 2, round_places=True, min_value=Decimal(0), max_value=MONEY_MAX, required=False)
     leads = BoundedIntegerField(min_value=0, max_value=services.LEADS_MAX, allow_null=True, required=False)
     cost_per_lead = serializers.SerializerMethodField()
 

@@ -174,6 +174,18 @@ def test_a_null_file_removes_it_when_the_asset_has_a_link(marketer, product, med
     assert stored_files(media) == []
 
 
+def test_in_a_form_body_the_text_null_is_a_null(marketer, product, media, django_capture_on_commit_callbacks):
+    plan = LaunchPlanFactory(product=product)
+    asset = services.asset_create(
+        product=product, title="Deck", file=upload(), url="https://x.test/deck", launch_plan=plan
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = marketer.patch(f"{ASSETS}{asset.id}/", {"launch_plan": "null", "file": "null"}, format="multipart")
+    assert response.status_code == 200, response.data
+    assert response.json()["launch_plan"] is None and response.json()["file"] is None
+    assert stored_files(media) == []
+
+
 def test_a_text_as_the_file_is_a_400(marketer, product):
     asset = AssetFactory(product=product)
     response = marketer.patch(f"{ASSETS}{asset.id}/", {"file": "deck.pdf"})
