@@ -212,7 +212,9 @@ def _locked_plan(plan_id: int, *, product_too: bool = True) -> LaunchPlan:
         raise NotFound()
     if product_too:
         list(Product.objects.select_for_update().filter(pk=product_id).values_list("pk"))
-    plan = LaunchPlan.objects.select_for_update().filter(pk=plan_id).select_related("product").first()
+    # `of=("self",)`: the join would lock the product's row too, after the plan's (a task's write takes no
+    # product lock): against a plan write that holds the product and waits for the plan, a deadlock.
+    plan = LaunchPlan.objects.select_for_update(of=("self",)).filter(pk=plan_id).select_related("product").first()
     if plan is None:
         raise NotFound()
     return plan

@@ -801,3 +801,51 @@ def test_two_launches_at_once_one_launches_and_the_other_is_a_409(attempt):
         thread.join(timeout=30)
     assert sorted(statuses, key=str) == [200, 409]
     assert DomainEvent.objects.filter(verb="launch_plan.launched", object_id=plan.id).count() == 1
+
+
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("attempt", range(3))
+def test_task_writes_and_a_launch_date_move_at_once_never_deadlock(attempt):
+    """A task's PATCH locks the task for its If-Match check, a launch date move holds the plan and
+    rewrites its tasks' due dates: unless the task's write takes the plan first, each waits for the
+    other's lock and PostgreSQL kills one (a 500)."""
+    from rest_framework.test import APIClient
+
+    product = ProductFactory()
+    manager = member(product.portfolio, "marketer")
+    plan = services.launch_plan_create(product=product, name="Race", launch_date=datetime.date(2027, 6, 15))
+    tasks = [
+        services.launch_task_create(
+            launch_plan=plan, title=f"t{n}", function="sales", due_date=datetime.date(2027, 6, n + 1)
+        )
+        for n in range(4)
+    ]
+    calls = [
+        lambda: ("patch", f"{PLANS}{plan.id}/", {"launch_date": "2027-07-15"}),
+        lambda: ("patch", f"{TASKS}{tasks[0].id}/", {"status": "done"}),
+        lambda: ("patch", f"{TASKS}{tasks[2].id}/", {"title": "renamed"}),
+        lambda: ("delete", f"{TASKS}{tasks[3].id}/", None),
+    ]
+    barrier, statuses = threading.Barrier(len(calls)), [None] * len(calls)
+
+    def run(index, call):
+        try:
+            client = APIClient()
+            client.force_authenticate(manager)
+            method, url, body = call()
+            barrier.wait(timeout=10)
+            response = getattr(client, method)(url, body, format="json") if body else client.delete(url)
+            statuses[index] = response.status_code
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            statuses[index] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(n, call)) for n, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert statuses == [200, 200, 200, 204]
+    assert LaunchPlan.objects.get(pk=plan.pk).status == "planning"
