@@ -48,6 +48,11 @@ def _short(day: date) -> str:
     return f"{day.day} {day:%b}"
 
 
+def _day(day: date, month: str = "%b") -> str:
+    """19 Oct 2026 (or 19 October 2026 with month="%B"), without the platform-dependent %-d."""
+    return f"{day.day} {day.strftime(month)} {day.year}"
+
+
 def launch_chart(comparison: Comparison, window: Window, *, title: str) -> SafeString:
     """The KPI's weekly values over the window, launch day a vertical line, the weeks after it shaded,
     and the before and after averages as dashed levels over their weeks. Three sizes, as kpis.charts."""
@@ -65,7 +70,7 @@ def format_empty(text: str) -> SafeString:
 
 def _chart_description(comparison: Comparison, window: Window, title: str) -> str:
     unit = comparison.kpi.unit
-    parts = [f"{title}, weekly, {window.weeks} weeks before and after launch on {window.launch_date:%-d %b %Y}"]
+    parts = [f"{title}, weekly, {window.weeks} weeks before and after launch on {_day(window.launch_date)}"]
     if comparison.before is not None:
         parts.append(f"average before {quantity(comparison.before, unit)}")
     if comparison.after is not None:
@@ -190,7 +195,7 @@ def _legend(comparison: Comparison, window: Window) -> str:
     items.append(
         (
             mark('<line class="launch-line" x1="11" y1="0" x2="11" y2="12"/>'),
-            f"Launch day, {window.launch_date:%-d %b %Y}",
+            f"Launch day, {_day(window.launch_date)}",
         )
     )
     if comparison.before is not None or comparison.after is not None:
@@ -226,7 +231,7 @@ def summary_sentence(
     campaigns spent of their budget with what return."""
     if plan.launch_date > today:
         first = (
-            f"{plan.name} launches on {plan.launch_date:%-d %B %Y}: the after figures start once its first week is over"
+            f"{plan.name} launches on {_day(plan.launch_date, '%B')}: the after figures start when its first week ends"
         )
     elif lead is None or _moved(lead) is None:
         first = "No adoption or revenue KPI has weekly values on both sides of launch day yet"
@@ -285,7 +290,7 @@ def _comparison_card(comparison: Comparison, window: Window) -> dict:
         "direction": "better" if comparison.improved else "worse" if comparison.improved is False else "flat",
         "rows": [
             {
-                "label": f"{row['period_start']:%-d %b %Y}",
+                "label": _day(row["period_start"]),
                 "side": label.get(row["period_start"], ""),
                 "value": quantity(row["value"], unit),
                 "health": row["health"],

@@ -214,7 +214,8 @@ def test_the_summary_of_a_launch_still_ahead_says_when(client, retro):
     retro.plan.launch_date = datetime.date.today() + datetime.timedelta(days=20)
     retro.plan.save()
     page = _get(client, retro).content.decode()
-    assert f"Nova launch launches on {retro.plan.launch_date:%-d %B %Y}" in page
+    day = retro.plan.launch_date
+    assert f"Nova launch launches on {day.day} {day:%B} {day.year}: the after figures start" in page
 
 
 def test_each_product_kpi_shows_its_before_after_and_change(client, retro):
