@@ -151,7 +151,9 @@ def _remove_stored(name: str) -> None:
         os.rmdir(os.path.dirname(storage.path(name)))
 
 
-def _remove_after_commit(name: str) -> None:
+def remove_file_after_commit(name: str) -> None:
+    """Remove a stored asset file once the current transaction commits (nothing when it rolls back); for
+    the services here, and for a handler of assets deleted with their product (a cascade)."""
     if name:
         transaction.on_commit(lambda: _remove_stored(name))
 
@@ -273,7 +275,7 @@ def asset_update(*, asset_id: int, actor=None, file=UNCHANGED, **fields) -> Asse
                     changes=changes,
                 )
                 if "file" in changes:
-                    _remove_after_commit(old_name)
+                    remove_file_after_commit(old_name)
     except BaseException:
         if stored:
             _remove_stored(stored)
@@ -296,7 +298,7 @@ def asset_delete(*, asset_id: int, actor=None) -> str:
         )
         title, stored = asset.title, asset.file.name or ""
         asset.delete()
-        _remove_after_commit(stored)
+        remove_file_after_commit(stored)
     return title
 
 
