@@ -24,6 +24,7 @@ Exceptions, each specific and explained where it is made:
 import csv
 import io
 import re
+from datetime import date
 
 import pytest
 
@@ -45,9 +46,13 @@ from schemathesis.core.parameters import ParameterLocation  # noqa: E402
 from schemathesis.openapi.checks import RejectedPositiveData  # noqa: E402
 from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance  # noqa: E402
 
+from gtm.services import campaigns as campaign_services  # noqa: E402
+from gtm.services import enablement as enablement_services  # noqa: E402
+from gtm.services import launches as launch_services  # noqa: E402
+from gtm.services import messaging as messaging_services  # noqa: E402
 from products import services  # noqa: E402
 from roadmap import services as roadmap_services  # noqa: E402
-from tests.factories import member  # noqa: E402
+from tests.factories import SegmentFactory, member  # noqa: E402
 
 pytestmark = [pytest.mark.django_db, pytest.mark.timeout(300)]
 
@@ -71,9 +76,34 @@ FACTS = [
     (
         _ANY,
         {"portfolio", "product_line", "product", "parent", "release", "key_result", "ideas", "feedback"}
-        | {"item", "depends_on"},
+        | {"item", "depends_on"}
+        | {"template", "launch_plan", "segment", "target_segments", "target_personas", "products", "campaign"},
         _REFERENCE,
     ),
+    # Go-to-market: links within one product or portfolio, an object stays where it was made, a template
+    # applies on create only, a blocked task and an override give a reason, template names are unique.
+    (_ANY, {"release"}, re.compile(r"Choose a release of the same product\.")),
+    (
+        _ANY,
+        {"launch_plan"},
+        re.compile(r"Choose a launch plan of the same product\.|It cannot move to another launch plan\."),
+    ),
+    (_ANY, {"segment"}, re.compile(r"Choose a segment of this portfolio\.")),
+    (_ANY, {"portfolio"}, re.compile(r"It cannot move to another portfolio\.")),
+    (_ANY, {"template"}, re.compile(r"A template applies when the plan is created only\.")),
+    (_ANY, {"name"}, re.compile(r"This portfolio already has a template with this name\.")),
+    (_ANY, {"blocked_reason"}, re.compile(r"Say what blocks it, so someone can unblock it\.")),
+    (
+        {"POST /api/v1/launch-plans/{id}/launch/"},
+        {"reason"},
+        re.compile(r"Say why it launches with open tasks; the reason is kept with the plan\."),
+    ),
+    (_ANY, {"end_date"}, re.compile(r"On or after the start date\.")),
+    # An asset's link is a web address (http or https only; the schema's `uri` format takes any scheme),
+    # and a scheduled or published press item has a date (a rule across fields).
+    (_ANY, {"url"}, re.compile(r"A web address starting with http:// or https://, e\.g\. .*\.")),
+    (_ANY, {"publish_date"}, re.compile(r"An? (scheduled|published) item has a publish date\.")),
+    ({"GET /api/v1/calendar/"}, {"to"}, re.compile(r"At most 13 months after from: \d{4}-\d{2}-\d{2} at the latest\.")),
     # A roadmap item's owner is one of the portfolio's members: who they are is the database's.
     (_ANY, {"owner"}, re.compile(r"No member of this portfolio is called “.*”\.", re.S)),
     (_ANY, {"version"}, re.compile(r"This product already has a release with this version\.")),
@@ -333,7 +363,41 @@ def seeded(world):
         product=world.product, title="Pulsar", parent=initiative, release=release
     )
     dependency = roadmap_services.dependency_create(item=feature, depends_on=initiative, kind="relates")
+    # Go-to-market: a template, a plan made from it (its task), messaging, a campaign, an asset, an event,
+    # a press item, a segment.
+    segment = SegmentFactory(portfolio=world.portfolio, name="Nebula buyers")
+    template = launch_services.launch_template_create(
+        portfolio=world.portfolio, name="Tier one", tasks=[{"title": "Brief", "function": "sales"}]
+    )
+    plan = launch_services.launch_plan_create(
+        product=world.product, name="Nova", launch_date=date(2027, 2, 1), template=template
+    )
+    task = plan.tasks.first()
+    messaging = messaging_services.messaging_create(product=world.product, positioning="P")
+    campaign = campaign_services.campaign_create(
+        product=world.product, name="Eclipse", start_date=date(2027, 1, 1), end_date=date(2027, 2, 28)
+    )
+    asset = enablement_services.asset_create(product=world.product, title="Card", url="https://example.com/card")
+    event = enablement_services.marketing_event_create(
+        portfolio=world.portfolio, name="Expo", start_date=date(2027, 3, 1)
+    )
+    press = enablement_services.press_item_create(product=world.product, title="Release")
     _seeded["ids"] = {
+        "/api/v1/launch-templates/{id}/": template.id,
+        "/api/v1/launch-plans/{id}/": plan.id,
+        "/api/v1/launch-plans/{id}/launch/": plan.id,
+        "/api/v1/launch-plans/{id}/cancel/": plan.id,
+        "/api/v1/launch-tasks/{id}/": task.id,
+        "/api/v1/messaging/{id}/": messaging.id,
+        "/api/v1/messaging/{id}/submit/": messaging.id,
+        "/api/v1/messaging/{id}/approve/": messaging.id,
+        "/api/v1/messaging/{id}/request-changes/": messaging.id,
+        "/api/v1/messaging/{id}/revise/": messaging.id,
+        "/api/v1/messaging/{id}/diff/": messaging.id,
+        "/api/v1/campaigns/{id}/": campaign.id,
+        "/api/v1/assets/{id}/": asset.id,
+        "/api/v1/events/{id}/": event.id,
+        "/api/v1/press-items/{id}/": press.id,
         "/api/v1/portfolios/{id}/": world.portfolio.id,
         "/api/v1/portfolios/{id}/members/": world.portfolio.id,
         "/api/v1/product-lines/{id}/": world.line.id,
@@ -357,6 +421,9 @@ def seeded(world):
         "release": release.id,
         "item": initiative.id,
         "depends_on": feature.id,
+        "template": template.id,
+        "launch_plan": plan.id,
+        "segment": segment.id,
     }
     _seeded["query"] = {**references, "key": world.kpi.key}
     _seeded["body"] = {
