@@ -105,6 +105,7 @@ class AssetFileFieldSchema(OpenApiSerializerFieldExtension):
             return {
                 "type": "string",
                 "format": "binary",
+                "minLength": 1,
                 "nullable": True,
                 "description": f"The file to store (multipart/form-data), at most {services.size_limit_text()}; "
                 "it replaces the asset's file. Null or empty removes it (the asset then needs a `url`).",

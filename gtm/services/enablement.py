@@ -330,7 +330,6 @@ def _event_check(fields: dict, portfolio_id: int, errors: dict, *, start=None, e
             fields.get("start_date", start),
             fields.get("end_date", end),
             errors,
-            message="On or after the first day (the same day for a one-day event).",
         )
     rules.money(fields, "cost", errors)
     _leads(fields, errors)

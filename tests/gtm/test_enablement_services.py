@@ -283,7 +283,7 @@ def test_an_event_ending_before_it_starts_is_refused(product):
         services.marketing_event_create, portfolio=product.portfolio, name="Backwards",
         start_date=day("2026-05-04"), end_date=day("2026-05-03"),
     )  # fmt: skip
-    assert "first day" in fields["end_date"] and MarketingEvent.objects.count() == 0
+    assert "start date" in fields["end_date"] and MarketingEvent.objects.count() == 0
 
 
 def test_an_update_judges_the_end_against_the_start_it_keeps(product):
