@@ -42,7 +42,8 @@ def headline_cards(products) -> dict[int, dict]:
     if not products:
         return {}
     headline: dict[int, KPI] = {}
-    for kpi in KPI.objects.filter(product__in=products).order_by("product_id", "-headline", "name", "id"):
+    own = KPI.objects.filter(product__in=products, launch_plan__isnull=True, campaign__isnull=True)
+    for kpi in own.order_by("product_id", "-headline", "name", "id"):
         headline.setdefault(kpi.product_id, kpi)
     series = defaultdict(list)
     rows = latest_rollups(list(headline.values()), "week", SPARK_WEEKS)
@@ -61,7 +62,9 @@ def kpi_charts(product, request) -> dict:
     granularity = request.GET.get("granularity", "month")
     if granularity not in CHART_PERIODS:
         granularity = "month"
-    kpis = list(KPI.objects.filter(product=product).order_by("-headline", "name", "id"))
+    # The product's own KPIs; a launch's or campaign's KPIs are charted on its page (counted here).
+    every = list(KPI.objects.filter(product=product).order_by("-headline", "name", "id"))
+    kpis = [kpi for kpi in every if kpi.launch_plan_id is None and kpi.campaign_id is None]
     keep = CHART_PERIODS[granularity]
     by_kpi, first_days = defaultdict(list), {}
     for kpi_id, start, value, count, first_day in latest_rollups(kpis, granularity, keep, first_day=True):
@@ -96,6 +99,7 @@ def kpi_charts(product, request) -> dict:
         )
     return {
         "charts": charts,
+        "narrowed_count": len(every) - len(kpis),
         "granularity": granularity,
         "granularities": list(CHART_PERIODS),
         "granularity_label": Granularity(granularity).label.lower(),

@@ -644,3 +644,28 @@ def test_a_products_own_kpi_page_is_read_only_for_a_marketer(client, launch):
     client.force_login(member(launch.portfolio, Role.MARKETER))
     page = client.get(f"/kpis/{launch.product_kpi.id}/").content.decode()
     assert "Edit KPI" not in page and "Read only" in page
+
+
+def test_product_page_charts_only_the_products_own_kpis(client):
+    from tests.factories import CampaignFactory, KPIFactory, MembershipFactory, UserFactory
+
+    campaign = CampaignFactory()
+    product = campaign.product
+    KPIFactory(product=product, key="revenue", name="Own revenue")
+    KPIFactory(product=product, key="email_leads", name="Campaign leads", campaign=campaign)
+    user = UserFactory()
+    MembershipFactory(portfolio=product.portfolio, user=user, role="viewer")
+    client.force_login(user)
+    page = client.get(f"/products/{product.id}/").content.decode()
+    assert "Own revenue" in page
+    assert "Campaign leads" not in page
+    assert "1 more KPI measures this product's launches and campaigns" in page
+
+
+def test_dashboard_card_headline_is_never_a_campaign_kpi():
+    from kpis.panels import headline_cards
+    from tests.factories import CampaignFactory, KPIFactory
+
+    campaign = CampaignFactory()
+    KPIFactory(product=campaign.product, key="a_leads", name="Alpha leads", campaign=campaign)
+    assert headline_cards([campaign.product]) == {}
