@@ -247,7 +247,7 @@ def asset_update(*, asset_id: int, actor=None, file=UNCHANGED, **fields) -> Asse
     stored = _store(current.product_id, file) if uploading else ""
     try:
         with transaction.atomic():
-            asset = Asset.objects.select_for_update().filter(pk=asset_id).select_related("product").first()
+            asset = Asset.objects.select_for_update(of=("self",)).filter(pk=asset_id).select_related("product").first()
             if asset is None:
                 raise NotFound()
             url = fields.get("url", asset.url)
@@ -286,7 +286,7 @@ def asset_update(*, asset_id: int, actor=None, file=UNCHANGED, **fields) -> Asse
 def asset_delete(*, asset_id: int, actor=None) -> str:
     """Delete an asset; its stored file leaves storage once the deletion commits. Returns its title."""
     with transaction.atomic():
-        asset = Asset.objects.select_for_update().filter(pk=asset_id).select_related("product").first()
+        asset = Asset.objects.select_for_update(of=("self",)).filter(pk=asset_id).select_related("product").first()
         if asset is None:
             raise NotFound()
         events.record(
@@ -504,7 +504,7 @@ def press_item_create(*, product: Product, actor=None, **fields) -> PressItem:
 
 
 def _locked_press_item(item_id: int) -> PressItem:
-    item = PressItem.objects.select_for_update().filter(pk=item_id).select_related("product").first()
+    item = PressItem.objects.select_for_update(of=("self",)).filter(pk=item_id).select_related("product").first()
     if item is None:
         raise NotFound()
     return item
