@@ -87,6 +87,11 @@ class AssetFileField(FormNull, serializers.FileField):
         kwargs.setdefault("allow_null", True)
         super().__init__(max_length=None, **kwargs)
 
+    def get_value(self, dictionary):
+        if html.is_html_input(dictionary) and dictionary.get(self.field_name) == "":
+            return ""  # an empty form value is no file (a 400); null removes the stored one
+        return super().get_value(dictionary)
+
     def to_representation(self, value):
         if not value:
             return None
@@ -108,7 +113,8 @@ class AssetFileFieldSchema(OpenApiSerializerFieldExtension):
                 "minLength": 1,
                 "nullable": True,
                 "description": f"The file to store (multipart/form-data), at most {services.size_limit_text()}; "
-                "it replaces the asset's file. Null or empty removes it (the asset then needs a `url`).",
+                "it replaces the asset's file. Null (the text null in a form) removes it (then the asset needs a "
+                "`url`).",
             }
         return {
             "type": "string",
@@ -247,6 +253,9 @@ class AssetViewSet(PortfolioScopedViewSet):
     def update(self, request, *args, **kwargs):
         self.get_object()  # 404 for missing or foreign, 403 for a reader: before the body is judged
         refuse_oversized_body(request)
+        if request.content_type.startswith("multipart/") and not request.data:
+            # Django's parser reads a body without a single part (`[]`, a wrong boundary) as an empty form.
+            raise InvalidInput("The multipart/form-data body has no parts: send the fields to change.")
         return super().update(request, *args, **kwargs)
 
     @staticmethod

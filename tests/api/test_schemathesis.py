@@ -102,6 +102,7 @@ FACTS = [
     # An asset's link is a web address (http or https only; the schema's `uri` format takes any scheme),
     # and a scheduled or published press item has a date (a rule across fields).
     (_ANY, {"url"}, re.compile(r"A web address starting with http:// or https://, e\.g\. .*\.")),
+    (_ANY, {"url", "file"}, re.compile(r"Give a link \(http:// or https://\) or upload a file\.")),  # one of two
     (_ANY, {"publish_date"}, re.compile(r"An? (scheduled|published) item has a publish date\.")),
     ({"GET /api/v1/calendar/"}, {"to"}, re.compile(r"At most 13 months after from: \d{4}-\d{2}-\d{2} at the latest\.")),
     # A roadmap item's owner is one of the portfolio's members: who they are is the database's.

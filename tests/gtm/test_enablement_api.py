@@ -186,6 +186,25 @@ def test_in_a_form_body_the_text_null_is_a_null(marketer, product, media, django
     assert stored_files(media) == []
 
 
+def test_an_empty_form_value_as_the_file_is_a_400_and_keeps_it(marketer, product, media):
+    asset = services.asset_create(product=product, title="Deck", file=upload(), url="https://x.test/deck")
+    response = marketer.patch(f"{ASSETS}{asset.id}/", {"file": ""}, format="multipart")
+    assert response.status_code == 400 and "file" in response.json()
+    assert len(stored_files(media)) == 1
+
+
+def test_a_multipart_body_without_parts_is_a_400(marketer, product):
+    asset = AssetFactory(product=product)
+    boundary = "b0undary"
+    response = marketer.generic(
+        "PATCH",
+        f"{ASSETS}{asset.id}/",
+        f"--{boundary}\r\n[]--{boundary}--\r\n",
+        content_type=f"multipart/form-data; boundary={boundary}",
+    )
+    assert response.status_code == 400 and "no parts" in response.json()["detail"]
+
+
 def test_a_text_as_the_file_is_a_400(marketer, product):
     asset = AssetFactory(product=product)
     response = marketer.patch(f"{ASSETS}{asset.id}/", {"file": "deck.pdf"})
