@@ -26,6 +26,8 @@ class GtmConfig(AppConfig):
         from pmflow.access import policies
         from products.models import Role
 
+        handlers.connect_file_cleanup()
+
         managers = {Role.ADMIN, Role.PRODUCT_MANAGER}
         # Marketers write all of go-to-market; only managers approve messaging or override readiness.
         writers = {Role.ADMIN, Role.PRODUCT_MANAGER, Role.MARKETER}

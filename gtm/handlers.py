@@ -18,3 +18,19 @@ def rules_after_launch(event) -> None:
 
 
 register_handler("launch_plan.launched", rules_after_launch)
+
+
+def _asset_file_goes_with_its_row(sender, instance, **kwargs) -> None:
+    """An asset deleted with its product (or launch plan's product, a cascade no service sees) takes its
+    stored file with it once the deletion commits."""
+    from gtm.services.enablement import remove_file_after_commit
+
+    remove_file_after_commit(instance.file.name if instance.file else "")
+
+
+def connect_file_cleanup() -> None:
+    from django.db.models.signals import post_delete
+
+    from gtm.models import Asset
+
+    post_delete.connect(_asset_file_goes_with_its_row, sender=Asset, dispatch_uid="gtm.asset_file_cleanup")

@@ -127,6 +127,12 @@ def world(django_capture_on_commit_callbacks):
 
 
 @pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path_factory):
+    # Uploaded asset files go to a temporary folder, never the checkout's var/media.
+    settings.MEDIA_ROOT = str(tmp_path_factory.mktemp("media"))
+
+
+@pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     # Full-strength PBKDF2 costs ~0.3 s per user, and the matrices create hundreds of users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

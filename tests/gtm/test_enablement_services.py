@@ -391,3 +391,15 @@ def test_deleting_a_press_item_records_it(product):
     item = PressItemFactory(product=product, title="Solstice announcement")
     assert services.press_item_delete(item_id=item.id) == "Solstice announcement"
     assert DomainEvent.objects.filter(verb="press_item.deleted", object_id=item.id).exists()
+
+
+def test_a_deleted_products_asset_files_leave_storage_after_commit(product, media, django_capture_on_commit_callbacks):
+    asset = services.asset_create(product=product, title="Deck", file=upload(content=b"deck"))
+    stored = asset.file.name
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        product.delete()  # a cascade: no asset service runs
+    assert (media / stored).exists(), "removed before the commit"
+    for callback in callbacks:
+        callback()
+    assert not (media / stored).exists()
+    assert stored_files(media) == []
