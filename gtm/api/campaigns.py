@@ -54,8 +54,9 @@ def _segments(user):
 
 
 def money_field(**kwargs):
-    # The column's 14 digits with 2 places; a third decimal place is refused, not rounded (it is money).
-    return BoundedDecimalField(14, 2, min_value=0, help_text="≥ 0, at most two decimal places.", **kwargs)
+    # The column's 14 digits with 2 places, rounded to them as every amount of the API is (an event's cost,
+    # the roadmap's numbers): the schema states no decimal places, so 12.345 is a valid number to send.
+    return BoundedDecimalField(14, 2, round_places=True, min_value=0, help_text="≥ 0, rounded to cents.", **kwargs)
 
 
 class CampaignSerializer(StaysInProduct, StrictStrings, serializers.ModelSerializer):

@@ -2,7 +2,7 @@
 
 The fields come from the OpenAPI schema (a new field or operation is covered without touching this
 file; an operation with a body this file has no valid base body for fails `test_every_body_operation_is_fuzzed`).
-Each request: never a 5xx, under a second, and where the value is not one the field's type can hold,
+Each request: never a 5xx, within STALL seconds, and where the value is not one the field's type can hold,
 a 400 naming the field (or the body); a refused request writes nothing. The page forms that take
 numbers and the CSV import get the same values.
 """
@@ -48,6 +48,9 @@ HOSTILE = {
     "10000-01-01": "10000-01-01",
     "2026-02-30": "2026-02-30",
 }
+# A stall, not a slow answer: the heaviest refusals (a 10,000-deep body, 100,000 characters through a
+# messaging diff) take 0.3-0.4 s alone and passed 1 s late in a full CI run on a shared 2-CPU machine.
+STALL = 2
 ANY_TYPE = {"nul", "lone surrogate", "100,000 characters", "nested 10,000 deep"}
 # Pseudo-fields inside a rule's free-form `params` (kpi_threshold).
 RULE_PARAMS = ["params.key", "params.granularity", "params.comparator", "params.value", "params.periods"]
@@ -451,7 +454,7 @@ def test_hostile_values_in_every_field_are_refused_cleanly(admin_client, world, 
             )
             elapsed = time.monotonic() - started
             where = f"{field} = {value_name}: {response.status_code}"
-            if response.status_code >= 500 or elapsed > 1:
+            if response.status_code >= 500 or elapsed > STALL:
                 problems.append(f"{where} in {elapsed:.2f} s")
             elif response.status_code == 400:
                 named = {field, "password"} if "auth/token" in url else {field}  # a wrong login names password
