@@ -4,11 +4,10 @@ import datetime
 
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Cast
-from django.utils import timezone
 
 from gtm.models import LaunchPlan, LaunchTask, LaunchTemplate
 from pmflow.access import READ, WRITE, object_for_user, queryset_for_user
-from products.models import Portfolio
+from roadmap.page_tools import today_in  # noqa: F401  (one portfolio's today for every app's pages)
 
 
 def _action(write: bool, action: str | None) -> str:
@@ -47,10 +46,6 @@ def launch_plan_list_for_user(user) -> QuerySet:
 
 def launch_plan_for_user(user, plan_id, *, write: bool = False, action: str | None = None) -> LaunchPlan:
     return object_for_user(user, launch_plans(), plan_id, action=_action(write, action))
-
-
-def today_in(portfolio: Portfolio) -> datetime.date:
-    return timezone.localdate(timezone=portfolio.zone)
 
 
 def overdue_q(portfolios, *, prefix: str = "") -> Q:

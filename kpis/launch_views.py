@@ -12,7 +12,6 @@ from decimal import Decimal
 
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -37,6 +36,7 @@ from kpis.models import KPI, Health
 from pmflow.access import object_for_user
 from pmflow.forms import csv_download
 from products.pages import page, portfolio_context
+from roadmap.page_tools import today_in
 
 STEADY_PCT = Decimal(1)  # a change smaller than this reads "held steady"
 
@@ -380,7 +380,7 @@ def _campaign_row(figures, currency: str, comparisons: dict, window: Window) -> 
 
 
 def _today(portfolio) -> date:
-    return timezone.localdate(timezone=portfolio.zone)
+    return today_in(portfolio)
 
 
 def _csv(plan, window: Window, kpis: list[KPI], comparisons: dict, campaigns: list) -> object:
