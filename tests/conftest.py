@@ -52,6 +52,11 @@ def need(condition: bool, reason: str) -> None:
 
 
 def pytest_collection_modifyitems(config, items):
+    # Under pytest-xdist (scripts/test, .ci/run) the tests that start a Celery worker share one test
+    # process: two workers on one broker would take each other's tasks to the other's test database.
+    for item in items:
+        if item.get_closest_marker("integration"):
+            item.add_marker(pytest.mark.xdist_group("services"))
     if services_configured():
         return
     kept = []
