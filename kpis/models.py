@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from gtm.models import Campaign, LaunchPlan
-from products.models import Product
+from products.models import KeyResult, Product
 
 
 class Direction(models.TextChoices):
@@ -71,6 +71,9 @@ class KPI(models.Model):
     # Narrowed to one launch or campaign of the same product (marketers write these KPIs and their data).
     launch_plan = models.ForeignKey(LaunchPlan, on_delete=models.SET_NULL, null=True, blank=True, related_name="kpis")
     campaign = models.ForeignKey(Campaign, on_delete=models.SET_NULL, null=True, blank=True, related_name="kpis")
+    # The key result this KPI measures (its current value, progress and health come from this KPI's
+    # rollups); a key result has at most one KPI, read as `key_result.kpi`.
+    key_result = models.OneToOneField(KeyResult, on_delete=models.SET_NULL, null=True, blank=True, related_name="kpi")
     # Health of the latest complete period at target granularity; refreshed after rollups change.
     health = models.CharField(max_length=10, choices=STORED_HEALTH, default=Health.NO_DATA, editable=False)
     latest_value = models.DecimalField(max_digits=28, decimal_places=6, null=True, editable=False)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kpis import import_views, key_views, kpi_views, launch_views, views
+from kpis import goal_views, import_views, key_views, kpi_views, launch_views, strategy_views, views
 
 urlpatterns = [
     path("kpis/<int:kpi_id>/", views.kpi_page, name="kpi-page"),
@@ -14,4 +14,6 @@ urlpatterns = [
     path("measurements/<int:measurement_id>/correct/", kpi_views.measurement_correct, name="measurement-correct"),
     path("measurements/<int:measurement_id>/delete/", kpi_views.measurement_delete, name="measurement-delete"),
     path("launches/<int:plan_id>/kpis/", launch_views.launch_kpis, name="launch-kpis"),
+    *goal_views.urlpatterns,
+    *strategy_views.urlpatterns,
 ]

@@ -96,6 +96,7 @@ class Product(models.Model):
     )
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
+    vision = models.TextField(blank=True, help_text="Where the product is heading: for whom, what need, why us.")
     stage = models.CharField(max_length=20, choices=Stage.choices, default=Stage.IDEATION, editable=False)
     stage_changed_at = models.DateTimeField(editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -281,6 +282,11 @@ class Idea(models.Model):
     description = models.TextField(blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.CONCEPT)
     decision_reason = models.TextField(blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True, editable=False)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, editable=False, related_name="+"
+    )
+    insights = models.ManyToManyField("MarketInsight", blank=True, related_name="ideas")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -366,3 +372,87 @@ class Feedback(models.Model):
 
     def __str__(self):
         return (self.customer + ": " if self.customer else "") + self.text[:60]
+
+
+class Impact(models.TextChoices):
+    LOW = "low", "Low"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
+
+
+class MarketInsight(models.Model):
+    """Something seen in the market that may matter to products: competition, a trend, what customers
+    expect, a regulation."""
+
+    class Kind(models.TextChoices):
+        COMPETITION = "competition", "Competition"
+        TREND = "trend", "Trend"
+        CUSTOMER_EXPECTATION = "customer_expectation", "Customer expectation"
+        REGULATION = "regulation", "Regulation"
+
+    portfolio = models.ForeignKey(Portfolio, on_delete=models.CASCADE, related_name="market_insights")
+    products = models.ManyToManyField(Product, blank=True, related_name="market_insights")
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    title = models.CharField(max_length=200)
+    summary = models.TextField(blank=True)
+    source = models.CharField(max_length=500, blank=True, help_text="Where it comes from: a report, a link, a call.")
+    observed_on = models.DateField()
+    impact = models.CharField(max_length=10, choices=Impact.choices, default=Impact.MEDIUM)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-observed_on", "-id"]
+        indexes = [models.Index(fields=["portfolio", "-observed_on"], name="insight_portfolio_observed")]
+
+    def __str__(self):
+        return self.title
+
+
+class Competitor(models.Model):
+    portfolio = models.ForeignKey(Portfolio, on_delete=models.CASCADE, related_name="competitors")
+    name = models.CharField(max_length=200)
+    website = models.URLField(max_length=500, blank=True)
+    segments = models.ManyToManyField(Segment, blank=True, related_name="competitors")
+    strengths = models.TextField(blank=True)
+    weaknesses = models.TextField(blank=True)
+    pricing = models.TextField(blank=True)
+    threat = models.CharField(max_length=10, choices=Impact.choices, default=Impact.MEDIUM)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [models.UniqueConstraint(fields=["portfolio", "name"], name="competitor_name_unique")]
+
+    def __str__(self):
+        return self.name
+
+
+class CompetitorMove(models.Model):
+    """What a competitor did, and our planned response (a move without one stands out)."""
+
+    class Kind(models.TextChoices):
+        LAUNCH = "launch", "Launch"
+        PRICE_CHANGE = "price_change", "Price change"
+        CAMPAIGN = "campaign", "Campaign"
+        PARTNERSHIP = "partnership", "Partnership"
+        OTHER = "other", "Other"
+
+    class ResponseStatus(models.TextChoices):
+        NONE = "none", "No response yet"
+        PLANNED = "planned", "Planned"
+        DONE = "done", "Done"
+
+    competitor = models.ForeignKey(Competitor, on_delete=models.CASCADE, related_name="moves")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    happened_on = models.DateField()
+    description = models.TextField()
+    products = models.ManyToManyField(Product, blank=True, related_name="competitor_moves")
+    response = models.TextField(blank=True)
+    response_status = models.CharField(max_length=10, choices=ResponseStatus.choices, default=ResponseStatus.NONE)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-happened_on", "-id"]
+
+    def __str__(self):
+        return f"{self.competitor.name}: {self.get_kind_display()} on {self.happened_on}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from products import portfolio_views, product_views, rule_views, views
+from products import audience_views, feedback_views, market_views, portfolio_views, product_views, rule_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -30,3 +30,6 @@ urlpatterns = [
 
 # The portfolio switcher in the navigation (templates/base.html) submits here.
 urlpatterns += [path("portfolios/switch/", views.portfolio_switch, name="portfolio-switch")]
+
+# Strategy pages: each module keeps its own routes beside its views.
+urlpatterns += [*market_views.urlpatterns, *audience_views.urlpatterns, *feedback_views.urlpatterns]

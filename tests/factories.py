@@ -18,7 +18,14 @@ from gtm.models import (
 )
 from kpis.models import KPI, Measurement
 from products.models import (
+    Competitor,
+    CompetitorMove,
+    Feedback,
+    Goal,
+    Idea,
+    KeyResult,
     LifecycleRule,
+    MarketInsight,
     Membership,
     Persona,
     Portfolio,
@@ -176,6 +183,75 @@ class PersonaFactory(factory.django.DjangoModelFactory):
 
     portfolio = factory.SubFactory(PortfolioFactory)
     name = factory.Sequence(lambda n: f"Persona {n}")
+
+
+# --- strategy: rows written directly (test setup; real writes go through the services) -----------------
+
+
+class GoalFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Goal
+
+    product = factory.SubFactory(ProductFactory)
+    title = factory.Sequence(lambda n: f"Goal {n}")
+    period_start = datetime.date(2026, 1, 1)
+    period_end = datetime.date(2026, 12, 31)
+
+
+class KeyResultFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = KeyResult
+
+    goal = factory.SubFactory(GoalFactory)
+    title = factory.Sequence(lambda n: f"Key result {n}")
+    start_value = Decimal("0")
+    target_value = Decimal("100")
+
+
+class MarketInsightFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = MarketInsight
+
+    portfolio = factory.SubFactory(PortfolioFactory)
+    kind = "trend"
+    title = factory.Sequence(lambda n: f"Insight {n}")
+    observed_on = datetime.date(2026, 3, 1)
+
+
+class CompetitorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Competitor
+
+    portfolio = factory.SubFactory(PortfolioFactory)
+    name = factory.Sequence(lambda n: f"Competitor {n}")
+
+
+class CompetitorMoveFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CompetitorMove
+
+    competitor = factory.SubFactory(CompetitorFactory)
+    kind = "launch"
+    happened_on = datetime.date(2026, 3, 1)
+    description = factory.Sequence(lambda n: f"Move {n}")
+
+
+class IdeaFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Idea
+
+    product = factory.SubFactory(ProductFactory)
+    title = factory.Sequence(lambda n: f"Idea {n}")
+
+
+class FeedbackFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Feedback
+
+    product = factory.SubFactory(ProductFactory)
+    source = "interview"
+    text = factory.Sequence(lambda n: f"Feedback {n}")
+    received_on = datetime.date(2026, 3, 1)
 
 
 # --- go-to-market: rows written directly (test setup; real writes go through gtm.services) -------------

@@ -31,6 +31,12 @@ from roadmap.models import RoadmapDependency
 from tests.factories import (
     AssetFactory,
     CampaignFactory,
+    CompetitorFactory,
+    CompetitorMoveFactory,
+    FeedbackFactory,
+    GoalFactory,
+    IdeaFactory,
+    KeyResultFactory,
     KPIFactory,
     LaunchPlanFactory,
     LaunchTaskFactory,
@@ -38,6 +44,7 @@ from tests.factories import (
     LaunchTemplateTaskFactory,
     LifecycleRuleFactory,
     MarketingEventFactory,
+    MarketInsightFactory,
     MeasurementFactory,
     MembershipFactory,
     MessagingFactory,
@@ -77,6 +84,14 @@ SECRET_NAMES = [
     "Solstice announcement",
     "Tier one checklist",
     "Galaxy segment",
+    "Ops Olga",
+    "Horizon goal",
+    "Quantum key result",
+    "Cosmic insight",
+    "Rival Corp",
+    "Rival price cut",
+    "Comet idea",
+    "Meteorite feedback",
 ]
 
 
@@ -412,6 +427,22 @@ def house():
     event = MarketingEventFactory(portfolio=portfolio, name="Gravity expo")
     event.products.add(product)
     press = PressItemFactory(product=product, launch_plan=plan, title="Solstice announcement")
+    # Strategy: a goal with a key result measured by the KPI, an insight, a competitor with a move, an idea in
+    # concept with the insight and a piece of feedback behind it.
+    segment.products.add(product)
+    goal = GoalFactory(product=product, title="Horizon goal")
+    key_result = KeyResultFactory(goal=goal, title="Quantum key result")
+    kpi.key_result = key_result
+    kpi.save(update_fields=["key_result"])
+    insight = MarketInsightFactory(portfolio=portfolio, title="Cosmic insight")
+    insight.products.add(product)
+    competitor = CompetitorFactory(portfolio=portfolio, name="Rival Corp")
+    move = CompetitorMoveFactory(competitor=competitor, description="Rival price cut", kind="price_change")
+    move.products.add(product)
+    idea = IdeaFactory(product=product, title="Comet idea")
+    idea.insights.add(insight)
+    feedback = FeedbackFactory(product=product, text="Meteorite feedback", segment=segment)
+    feedback.ideas.add(idea)
     users = {}
     for role in Role.values:
         users[role] = UserFactory()
@@ -445,6 +476,13 @@ def house():
         "asset": asset.id,
         "event": event.id,
         "press": press.id,
+        "goal": goal.id,
+        "key_result": key_result.id,
+        "insight": insight.id,
+        "competitor": competitor.id,
+        "move": move.id,
+        "idea": idea.id,
+        "feedback": feedback.id,
     }
     return users, ids
 

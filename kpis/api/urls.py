@@ -1,6 +1,10 @@
-from kpis.api import views
+from kpis.api import goals, views
 
 
 def register(router) -> None:
     router.register("kpis", views.KPIViewSet, basename="kpi")
     router.register("imports", views.ImportViewSet, basename="import")
+    goals.register(router)
+
+
+urlpatterns = goals.urlpatterns

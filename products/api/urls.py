@@ -1,10 +1,13 @@
 from django.urls import path
 
-from products.api import views
+from products.api import audience, feedback, market, views
+
+MODULES = (market, audience, feedback)
 
 urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="api-token"),
     path("me/", views.MeView.as_view(), name="api-me"),
+    *[pattern for module in MODULES for pattern in module.urlpatterns],
 ]
 
 
@@ -13,3 +16,5 @@ def register(router) -> None:
     router.register("product-lines", views.ProductLineViewSet, basename="product-line")
     router.register("products", views.ProductViewSet, basename="product")
     router.register("lifecycle-rules", views.LifecycleRuleViewSet, basename="lifecycle-rule")
+    for module in MODULES:
+        module.register(router)

@@ -1,4 +1,4 @@
-from roadmap.api import views
+from roadmap.api import ideas, views
 
 
 def register(router) -> None:
@@ -6,3 +6,7 @@ def register(router) -> None:
     router.register("releases", views.ReleaseViewSet, basename="release")
     router.register("roadmap-dependencies", views.RoadmapDependencyViewSet, basename="roadmap-dependency")
     router.register("scoring-weights", views.ScoringWeightsViewSet, basename="scoring-weights")
+    ideas.register(router)
+
+
+urlpatterns = ideas.urlpatterns

@@ -1,0 +1,3 @@
+"""Vision, goals and key results pages (per product and per portfolio)."""
+
+urlpatterns = []

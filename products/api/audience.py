@@ -1,0 +1,7 @@
+"""The audience API: segments and personas."""
+
+urlpatterns = []
+
+
+def register(router) -> None:
+    pass

@@ -1,0 +1,7 @@
+"""The market API: market insights, competitors and their moves."""
+
+urlpatterns = []
+
+
+def register(router) -> None:
+    pass

@@ -1,0 +1,3 @@
+"""Segment and persona pages (the product × segment matrix, journey maps)."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""Customer feedback pages (list, form, CSV import)."""
+
+urlpatterns = []

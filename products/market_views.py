@@ -1,0 +1,3 @@
+"""Market insight and competitor pages."""
+
+urlpatterns = []
