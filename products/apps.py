@@ -8,12 +8,15 @@ class ProductsConfig(AppConfig):
     def ready(self):
         from pmflow.access import policies
         from products.models import (
+            Competitor,
+            CompetitorMove,
             DomainEvent,
             Feedback,
             Goal,
             Idea,
             KeyResult,
             LifecycleRule,
+            MarketInsight,
             Membership,
             Persona,
             Portfolio,
@@ -40,6 +43,11 @@ class ProductsConfig(AppConfig):
         # Marketers write segments and personas (API-CONTRACT "Everywhere"); go-to-market targets them.
         policies.register(Segment, portfolio="portfolio", write={Role.ADMIN, Role.PRODUCT_MANAGER, Role.MARKETER})
         policies.register(Persona, portfolio="portfolio", write={Role.ADMIN, Role.PRODUCT_MANAGER, Role.MARKETER})
+        # Market insight and competitor moves are marketers' too; the competitor profiles are product managers'.
+        marketers = {Role.ADMIN, Role.PRODUCT_MANAGER, Role.MARKETER}
+        policies.register(MarketInsight, portfolio="portfolio", write=marketers)
+        policies.register(Competitor, portfolio="portfolio", write=managers)
+        policies.register(CompetitorMove, portfolio="competitor__portfolio", write=marketers)
         policies.register(LifecycleRule, portfolio="portfolio", write=admins)
         # Written by services only (the ledger and the events): members read them, nobody writes them.
         policies.register(StageTransition, portfolio="product__portfolio", write=set())
