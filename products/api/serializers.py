@@ -141,6 +141,12 @@ class ProductSerializer(InPortfolio):
     portfolio = ScopedPrimaryKeyField(portfolio_list_for_user)
     product_line = ScopedPrimaryKeyField(product_line_list_for_user, allow_null=True, required=False)
     stage = serializers.ChoiceField(choices=Stage.choices, read_only=True)
+    vision = StrictCharField(
+        max_length=services.catalog.VISION_MAX,
+        required=False,
+        allow_blank=True,
+        help_text="Where the product is heading: for whom, what need, why us.",
+    )
 
     class Meta:
         model = Product
@@ -150,6 +156,7 @@ class ProductSerializer(InPortfolio):
             "product_line",
             "name",
             "description",
+            "vision",
             "stage",
             "stage_changed_at",
             "created_at",

@@ -8,7 +8,8 @@ from pmflow.errors import InvalidInput, NotFound
 from products import events
 from products.models import Portfolio, Product, ProductLine, Stage, StageTransition
 
-PRODUCT_FIELDS = ("name", "description", "product_line")
+PRODUCT_FIELDS = ("name", "description", "product_line", "vision")
+VISION_MAX = 10_000
 
 
 def _clean_text(fields: dict, name: str, limit: int, *, required: bool) -> None:
@@ -79,14 +80,16 @@ def product_create(
     description: str = "",
     product_line: ProductLine | None = None,
     stage: str = Stage.IDEATION,
+    vision: str = "",
     actor=None,
     at=None,
 ) -> Product:
     """Create a product and the ledger row that puts it in its first stage."""
     _same_portfolio(portfolio.id, product_line)
-    fields = {"name": name, "description": description}
+    fields = {"name": name, "description": description, "vision": vision}
     _clean_text(fields, "name", 200, required=True)
     _clean_text(fields, "description", 10_000, required=False)
+    _clean_text(fields, "vision", VISION_MAX, required=False)
     if stage not in Stage.values:
         raise InvalidInput(fields={"stage": f"Unknown stage “{stage}”."})
     now = at or timezone.now()
@@ -112,7 +115,7 @@ def product_create(
 
 
 def product_update(*, product_id: int, actor=None, **fields) -> Product:
-    """Change a product's name, description or line (never its stage: see `product_transition`).
+    """Change a product's name, description, line or vision (never its stage: see `product_transition`).
 
     Raises InvalidInput for a taken name or a line of another portfolio, NotFound when it is gone.
     """
@@ -121,6 +124,7 @@ def product_update(*, product_id: int, actor=None, **fields) -> Product:
         raise TypeError(f"not product fields: {sorted(unknown)}")
     _clean_text(fields, "name", 200, required=True)
     _clean_text(fields, "description", 10_000, required=False)
+    _clean_text(fields, "vision", VISION_MAX, required=False)
     try:
         with transaction.atomic():
             product = Product.objects.select_for_update().filter(pk=product_id).first()
