@@ -1,3 +1,61 @@
-"""The strategy overview of a product, and search across insights, ideas and feedback."""
+"""The strategy overview of a product, and search across insights, ideas, feedback, competitors and personas.
 
-urlpatterns = []
+Both pages read only. Links to the other strategy pages are resolved by name in the templates
+(`{% url … as u %}`), so a page another part of the app has not built yet is left out, not a 500.
+"""
+
+from django.shortcuts import render
+from django.urls import NoReverseMatch, path, reverse
+
+from kpis import strategy_search as search
+from products.pages import page, portfolio_context
+from products.selectors import portfolio_for_user
+
+
+def _url(name: str, *args) -> str:
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return ""
+
+
+def _strategy_crumb(portfolio_id: int) -> tuple[str, str | None]:
+    return ("Strategy", _url("portfolio-goals", portfolio_id) or None)
+
+
+@page
+def strategy_search(request, portfolio_id: int):
+    portfolio = portfolio_for_user(request.user, portfolio_id)
+    text = request.GET.get("q", "")
+    problem = search.query_problem(text)
+    terms = [] if problem else search.terms_of(text)
+    found = {} if problem else search.strategy_search(portfolio, text)
+    sections = []
+    for kind in search.KINDS:
+        if kind.key not in found:
+            continue
+        result = found[kind.key]
+        list_url = _url(kind.list, portfolio.id)
+        for hit in result.hits:
+            hit.url = _url(kind.page, hit.id)
+            hit.title_html = search.highlight(hit.title, terms)
+            hit.snippet_html = search.highlight(hit.snippet, terms)
+        sections.append({"found": result, "list_url": list_url})
+    context = portfolio_context(
+        request,
+        portfolio,
+        crumbs=[_strategy_crumb(portfolio.id), ("Search", None)],
+        section="strategy",
+        q="" if search.broken(text) else text,
+        problem=problem,
+        terms=terms,
+        sections=sections,
+        total=sum(s["found"].total for s in sections),
+        max_chars=search.MAX_QUERY_CHARS,
+    )
+    return render(request, "kpis/strategy/search.html", context, status=400 if problem else 200)
+
+
+urlpatterns = [
+    path("portfolios/<int:portfolio_id>/strategy/search/", strategy_search, name="strategy-search"),
+]

@@ -1,4 +1,4 @@
-from kpis.api import goals, views
+from kpis.api import goals, strategy, views
 
 
 def register(router) -> None:
@@ -7,4 +7,4 @@ def register(router) -> None:
     goals.register(router)
 
 
-urlpatterns = goals.urlpatterns
+urlpatterns = [*goals.urlpatterns, *strategy.urlpatterns]
