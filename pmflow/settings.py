@@ -319,6 +319,10 @@ SPECTACULAR_SETTINGS = {
         "LaunchTaskStatusEnum": "gtm.models.LaunchTask.Status",
         "CampaignChannelEnum": "gtm.models.Campaign.Channel",
         "CampaignStatusEnum": "gtm.models.Campaign.Status",
+        "ImpactEnum": "products.models.Impact",
+        "MarketInsightKindEnum": "products.models.MarketInsight.Kind",
+        "CompetitorMoveKindEnum": "products.models.CompetitorMove.Kind",
+        "ResponseStatusEnum": "products.models.CompetitorMove.ResponseStatus",
     },
     # Error statuses and bodies on every operation (pmflow/openapi.py), after the enum components.
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "pmflow.openapi.document_errors"],
