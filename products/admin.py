@@ -195,14 +195,59 @@ class FeedbackAdmin(admin.ModelAdmin):
 
 
 @admin.register(Segment)
-class SegmentAdmin(admin.ModelAdmin):
+class SegmentAdmin(ServiceAdmin):
+    """Segments through products.services.audience (a name unique in the portfolio, its products only)."""
+
     list_display = ["name", "portfolio", "size", "growth_pct", "priority"]
     list_filter = ["priority", "portfolio"]
     search_fields = ["name", "description"]
     filter_horizontal = ["products"]
+    list_select_related = ["portfolio"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["portfolio"] if obj else []
+
+    def service_save(self, request, obj, form, change):
+        from products.services import audience
+
+        data = {name: form.cleaned_data[name] for name in audience.SEGMENT_FIELDS if name in form.cleaned_data}
+        products = list(form.cleaned_data.get("products") or [])
+        if change:
+            return audience.segment_update(segment_id=obj.pk, actor=request.user, products=products, **data)
+        return audience.segment_create(
+            portfolio=form.cleaned_data["portfolio"], actor=request.user, products=products, **data
+        )
+
+    def save_related(self, request, form, formsets, change):
+        """The service already set the products."""
+
+    def service_delete(self, request, obj):
+        from products.services import audience
+
+        audience.segment_delete(segment_id=obj.pk, actor=request.user)
 
 
 @admin.register(Persona)
-class PersonaAdmin(admin.ModelAdmin):
+class PersonaAdmin(ServiceAdmin):
+    """Personas through products.services.audience (a segment of the same portfolio, the journey's shape)."""
+
     list_display = ["name", "portfolio", "segment"]
+    list_filter = ["portfolio"]
     search_fields = ["name", "goals", "pains"]
+    list_select_related = ["portfolio", "segment"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["portfolio"] if obj else []
+
+    def service_save(self, request, obj, form, change):
+        from products.services import audience
+
+        data = {name: form.cleaned_data[name] for name in audience.PERSONA_FIELDS if name in form.cleaned_data}
+        if change:
+            return audience.persona_update(persona_id=obj.pk, actor=request.user, **data)
+        return audience.persona_create(portfolio=form.cleaned_data["portfolio"], actor=request.user, **data)
+
+    def service_delete(self, request, obj):
+        from products.services import audience
+
+        audience.persona_delete(persona_id=obj.pk, actor=request.user)
