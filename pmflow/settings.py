@@ -323,6 +323,8 @@ SPECTACULAR_SETTINGS = {
         "MarketInsightKindEnum": "products.models.MarketInsight.Kind",
         "CompetitorMoveKindEnum": "products.models.CompetitorMove.Kind",
         "ResponseStatusEnum": "products.models.CompetitorMove.ResponseStatus",
+        "FeedbackSourceEnum": "products.models.Feedback.Source",
+        "IdeaStatusEnum": "products.models.Idea.Status",
     },
     # Error statuses and bodies on every operation (pmflow/openapi.py), after the enum components.
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "pmflow.openapi.document_errors"],

@@ -339,6 +339,7 @@ SORT_FIELDS = {  # in the table's column order: the scores right after the title
     "weighted_score": ("Weighted", "lowest first", "highest first", True),
     "moscow": ("MoSCoW", "Must first", "Won't first", False),
     "feedback_count": ("Feedback", "least first", "most first", True),
+    "demand": ("Demand", "least first", "most first", True),  # importance, then deal value, then count
     "status": ("Status", "proposed first", "dropped first", False),
     "horizon": ("Horizon", "Now first", "Later first", False),
     "release": ("Release", "due first", "due last first", False),

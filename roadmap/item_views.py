@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from pmflow import access
 from pmflow.forms import save_with
+from products.demand import DEMAND_ORDERING
 from products.models import DomainEvent, Feedback, Idea
 from products.pages import page, portfolio_context
 from products.selectors import object_history, portfolio_for_user, product_for_user
@@ -440,8 +441,9 @@ SORT_EXPRESSIONS = {  # None: a score, ordered by roadmap.scoring.score_ordering
     "weighted_score": None,
     "moscow": _rank("moscow", RoadmapItem.MoSCoW.values),
     "feedback_count": F("feedback_count"),
+    "demand": None,  # weight, then deal value, then count (products.demand.DEMAND_ORDERING)
 }
-NUMERIC = {"rice_score", "wsjf_score", "value_effort", "weighted_score", "feedback_count"}
+NUMERIC = {"rice_score", "wsjf_score", "value_effort", "weighted_score", "feedback_count", "demand"}
 BOARD_ORDER = (F("product__name").asc(), _rank("horizon", RoadmapItem.Horizon.values).asc(), "rank", "id")
 
 
@@ -450,6 +452,8 @@ def _ordering(sort: str) -> tuple:
     if name not in SORT_EXPRESSIONS:
         return BOARD_ORDER
     descending = sort.startswith("-")
+    if name == "demand":  # "-demand": the most wanted first
+        return (*(OrderBy(F(term.lstrip("-")), descending=descending) for term in DEMAND_ORDERING), *BOARD_ORDER)
     expression = SORT_EXPRESSIONS[name]
     # Items without a value (no score, no release, no owner, no MoSCoW) sort last either way.
     term = (
@@ -513,6 +517,7 @@ def item_list(request, portfolio_id: int):
             (number(getattr(item, name)), SORT_FIELDS[name][0])
             for name in ("rice_score", "wsjf_score", "value_effort", "weighted_score")
         ]
+        item.demand_deal_text = number(item.demand_deal_value) if item.demand_deal_value else ""
     current = sort.lstrip("-")
     columns = []
     for key, (label, _, _, descending_first) in SORT_FIELDS.items():

@@ -3,6 +3,7 @@
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 
 from pmflow.access import READ, WRITE, object_for_user, queryset_for_user
+from products.demand import annotate_demand
 from roadmap.models import Release, RoadmapDependency, RoadmapItem
 from roadmap.scoring import with_scores
 
@@ -14,9 +15,11 @@ def _action(write: bool, action: str | None) -> str:
 
 
 def roadmap_items(queryset: QuerySet | None = None) -> QuerySet:
-    """Items with their scores, product, parent, release and owner joined, and the id lists of their
-    links prefetched: a list of any length costs the same few queries."""
+    """Items with their scores, the demand behind them (products.demand: `demand_count`, `demand_weight`,
+    `demand_deal_value`), product, parent, release and owner joined, and the id lists of their links
+    prefetched: a list of any length costs the same few queries."""
     queryset = RoadmapItem.objects.all() if queryset is None else queryset
+    queryset = annotate_demand(queryset, link="roadmap_items")
     return with_scores(
         queryset.select_related("product", "parent", "release", "owner", "key_result")
         .annotate(feedback_count=Count("feedback", distinct=True))

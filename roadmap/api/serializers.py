@@ -171,6 +171,13 @@ class RoadmapItemSerializer(StaysInProduct, StrictStrings, serializers.ModelSeri
     value_effort = ScoreField()
     weighted_score = ScoreField()
     feedback_count = serializers.IntegerField(read_only=True)
+    # The demand behind the item (products.demand): how many pieces of feedback, the sum of their importance,
+    # the sum of their deal values; `?ordering=-demand` puts the most wanted first.
+    demand_count = serializers.IntegerField(read_only=True, help_text="Pieces of feedback linked (usable as reach).")
+    demand_weight = serializers.IntegerField(read_only=True, help_text="The sum of their importance (1–5 each).")
+    demand_deal_value = serializers.DecimalField(
+        20, 2, read_only=True, help_text="The sum of the deal values sales attached to them (0 without any)."
+    )
     depends_on = serializers.SerializerMethodField()
 
     class Meta:
@@ -208,6 +215,9 @@ class RoadmapItemSerializer(StaysInProduct, StrictStrings, serializers.ModelSeri
             "value_effort",
             "weighted_score",
             "feedback_count",
+            "demand_count",
+            "demand_weight",
+            "demand_deal_value",
             "depends_on",
             "created_at",
             "updated_at",

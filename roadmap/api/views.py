@@ -21,6 +21,7 @@ from pmflow.api import (
     request_if_match,
 )
 from pmflow.openapi import enum_parameter
+from products.demand import DEMAND_ORDERING
 from products.models import Portfolio, Product
 from products.selectors import portfolio_for_user, portfolio_list_for_user
 from roadmap import exports, services
@@ -73,6 +74,9 @@ class ScoreOrdering(drf_filters.OrderingFilter):
         terms = []
         for term in ordering:
             name = term.lstrip("-")
+            if name == "demand":  # as on ideas: `demand` the most wanted first (weight, deal value, count)
+                terms += [t.lstrip("-") if term.startswith("-") else t for t in DEMAND_ORDERING]
+                continue
             terms.append(score_ordering(name, descending=term.startswith("-")) if name in SCORES else term)
         return queryset.order_by(*terms, "id")
 
@@ -95,6 +99,13 @@ def lock_product_first(viewset) -> None:
             enum_parameter("horizon", "HorizonEnum"),
             enum_parameter("moscow", "MoscowEnum"),
             OpenApiParameter("format", str, enum=["json", "csv"], description="`csv`: every matching item, no pages."),
+            OpenApiParameter(
+                "ordering",
+                str,
+                description="A field (`-` for descending): rank, title, created_at, updated_at, start_date, end_date, "
+                "id, the scores (items without one last), demand_count, demand_weight, demand_deal_value; or "
+                "`demand`: the most wanted first (weight, then deal value, then count; `-demand` the least).",
+            ),
         ],
         responses={(200, "application/json"): RoadmapItemSerializer(many=True), (200, "text/csv"): OpenApiTypes.STR},
     )
@@ -105,7 +116,20 @@ class RoadmapItemViewSet(PortfolioScopedViewSet):
     serializer_class = RoadmapItemSerializer
     filterset_class = filters.RoadmapItemFilter
     search_fields = ["title", "description", "regulation"]
-    ordering_fields = ["rank", "title", "created_at", "updated_at", "start_date", "end_date", "id", *SCORES]
+    ordering_fields = [
+        "rank",
+        "title",
+        "created_at",
+        "updated_at",
+        "start_date",
+        "end_date",
+        "id",
+        *SCORES,
+        "demand",
+        "demand_count",
+        "demand_weight",
+        "demand_deal_value",
+    ]
     ordering = ["product_id", "horizon", "rank", "id"]
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer, RoadmapCSVRenderer]
     filter_backends = [DjangoFilterBackend, ScoreOrdering, drf_filters.SearchFilter]
