@@ -7,9 +7,12 @@ Both pages read only. Links to the other strategy pages are resolved by name in 
 from django.shortcuts import render
 from django.urls import NoReverseMatch, path, reverse
 
+from kpis import strategy_overview
 from kpis import strategy_search as search
+from pmflow import access
+from products.models import Feedback, Idea, MarketInsight, Product
 from products.pages import page, portfolio_context
-from products.selectors import portfolio_for_user
+from products.selectors import portfolio_for_user, product_for_user
 
 
 def _url(name: str, *args) -> str:
@@ -56,6 +59,32 @@ def strategy_search(request, portfolio_id: int):
     return render(request, "kpis/strategy/search.html", context, status=400 if problem else 200)
 
 
+@page
+def product_strategy(request, product_id: int):
+    product = product_for_user(request.user, product_id)
+    portfolio = product.portfolio
+    overview = strategy_overview.product_strategy(product)
+    can = {
+        "product": access.can(request.user, Product, portfolio.id),
+        "insight": access.can(request.user, MarketInsight, portfolio.id),
+        "idea": access.can(request.user, Idea, portfolio.id),
+        "feedback": access.can(request.user, Feedback, portfolio.id),
+    }
+    context = portfolio_context(
+        request,
+        portfolio,
+        crumbs=[(product.name, reverse("product-page", args=[product.id])), ("Strategy", None)],
+        section="strategy",
+        product=product,
+        overview=overview,
+        can=can,
+        top=strategy_overview.TOP,
+        feedback_days=strategy_overview.FEEDBACK_DAYS,
+    )
+    return render(request, "kpis/strategy/product.html", context)
+
+
 urlpatterns = [
+    path("products/<int:product_id>/strategy/", product_strategy, name="product-strategy"),
     path("portfolios/<int:portfolio_id>/strategy/search/", strategy_search, name="strategy-search"),
 ]
