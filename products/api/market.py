@@ -331,6 +331,7 @@ class CompetitorSerializer(StaysInPortfolio, StrictStrings, serializers.ModelSer
         ]
         read_only_fields = ["created_at"]
         extra_kwargs = {name: {"max_length": services.TEXT_MAX} for name in ("strengths", "weaknesses", "pricing")}
+        validators = []  # a taken name is the service's 400, on `name`
 
 
 class CompetitorFilter(StrictFilterSet):
