@@ -251,3 +251,90 @@ class PersonaAdmin(ServiceAdmin):
         from products.services import audience
 
         audience.persona_delete(persona_id=obj.pk, actor=request.user)
+
+
+# --- market insight, competitors and their moves (products.services.market) -------------------------
+
+from products.models import Competitor, CompetitorMove, MarketInsight  # noqa: E402
+from products.services import market  # noqa: E402
+
+
+@admin.register(MarketInsight)
+class MarketInsightAdmin(ServiceAdmin):
+    """Insights through products.services.market (products of the same portfolio, one event per change)."""
+
+    list_display = ["title", "portfolio", "kind", "impact", "observed_on"]
+    list_filter = ["kind", "impact", "portfolio"]
+    search_fields = ["title", "summary", "source"]
+    list_select_related = ["portfolio"]
+    filter_horizontal = ["products"]
+    date_hierarchy = "observed_on"
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["portfolio"] if obj else []
+
+    def service_save(self, request, obj, form, change):
+        data = {name: form.cleaned_data[name] for name in market.INSIGHT_FIELDS if name in form.cleaned_data}
+        products = list(form.cleaned_data.get("products") or [])
+        if change:
+            return market.market_insight_update(insight_id=obj.pk, actor=request.user, products=products, **data)
+        return market.market_insight_create(
+            portfolio=form.cleaned_data["portfolio"], actor=request.user, products=products, **data
+        )
+
+    def save_related(self, request, form, formsets, change):
+        """The service already set the products."""
+
+    def service_delete(self, request, obj):
+        market.market_insight_delete(insight_id=obj.pk, actor=request.user)
+
+
+@admin.register(Competitor)
+class CompetitorAdmin(ServiceAdmin):
+    list_display = ["name", "portfolio", "threat", "website"]
+    list_filter = ["threat", "portfolio"]
+    search_fields = ["name", "strengths", "weaknesses", "pricing"]
+    list_select_related = ["portfolio"]
+    filter_horizontal = ["segments"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["portfolio"] if obj else []
+
+    def service_save(self, request, obj, form, change):
+        data = {name: form.cleaned_data[name] for name in market.COMPETITOR_FIELDS if name in form.cleaned_data}
+        segments = list(form.cleaned_data.get("segments") or [])
+        if change:
+            return market.competitor_update(competitor_id=obj.pk, actor=request.user, segments=segments, **data)
+        return market.competitor_create(
+            portfolio=form.cleaned_data["portfolio"], actor=request.user, segments=segments, **data
+        )
+
+    def save_related(self, request, form, formsets, change):
+        """The service already set the segments."""
+
+    def service_delete(self, request, obj):
+        market.competitor_delete(competitor_id=obj.pk, actor=request.user)
+
+
+@admin.register(CompetitorMove)
+class CompetitorMoveAdmin(ServiceAdmin):
+    list_display = ["__str__", "kind", "happened_on", "response_status"]
+    list_filter = ["response_status", "kind", "competitor__portfolio"]
+    search_fields = ["description", "response", "competitor__name"]
+    list_select_related = ["competitor"]
+    filter_horizontal = ["products"]
+    autocomplete_fields = ["competitor"]
+
+    def service_save(self, request, obj, form, change):
+        data = {name: form.cleaned_data[name] for name in market.MOVE_FIELDS if name in form.cleaned_data}
+        products = list(form.cleaned_data.get("products") or [])
+        if change:
+            return market.competitor_move_update(move_id=obj.pk, actor=request.user, products=products, **data)
+        competitor = data.pop("competitor")
+        return market.competitor_move_create(competitor=competitor, actor=request.user, products=products, **data)
+
+    def save_related(self, request, form, formsets, change):
+        """The service already set the products."""
+
+    def service_delete(self, request, obj):
+        market.competitor_move_delete(move_id=obj.pk, actor=request.user)
