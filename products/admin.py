@@ -17,6 +17,7 @@ from products.models import (
     Segment,
     StageTransition,
 )
+from products.services import feedback, goals
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -167,17 +168,48 @@ class LifecycleRuleAdmin(ServiceAdmin):
         services.lifecycle_rule_delete(rule_id=obj.pk, actor=request.user)
 
 
-# The strategy records roadmap items link to: plain records until their services arrive (issue 11).
 @admin.register(Goal)
-class GoalAdmin(admin.ModelAdmin):
+class GoalAdmin(ServiceAdmin):
+    """Goals through products.services.goals (one event per write); the product is fixed once created."""
+
     list_display = ["title", "product", "period_start", "period_end"]
+    list_filter = ["product__portfolio"]
     search_fields = ["title"]
+    list_select_related = ["product"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["product"] if obj else []
+
+    def service_save(self, request, obj, form, change):
+        data = {name: form.cleaned_data[name] for name in goals.GOAL_FIELDS if name in form.cleaned_data}
+        if change:
+            return goals.goal_update(goal_id=obj.pk, actor=request.user, **data)
+        return goals.goal_create(product=form.cleaned_data["product"], actor=request.user, **data)
+
+    def service_delete(self, request, obj):
+        goals.goal_delete(goal_id=obj.pk, actor=request.user)
 
 
 @admin.register(KeyResult)
-class KeyResultAdmin(admin.ModelAdmin):
+class KeyResultAdmin(ServiceAdmin):
+    """Key results through products.services.goals. The KPI that measures one is set on the goals pages,
+    the API or the KPI (it holds the link)."""
+
     list_display = ["title", "goal", "start_value", "target_value", "manual_value"]
     search_fields = ["title", "goal__title"]
+    list_select_related = ["goal"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["goal"] if obj else []
+
+    def service_save(self, request, obj, form, change):
+        data = {name: form.cleaned_data[name] for name in goals.KEY_RESULT_FIELDS if name in form.cleaned_data}
+        if change:
+            return goals.key_result_update(key_result_id=obj.pk, actor=request.user, **data)
+        return goals.key_result_create(goal=form.cleaned_data["goal"], actor=request.user, **data)
+
+    def service_delete(self, request, obj):
+        goals.key_result_delete(key_result_id=obj.pk, actor=request.user)
 
 
 @admin.register(Idea)
@@ -188,10 +220,27 @@ class IdeaAdmin(admin.ModelAdmin):
 
 
 @admin.register(Feedback)
-class FeedbackAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "product", "source", "importance", "received_on"]
-    list_filter = ["source", "importance"]
+class FeedbackAdmin(ServiceAdmin):
+    """Written through products.services.feedback (its checks, one event per change), as on the pages."""
+
+    list_display = ["__str__", "product", "source", "importance", "deal_value", "received_on"]
+    list_filter = ["source", "importance", "product__portfolio"]
     search_fields = ["text", "customer"]
+    list_select_related = ["product"]
+    filter_horizontal = ["ideas"]
+
+    def service_save(self, request, obj, form, change):
+        data = {name: form.cleaned_data[name] for name in feedback.FEEDBACK_FIELDS if name in form.cleaned_data}
+        ideas = list(form.cleaned_data.get("ideas") or [])
+        if change:
+            return feedback.feedback_update(feedback_id=obj.pk, actor=request.user, ideas=ideas, **data)
+        return feedback.feedback_create(actor=request.user, ideas=ideas, **data)
+
+    def save_related(self, request, form, formsets, change):
+        """The service already set the ideas."""
+
+    def service_delete(self, request, obj):
+        feedback.feedback_delete(feedback_id=obj.pk, actor=request.user)
 
 
 @admin.register(Segment)

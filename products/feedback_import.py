@@ -209,7 +209,8 @@ def _header(line: int, cells: list[str]) -> list[str]:
     repeated = sorted({name for name in names if names.count(name) > 1 and name})
     problems += [{"line": line, "column": name, "message": "This column appears twice."} for name in repeated]
     if problems:
-        if not any(name in COLUMNS for name in names):
+        known = sum(1 for name in names if name in COLUMNS or name in IGNORED)
+        if known < len(names) - known:  # mostly unknown: a first row of data, not a header with a typo
             problems = [
                 {
                     "line": line,
