@@ -25,6 +25,17 @@ def _text(placeholder: str, *, rows: int = 3, limit: int = services.TEXT_MAX) ->
 # --- segments -------------------------------------------------------------------------------------------
 
 
+class CountField(forms.IntegerField):
+    """A whole number as people type it: "6,800", "6 800" and "6800" are the same."""
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = value.strip().replace(",", "").replace("\u202f", "").replace("\xa0", "").replace(" ", "")
+            if len(value) > 25:  # no column holds it; never a huge int parsed
+                raise forms.ValidationError(f"At most {services.SIZE_MAX:,}.", code="max_value")
+        return super().to_python(value)
+
+
 class SegmentForm(forms.Form):
     name = forms.CharField(
         max_length=services.NAME_MAX,
@@ -33,13 +44,13 @@ class SegmentForm(forms.Form):
     priority = forms.TypedChoiceField(
         choices=PRIORITY_CHOICES, coerce=int, initial=3, help_text="How much this segment matters to the portfolio."
     )
-    size = forms.IntegerField(
+    size = CountField(
         min_value=0,
         max_value=services.SIZE_MAX,
         required=False,
         label="Size",
         help_text="Potential customers or accounts. Leave empty when unknown.",
-        widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": "0", "step": "1"}),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
     growth_pct = BoundedDecimalField(
         max_digits=6,

@@ -503,11 +503,12 @@ def persona_journey(request, persona_id: int):
     posted = request.method == "POST"
     data = request.POST if posted else None
     adding = posted and "add" in request.POST
-    moving = _move(request.POST) if posted else None
+    moving = posted and "move" in request.POST  # a move past the first or last row changes nothing
+    swap = _move(request.POST) if moving else None
     if adding:
         data = _with_one_more_row(data)
-    elif moving:
-        data = _with_rows_swapped(data, *moving)
+    elif swap:
+        data = _with_rows_swapped(data, *swap)
     formset = journey_formset(data, journey=journey_rows(persona))
     journey_errors: list = []
     status = 200
@@ -516,8 +517,9 @@ def persona_journey(request, persona_id: int):
             formset.forms[-1].fields["stage"].widget.attrs["autofocus"] = True
     elif moving:
         # Keep the moved row's button under the keyboard: focus follows the row.
-        direction = "up" if moving[1] < moving[0] else "down"
-        formset.focus = f"move-{direction}-{moving[1]}"
+        if swap:
+            direction = "up" if swap[1] < swap[0] else "down"
+            formset.focus = f"move-{direction}-{swap[1]}"
     elif posted:
         if formset.is_valid():
             try:
