@@ -44,6 +44,8 @@ def strategy_search(request, portfolio_id: int):
             hit.title_html = search.highlight(hit.title, terms)
             hit.snippet_html = search.highlight(hit.snippet, terms)
         sections.append({"found": result, "list_url": list_url})
+    none = [s["found"].label.lower() for s in sections if not s["found"].total]
+    missing = ", ".join(none[:-1]) + " or " + none[-1] if len(none) > 1 else "".join(none)
     context = portfolio_context(
         request,
         portfolio,
@@ -54,6 +56,7 @@ def strategy_search(request, portfolio_id: int):
         terms=terms,
         sections=sections,
         total=sum(s["found"].total for s in sections),
+        missing=missing,
         max_chars=search.MAX_QUERY_CHARS,
     )
     return render(request, "kpis/strategy/search.html", context, status=400 if problem else 200)

@@ -155,7 +155,8 @@ def test_results_are_grouped_by_kind_with_counts_and_links_to_their_pages(client
     page = text(client.get(url(portfolio, "orbit")))
     assert 'id="found-insights"' in page and 'id="found-ideas"' in page
     assert '<a href="#found-insights">Market insights <span class="count">1</span></a>' in page
-    assert "No competitors match." in page
+    assert "No feedback, competitors or personas match “orbit”." in page
+    assert 'id="found-competitors"' not in page
     for name, obj in (("insight-page", insight), ("idea-page", idea)):
         link = reversible(name, obj.id)
         if link:  # the page exists: the result links to it
