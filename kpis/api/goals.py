@@ -12,8 +12,6 @@ products.services.goals' and kpis.services.key_results' (the KPI link). A list w
 a whole page at once: the same number of queries for 5 or 500 key results. `?format=csv` on both lists.
 """
 
-import csv
-import io
 from zoneinfo import ZoneInfo
 
 import django_filters
@@ -25,13 +23,13 @@ from rest_framework.exceptions import NotFound
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 
 from kpis import key_results as values
+from kpis.goal_exports import CSV_CHUNK, goal_csv_lines, key_result_csv_lines
 from kpis.models import Health
 from kpis.selectors import kpi_list_for_user
 from kpis.services import key_results as links
 from pmflow.access import object_for_user, queryset_for_user, require, roles_by_portfolio
 from pmflow.api import PortfolioScopedViewSet
 from pmflow.fields import BoundedDecimalField, StrictStrings
-from pmflow.forms import csv_cell
 from products.api.filters import BooleanFilter, IdFilter, StrictFilterSet
 from products.api.serializers import ScopedPrimaryKeyField
 from products.models import Goal, KeyResult, Portfolio
@@ -39,8 +37,6 @@ from products.selectors import product_list_for_user
 from products.services import goals as services
 from roadmap.api.serializers import PLAUSIBLE_DATE, StaysInProduct
 from roadmap.api.views import RoadmapCSVRenderer
-
-CSV_CHUNK = 500
 
 
 @extend_schema_field({**PLAUSIBLE_DATE, "nullable": False})
@@ -142,37 +138,6 @@ class GoalFilter(StrictFilterSet):
 
     def filter_period(self, queryset, name, value):
         return queryset.filter(values.period_condition(value, _period_zones(self.request.user)))
-
-
-GOAL_COLUMNS = ["id", "product", "product_name", "title", "period_start", "period_end", "progress", "health"]
-
-
-def goal_csv_lines(goals):
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    buffer.write("\ufeff")
-    writer.writerow(GOAL_COLUMNS)
-    for chunk in _chunks(goals):
-        standings, _ = values.goal_values(chunk)
-        for goal in chunk:
-            standing = standings[goal.pk]
-            row = [goal.pk, goal.product_id, goal.product.name, goal.title, goal.period_start, goal.period_end]
-            writer.writerow([csv_cell(v) for v in [*row, standing.progress, standing.health]])
-        yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-    yield buffer.getvalue()
-
-
-def _chunks(queryset):
-    chunk = []
-    for row in queryset:
-        chunk.append(row)
-        if len(chunk) == CSV_CHUNK:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
 
 
 class CSVListMixin:
@@ -376,56 +341,6 @@ class KeyResultFilter(StrictFilterSet):
 
     def filter_measured(self, queryset, name, value):
         return queryset.filter(kpi__isnull=not value)
-
-
-KEY_RESULT_COLUMNS = [
-    "id",
-    "goal",
-    "goal_title",
-    "product",
-    "title",
-    "kpi",
-    "kpi_name",
-    "start_value",
-    "target_value",
-    "manual_value",
-    "current_value",
-    "current_period_start",
-    "progress",
-    "health",
-]
-
-
-def key_result_csv_lines(key_results):
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    buffer.write("\ufeff")
-    writer.writerow(KEY_RESULT_COLUMNS)
-    for chunk in _chunks(key_results):
-        standings = values.key_result_values(chunk)
-        for kr in chunk:
-            standing, kpi = standings[kr.pk], values.kpi_of(kr)
-            row = [
-                kr.pk,
-                kr.goal_id,
-                kr.goal.title,
-                kr.goal.product_id,
-                kr.title,
-                kpi.pk if kpi else None,
-                kpi.name if kpi else None,
-                kr.start_value,
-                kr.target_value,
-                kr.manual_value,
-                standing.current,
-                standing.period_start,
-                standing.progress,
-                standing.health,
-            ]
-            writer.writerow([csv_cell(v) for v in row])
-        yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-    yield buffer.getvalue()
 
 
 _UNCHANGED = links.UNCHANGED
