@@ -213,10 +213,40 @@ class KeyResultAdmin(ServiceAdmin):
 
 
 @admin.register(Idea)
-class IdeaAdmin(admin.ModelAdmin):
-    list_display = ["title", "product", "status", "created_at"]
+class IdeaAdmin(ServiceAdmin):
+    """Ideas through products.services.ideas. The decision (evaluate, accept into a roadmap item, reject with
+    a reason) is taken on the idea's page or the API: here it is read-only."""
+
+    list_display = ["title", "product", "status", "decided_at", "created_at"]
     list_filter = ["status"]
+    list_select_related = ["product"]
     search_fields = ["title", "description"]
+    filter_horizontal = ["insights"]
+    readonly_fields = ["status", "decision_reason", "decided_at", "decided_by"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*self.readonly_fields, "product"] if obj else self.readonly_fields
+
+    def service_save(self, request, obj, form, change):
+        from products.services import ideas
+
+        data = form.cleaned_data
+        fields = {
+            "title": data["title"],
+            "description": data["description"],
+            "insights": list(data.get("insights") or []),
+        }
+        if change:
+            return ideas.idea_update(idea_id=obj.pk, actor=request.user, **fields)
+        return ideas.idea_create(product=data["product"], actor=request.user, **fields)
+
+    def save_related(self, request, form, formsets, change):
+        """The service already set the insights."""
+
+    def service_delete(self, request, obj):
+        from products.services import ideas
+
+        ideas.idea_delete(idea_id=obj.pk, actor=request.user)
 
 
 @admin.register(Feedback)
