@@ -10,7 +10,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from pmflow.forms import BoundedDecimalField
-from products.models import Feedback, Idea, KeyResult, Product
+from products.models import Feedback, Idea, KeyResult, MarketInsight, Product
 from roadmap.models import Release, RoadmapDependency, RoadmapItem
 from roadmap.page_tools import PlanDateField, row_id
 
@@ -166,6 +166,9 @@ class RoadmapItemForm(forms.Form):
     feedback = forms.ModelMultipleChoiceField(
         queryset=Feedback.objects.none(), required=False, label="Feedback behind it"
     )
+    insights = forms.ModelMultipleChoiceField(
+        queryset=MarketInsight.objects.none(), required=False, label="Market insight behind it"
+    )
 
     def __init__(self, *args, product: Product, item: RoadmapItem | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -200,6 +203,16 @@ class RoadmapItemForm(forms.Form):
                 if queryset.exists()
                 else f"No {name} recorded for {product.name} yet."
             )
+        # Insights belong to the portfolio (an item may answer one that names no product): the newest first.
+        insights = MarketInsight.objects.filter(portfolio_id=portfolio_id).order_by("-observed_on", "-id")
+        self.fields["insights"].queryset = insights
+        self.fields["insights"].label_from_instance = _insight_label
+        self.fields["insights"].widget.attrs["size"] = 6
+        self.fields["insights"].help_text = (
+            "Select several with Ctrl or ⌘: the competition, trends, expectations or regulation it answers."
+            if insights.exists()
+            else "No market insight recorded for the portfolio yet."
+        )
 
     def _kind(self) -> str:
         kind = self.data.get(self.add_prefix("kind")) if self.is_bound else None
@@ -273,6 +286,7 @@ class RoadmapItemForm(forms.Form):
         initial["moscow"] = item.moscow or ""
         initial["ideas"] = [idea.pk for idea in item.ideas.all()]
         initial["feedback"] = [entry.pk for entry in item.feedback.all()]
+        initial["insights"] = [insight.pk for insight in item.insights.all()]
         return initial
 
     def item_fields(self) -> dict:
@@ -281,6 +295,7 @@ class RoadmapItemForm(forms.Form):
         fields["moscow"] = fields.get("moscow") or None
         fields["ideas"] = list(fields.get("ideas") or [])
         fields["feedback"] = list(fields.get("feedback") or [])
+        fields["insights"] = list(fields.get("insights") or [])
         return fields
 
 
@@ -293,6 +308,10 @@ def _release_label(release: Release) -> str:
 def _person(user) -> str:
     name = user.get_full_name()
     return f"{name} ({user.get_username()})" if name else user.get_username()
+
+
+def _insight_label(insight: MarketInsight) -> str:
+    return f"{insight.title} ({insight.get_kind_display().lower()}, {insight.observed_on:%Y-%m-%d})"
 
 
 def _key_result_label(key_result: KeyResult) -> str:

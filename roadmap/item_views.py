@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from pmflow import access
 from pmflow.forms import save_with
 from products.demand import DEMAND_ORDERING
-from products.models import DomainEvent, Feedback, Idea
+from products.models import DomainEvent, Feedback, Idea, MarketInsight
 from products.pages import page, portfolio_context
 from products.selectors import object_history, portfolio_for_user, product_for_user
 from roadmap import exports, services
@@ -334,6 +334,7 @@ def _item_page(request, item: RoadmapItem, *, dependency_form=None, status=200):
     # Fresh queries: the item's own `ideas`/`feedback` managers carry the selector's id-only prefetch.
     feedback = list(Feedback.objects.filter(roadmap_items=item).order_by("-importance", "-received_on", "-id")[:50])
     ideas = list(Idea.objects.filter(roadmap_items=item).order_by("title", "id")[:50])
+    insights = list(MarketInsight.objects.filter(roadmap_items=item).order_by("-observed_on", "-id")[:50])
     key_result = item.key_result
     if key_result is not None:
         key_result = type(key_result).objects.select_related("goal").get(pk=key_result.pk)
@@ -369,6 +370,7 @@ def _item_page(request, item: RoadmapItem, *, dependency_form=None, status=200):
         dependency_form=dependency_form,
         feedback=feedback,
         ideas=ideas,
+        insights=insights,
         key_result=key_result,
         history=_history(item),
         can_edit=can_edit,

@@ -27,6 +27,7 @@ def roadmap_items(queryset: QuerySet | None = None) -> QuerySet:
         .prefetch_related(
             Prefetch("ideas", queryset=RoadmapItem.ideas.rel.model.objects.only("id")),
             Prefetch("feedback", queryset=RoadmapItem.feedback.rel.model.objects.only("id")),
+            Prefetch("insights", queryset=RoadmapItem.insights.rel.model.objects.only("id")),
             Prefetch("dependencies", queryset=RoadmapDependency.objects.only("id", "item_id", "depends_on_id")),
         )
     )

@@ -6,7 +6,7 @@ from rest_framework import serializers
 from pmflow.access import queryset_for_user
 from pmflow.fields import BoundedDecimalField, StrictCharField, StrictStrings
 from products.api.serializers import ScopedPrimaryKeyField
-from products.models import Feedback, Idea, KeyResult
+from products.models import Feedback, Idea, KeyResult, MarketInsight
 from products.selectors import product_list_for_user
 from roadmap.exports import score
 from roadmap.models import WEIGHT_INPUTS, Release, RoadmapDependency, RoadmapItem, ScoringWeights
@@ -155,6 +155,9 @@ class RoadmapItemSerializer(StaysInProduct, StrictStrings, serializers.ModelSeri
     key_result = ScopedPrimaryKeyField(_scoped(KeyResult, "goal__product"), allow_null=True, required=False)
     ideas = ScopedPrimaryKeyField(_scoped(Idea, "product"), many=True, required=False)
     feedback = ScopedPrimaryKeyField(_scoped(Feedback, "product"), many=True, required=False)
+    insights = ScopedPrimaryKeyField(
+        _scoped(MarketInsight), many=True, required=False, help_text="Market insights of the item's portfolio."
+    )
     start_date = PlanDateField(allow_null=True, required=False)
     end_date = PlanDateField(allow_null=True, required=False)
     owner = OwnerField()

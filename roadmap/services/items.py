@@ -44,7 +44,7 @@ ITEM_FIELDS = (
     "regulation",
     "key_result",
 )
-LINK_FIELDS = ("ideas", "feedback")
+LINK_FIELDS = ("ideas", "feedback", "insights")
 SMALL_SCORES = ("business_value", "time_criticality", "risk_reduction", "value")
 SMALL_SCORE_MAX = 1000  # a relative scale
 REACH_MAX = 2_000_000_000
@@ -157,6 +157,9 @@ def item_clean(*, product: Product, fields: dict, item: RoadmapItem | None = Non
         linked = fields.get(name)
         if linked and any(obj.product.portfolio_id != product.portfolio_id for obj in linked):
             errors[name] = f"Some {model._meta.verbose_name_plural} belong to another portfolio."
+    insights = fields.get("insights")  # the market insight behind the item: of the portfolio, not a product
+    if insights and any(insight.portfolio_id != product.portfolio_id for insight in insights):
+        errors["insights"] = "Some market insights belong to another portfolio."
     start, end = current("start_date"), current("end_date")
     if start and end and end < start and "end_date" not in errors:
         errors["end_date"] = "The end date is before the start date."
