@@ -60,11 +60,11 @@ def _timing(goal: Goal, elapsed, today: date) -> str:
         return f"starts in {days} day{'' if days == 1 else 's'}"
     if today > goal.period_end:
         return "ended"
-    return f"{elapsed:g} % of the period gone"
+    return f"{_percent(elapsed)} of the period gone"
 
 
 def _percent(value) -> str:
-    return "—" if value is None else f"{value:g} %"
+    return "—" if value is None else f"{value.normalize():f} %"  # 50 %, 45.5 %
 
 
 def _mark(goals: list[Goal]) -> None:
