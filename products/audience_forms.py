@@ -101,6 +101,18 @@ SORTS = {
 }
 
 
+SORT_CHOICES = [
+    ("-priority", "Priority, highest first"),
+    ("priority", "Priority, lowest first"),
+    ("name", "Name, A to Z"),
+    ("-name", "Name, Z to A"),
+    ("-size", "Size, largest first"),
+    ("size", "Size, smallest first"),
+    ("-growth_pct", "Growth, fastest first"),
+    ("growth_pct", "Growth, slowest first"),
+]
+
+
 class SegmentFilter(forms.Form):
     product = forms.ModelChoiceField(
         queryset=Product.objects.none(), required=False, empty_label="Any product", label="Served by"
@@ -113,9 +125,7 @@ class SegmentFilter(forms.Form):
         required=False,
         label="Coverage",
     )
-    sort = forms.ChoiceField(
-        choices=[(key, key) for name in SORTS for key in (name, f"-{name}")], required=False, widget=forms.HiddenInput
-    )
+    sort = forms.ChoiceField(choices=SORT_CHOICES, required=False, label="Sort by")
 
     def __init__(self, *args, portfolio, **kwargs):
         super().__init__(*args, label_suffix="", **kwargs)

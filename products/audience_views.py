@@ -76,7 +76,7 @@ def _growth(value) -> str:
     if value is None:
         return "—"
     text = format(value.normalize(), "f")
-    return f"+{text} %" if value > 0 else f"{text} %".replace("-", "−")
+    return f"+{text}\u00a0%" if value > 0 else f"{text}\u00a0%".replace("-", "−")
 
 
 def _mark_segment(segment: Segment) -> None:

@@ -67,7 +67,7 @@ def test_the_list_shows_size_growth_priority_and_the_products_serving_each(marke
     response = marketer.get(reverse("segment-list", args=[portfolio.id]))
     html = response.content.decode()
     assert response.status_code == 200
-    assert "Retailers" in html and "6,800" in html and "+9 %" in html and "Nebula" in html
+    assert "Retailers" in html and "6,800" in html and "+9\u00a0%" in html and "Nebula" in html
     assert "growth opportunity" in html and "1</strong> not served by any product yet" in html
 
 
