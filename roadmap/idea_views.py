@@ -80,7 +80,10 @@ def idea_list(request, portfolio_id: int):
     filters = IdeaFilter(request.GET or None, portfolio=portfolio)
     wanted = _valid(filters)
     product, status = wanted.get("product"), wanted.get("status")
-    sort = wanted.get("sort") or "demand"
+    # `?ordering=demand` (the API's word) works here too
+    sort = wanted.get("sort") or (
+        request.GET.get("ordering") if request.GET.get("ordering") in selectors.ORDERINGS else "demand"
+    )
     mine = Idea.objects.filter(product__portfolio=portfolio)
     if product:
         mine = mine.filter(product=product)

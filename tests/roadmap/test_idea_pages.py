@@ -95,6 +95,8 @@ def test_the_list_sorts_by_demand_or_newest(client, portfolio, product, manager)
     assert by_demand.index("Old but wanted") < by_demand.index("Brand new")
     newest = text(client.get(list_url(portfolio, "?sort=newest")))
     assert newest.index("Brand new") < newest.index("Old but wanted")
+    ordered = text(client.get(list_url(portfolio, "?ordering=demand")))  # the API's word works here too
+    assert ordered.index("Old but wanted") < ordered.index("Brand new")
 
 
 def test_a_bad_filter_value_is_ignored_not_a_500(client, portfolio, product, manager):
