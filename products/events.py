@@ -227,8 +227,9 @@ def readable_changes(event: DomainEvent, zone=None) -> list[tuple[str, str, str]
             except Exception:  # a field the model no longer has: show the name as recorded
                 field = None
             if field is not None:
-                label = str(field.verbose_name)
-                if field.choices:
+                # A reverse relation (an idea's `feedback`) has no verbose name: its related model's plural.
+                label = str(getattr(field, "verbose_name", None) or field.related_model._meta.verbose_name_plural)
+                if getattr(field, "choices", None):
                     choices = {str(k): str(v) for k, v in field.flatchoices}
                 elif field.is_relation and field.many_to_one:
                     # Names, not ids ("Product line: Analytics → Mobile"); a deleted one keeps its id.

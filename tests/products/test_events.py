@@ -132,3 +132,17 @@ def test_relay_task_dispatches_what_is_pending():
     DomainEvent.objects.filter(object_id=line.id).update(at=timezone.now() - timedelta(minutes=5))
     assert events_relay() == 1
     assert DomainEvent.objects.get(object_id=line.id).dispatched_at is not None
+
+
+def test_a_change_of_a_reverse_relation_reads_with_the_related_models_name():
+    # An idea's `feedback` is the reverse side of Feedback.ideas: it has no verbose name of its own.
+    product = ProductFactory()
+    event = DomainEvent.objects.create(
+        portfolio=product.portfolio,
+        at=timezone.now(),
+        verb="idea.updated",
+        object_type="idea",
+        object_id=1,
+        changes={"feedback": [[], [3]]},
+    )
+    assert events.readable_changes(event)[0][0] == "Feedback"
