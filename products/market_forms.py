@@ -19,12 +19,13 @@ class DayField(forms.DateField):
         super().__init__(**kwargs)
 
 
-def _text(placeholder: str, *, rows: int = 3, help_text: str = "") -> forms.CharField:
+def _text(placeholder: str, *, rows: int = 3, help_text: str = "", label: str | None = None) -> forms.CharField:
     return forms.CharField(
         widget=forms.Textarea(attrs={"rows": rows, "placeholder": placeholder}),
         max_length=services.TEXT_MAX,
         required=False,
         help_text=help_text,
+        label=label,
     )
 
 
@@ -88,7 +89,7 @@ class InsightFilter(forms.Form):
         label="Search",
         required=False,
         max_length=200,
-        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Title, summary or source"}),
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Title, summary, source"}),
     )
     product = forms.ModelChoiceField(queryset=Product.objects.none(), required=False, empty_label="All products")
     kind = forms.ChoiceField(choices=[("", "Any kind"), *MarketInsight.Kind.choices], required=False)
@@ -169,11 +170,12 @@ class MoveForm(forms.Form):
     response_status = forms.ChoiceField(
         choices=CompetitorMove.ResponseStatus.choices,
         initial=CompetitorMove.ResponseStatus.NONE,
-        label="Our response",
+        label="Status",
     )
     response = _text(
         "Match the price for deals over 50 seats; update the battle card.",
-        help_text="What we do about it; needed once the response is planned or done.",
+        help_text="Needed once the response is planned or done.",
+        label="What we do about it",
     )
 
     def __init__(self, *args, competitor: Competitor, move: CompetitorMove | None = None, **kwargs):

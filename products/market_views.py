@@ -13,6 +13,7 @@ from django.core.paginator import Paginator
 from django.db.models import Case, Count, IntegerField, Q, Value, When
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, path, reverse
+from django.utils import timezone
 
 from pmflow import access
 from pmflow.forms import csv_download, save_with
@@ -210,7 +211,7 @@ def _insight_form_page(request, portfolio, form: InsightForm, *, insight: Market
 @page
 def insight_create(request):
     portfolio = portfolio_to_create_in(request, MarketInsight)  # the role, before the form is read
-    initial = {}
+    initial = {"observed_on": timezone.localdate(timezone=portfolio.zone)}
     if product_id := _row_id(request.GET.get("product")):
         initial["products"] = portfolio.products.filter(pk=product_id)
     if (kind := request.GET.get("kind")) in MarketInsight.Kind.values:
@@ -516,7 +517,7 @@ def _move_form_page(request, competitor: Competitor, form: MoveForm, *, move: Co
 def move_create(request, competitor_id: int):
     competitor = services.competitor_for_user(request.user, competitor_id)
     access.require(request.user, CompetitorMove, competitor.portfolio_id)  # before the form is read
-    initial = {}
+    initial = {"happened_on": timezone.localdate(timezone=competitor.portfolio.zone)}
     if product_id := _row_id(request.GET.get("product")):
         initial["products"] = competitor.portfolio.products.filter(pk=product_id)
     form = MoveForm(request.POST if request.method == "POST" else None, competitor=competitor, initial=initial)

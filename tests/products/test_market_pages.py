@@ -149,6 +149,13 @@ def test_the_new_insight_form_ticks_the_product_it_came_from(client, portfolio, 
     assert f'value="{product.id}"' in page and "checked" in page
 
 
+def test_a_new_insight_and_a_new_move_are_dated_today_in_the_portfolio(client, portfolio, marketer):
+    today = datetime.datetime.now(portfolio.zone).date().isoformat()
+    assert f'value="{today}"' in text(client.get(f"/insights/new/?portfolio={portfolio.id}"))
+    competitor = CompetitorFactory(portfolio=portfolio)
+    assert f'value="{today}"' in text(client.get(f"/competitors/{competitor.id}/moves/new/"))
+
+
 def test_an_insight_without_a_day_is_a_form_error(client, portfolio, marketer):
     response = client.post(f"/insights/new/?portfolio={portfolio.id}", {**INSIGHT_FORM, "observed_on": ""})
     assert response.status_code == 400 and "This field is required." in text(response)
