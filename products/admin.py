@@ -114,6 +114,7 @@ class ProductAdmin(ServiceAdmin):
                 actor=request.user,
                 name=data["name"],
                 description=data["description"],
+                vision=data.get("vision", ""),
                 product_line=data["product_line"],
             )
         return services.product_create(
@@ -121,6 +122,7 @@ class ProductAdmin(ServiceAdmin):
             product_line=data["product_line"],
             name=data["name"],
             description=data["description"],
+            vision=data.get("vision", ""),
             actor=request.user,
         )
 

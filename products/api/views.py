@@ -205,6 +205,7 @@ class ProductViewSet(PortfolioScopedViewSet):
             product_line=data.get("product_line"),
             name=data["name"],
             description=data.get("description", ""),
+            vision=data.get("vision", ""),
             actor=self.request.user,
         )
 

@@ -294,6 +294,16 @@ def test_product_stage_is_read_only_on_create(api_client, world):
     assert response.status_code == 201 and Product.objects.get(name="New").stage == Stage.IDEATION
 
 
+def test_a_product_is_created_with_its_vision(api_client, world):
+    api_client.force_authenticate(member(world.portfolio, Role.PRODUCT_MANAGER))
+    response = api_client.post(
+        "/api/v1/products/",
+        {"portfolio": world.portfolio.id, "name": "New", "vision": "Approvals without e-mail."},
+        format="json",
+    )
+    assert (response.status_code, Product.objects.get(name="New").vision) == (201, "Approvals without e-mail.")
+
+
 def test_created_product_starts_in_ideation_with_a_ledger_row(api_client, world):
     api_client.force_authenticate(member(world.portfolio, Role.PRODUCT_MANAGER))
     response = api_client.post(
