@@ -49,6 +49,15 @@ def number(value) -> str:
     return "0" if text in ("-0", "") else text.replace("-", "−")
 
 
+def short_amount(value) -> str:
+    """161000 → "161k", 1250000 → "1.3M", 950 → "950": an amount in a narrow column."""
+    value = float(value)
+    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= size:
+            return f"{value / size:.1f}".rstrip("0").rstrip(".") + suffix
+    return number(value)
+
+
 def _and(names: list[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
@@ -520,10 +529,11 @@ def item_list(request, portfolio_id: int):
             for name in ("rice_score", "wsjf_score", "value_effort", "weighted_score")
         ]
         item.demand_deal_text = number(item.demand_deal_value) if item.demand_deal_value else ""
+        item.demand_deal_short = short_amount(item.demand_deal_value) if item.demand_deal_value else ""
     current = sort.lstrip("-")
     columns = []
     for key, (label, _, _, descending_first) in SORT_FIELDS.items():
-        if key == "product" and product:
+        if (key == "product" and product) or key == "feedback_count":  # the count shows in the Demand column
             continue
         if key == current:
             next_sort = key if sort.startswith("-") else f"-{key}"
