@@ -343,3 +343,8 @@ def test_list_queries_do_not_grow_with_the_data(url, role):
             assert client.get(url).status_code == 200
         counts.append(len(captured))
     assert counts[0] == counts[1], counts
+
+
+@pytest.mark.parametrize("query, status", [("page=0", 404), ("page=x", 404), ("page=2", 200), ("page_size=0", 400)])
+def test_the_csv_judges_paging_as_the_list_does(marketer, query, status):
+    assert marketer.get(f"{SEGMENTS}?format=csv&{query}").status_code == status
