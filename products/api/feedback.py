@@ -94,14 +94,17 @@ class FeedbackSerializer(StrictStrings, serializers.ModelSerializer):
     importance = BoundedIntegerField(
         min_value=1, max_value=5, required=False, help_text="1 (nice to have) to 5 (must have); 3 when left out."
     )
+    # Rounded to cents (12.345 → 12.34, half even) as every amount of the API is: the schema states no
+    # decimal places. The pages and the CSV import refuse a third decimal place instead.
     deal_value = BoundedDecimalField(
         14,
         2,
+        round_places=True,
         min_value=0,
         max_value=services.MONEY_MAX,
         allow_null=True,
         required=False,
-        help_text="What sales has riding on it (≥ 0, at most two decimal places); null when none.",
+        help_text="What sales has riding on it (≥ 0, rounded to cents); null when none.",
     )
     received_on = ReceivedOnField(required=False)
     roadmap_items = serializers.SerializerMethodField()
