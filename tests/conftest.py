@@ -51,12 +51,22 @@ def need(condition: bool, reason: str) -> None:
     pytest.skip(reason)
 
 
+def pytest_configure(config):
+    """Under pytest-xdist each test process has its own test database (pytest-django) and its own Redis
+    database as the broker: two processes starting a Celery worker each on one broker would take each
+    other's tasks to the other's test database. gw0 keeps the configured one, gwN uses the next N."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not (worker.startswith("gw") and settings.CELERY_BROKER_URL):
+        return
+    from pmflow.celery import app
+
+    url = urlparse(settings.CELERY_BROKER_URL)
+    number = int(url.path.strip("/") or 0) + int(worker[2:])
+    settings.CELERY_BROKER_URL = settings.REDIS_URL = url._replace(path=f"/{number}").geturl()
+    app.conf.broker_url = settings.CELERY_BROKER_URL
+
+
 def pytest_collection_modifyitems(config, items):
-    # Under pytest-xdist (scripts/test, .ci/run) the tests that start a Celery worker share one test
-    # process: two workers on one broker would take each other's tasks to the other's test database.
-    for item in items:
-        if item.get_closest_marker("integration"):
-            item.add_marker(pytest.mark.xdist_group("services"))
     if services_configured():
         return
     kept = []
