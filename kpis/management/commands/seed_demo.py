@@ -10,11 +10,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from gtm.demo import seed_gtm
+from kpis.demo_goals import seed_goals
 from kpis.demo_gtm import seed_gtm_kpis
 from kpis.services import import_create, kpi_save, measurements_ingest
 from products import services
+from products.demo_audience import seed_audience
+from products.demo_feedback import seed_feedback
+from products.demo_market import seed_market
 from products.models import Portfolio, Role, Stage
 from roadmap.demo import seed_roadmap
+from roadmap.demo_ideas import seed_ideas
 
 PORTFOLIO = "Acme Software"
 BILLING_DAYS = 7  # the latest days of revenue arrive by CSV import
@@ -100,6 +105,7 @@ class Command(BaseCommand):
             self._load(user, viewer, days)
         self._roadmap(user)
         self._gtm(user)
+        self._strategy(user)
         # Every run prints the login, whether it loaded the data or found it (scripts/run starts with this).
         self.stdout.write(self.style.SUCCESS(self._login_line(user, viewer, password, url)))
 
@@ -136,6 +142,28 @@ class Command(BaseCommand):
                 f"Loaded {counts['kpis']} campaign and launch KPIs{skipped} with {counts['measurements']} "
                 "weekly measurements."
             )
+
+    def _strategy(self, user):
+        """Strategy last, on every run (each part writes nothing once it has its data): market insight and
+        competitors, the audience (completing go-to-market's segments and personas), ideas linked to the
+        insights (two accepted into roadmap items), feedback behind ideas and items, and goals whose key
+        results read the demo's KPIs."""
+        portfolio = Portfolio.objects.filter(name=PORTFOLIO).order_by("id").first()
+        today = timezone.now().astimezone(portfolio.zone).date()
+        loaded = []
+        for label, seed in (
+            ("market insight and competitors", seed_market),
+            ("segments and personas", seed_audience),
+            ("ideas", seed_ideas),
+            ("customer feedback", seed_feedback),
+            ("vision, goals and key results", seed_goals),
+        ):
+            counts = seed(portfolio=portfolio, actor=user, today=today)
+            if counts and any(counts.values()):
+                figures = ", ".join(f"{value} {name.replace('_', ' ')}" for name, value in counts.items() if value)
+                loaded.append(f"{label} ({figures})")
+        if loaded:
+            self.stdout.write("Loaded strategy: " + "; ".join(loaded) + ".")
 
     @staticmethod
     def _login_line(user, viewer, password, url):
