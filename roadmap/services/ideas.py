@@ -43,6 +43,7 @@ def idea_accept(
             description=idea.description,
             ideas=[idea],
             feedback=list(idea.feedback.select_related("product")),
+            insights=list(idea.insights.all()),
         )
         ideas.idea_decide(idea, status=Idea.Status.ACCEPTED, reason=reason, actor=actor, data={"roadmap_item": item.id})
     return item

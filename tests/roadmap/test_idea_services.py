@@ -166,6 +166,14 @@ def test_accept_makes_a_roadmap_item_that_links_back_to_the_idea_and_its_feedbac
     assert (idea.status, idea.decided_by) == ("accepted", manager) and idea.decided_at is not None
 
 
+def test_accept_carries_the_ideas_market_insights_to_the_roadmap_item(product, manager):
+    idea = IdeaFactory(product=product)
+    insight = MarketInsightFactory(portfolio=product.portfolio)
+    idea.insights.add(insight)
+    item = idea_accept(idea_id=idea.id, actor=manager)
+    assert list(item.insights.all()) == [insight]
+
+
 def test_accept_takes_kind_horizon_and_a_reason(product, manager):
     idea = IdeaFactory(product=product)
     item = idea_accept(idea_id=idea.id, actor=manager, kind="initiative", horizon="now", reason="Top ask")
