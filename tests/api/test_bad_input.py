@@ -23,7 +23,18 @@ from gtm.services import launches as launch_services
 from gtm.services import messaging as messaging_services
 from kpis.models import Measurement
 from roadmap import services as roadmap_services
-from tests.factories import PersonaFactory, SegmentFactory, member
+from tests.factories import (
+    CompetitorFactory,
+    CompetitorMoveFactory,
+    FeedbackFactory,
+    GoalFactory,
+    IdeaFactory,
+    KeyResultFactory,
+    MarketInsightFactory,
+    PersonaFactory,
+    SegmentFactory,
+    member,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -289,8 +300,10 @@ def _base_bodies(world, colleague):
         "PUT /api/v1/press-items/{id}/": (f"/api/v1/press-items/{press.id}/", press_body),
         "PATCH /api/v1/press-items/{id}/": (f"/api/v1/press-items/{press.id}/", press_body),
     }
+    strategy = _strategy_bodies(world, segment, persona)
     return {
         **gtm,
+        **strategy,
         "POST /api/v1/roadmap-items/": ("/api/v1/roadmap-items/", roadmap_item),
         "PUT /api/v1/roadmap-items/{id}/": (f"/api/v1/roadmap-items/{item.id}/", roadmap_item),
         "PATCH /api/v1/roadmap-items/{id}/": (f"/api/v1/roadmap-items/{item.id}/", roadmap_item),
@@ -346,6 +359,117 @@ def _base_bodies(world, colleague):
     }
 
 
+def _strategy_bodies(world, segment, persona):
+    """Goals and key results, market insight, competitors and their moves, segments and personas, ideas
+    and feedback: a row of each to update, and a valid body per operation."""
+    goal = GoalFactory(product=world.product)
+    key_result = KeyResultFactory(goal=goal)
+    insight = MarketInsightFactory(portfolio=world.portfolio)
+    competitor = CompetitorFactory(portfolio=world.portfolio)
+    move = CompetitorMoveFactory(competitor=competitor)
+    idea = IdeaFactory(product=world.product)
+    feedback = FeedbackFactory(product=world.product, segment=segment)
+    goal_body = {
+        "product": world.product.id,
+        "title": "Grow",
+        "description": "",
+        "period_start": "2026-01-01",
+        "period_end": "2026-12-31",
+    }
+    key_result_body = {
+        "goal": goal.id,
+        "title": "NPS at 40",
+        "kpi": None,
+        "start_value": 20,
+        "target_value": 40,
+        "manual_value": 30,
+    }
+    insight_body = {
+        "portfolio": world.portfolio.id,
+        "products": [world.product.id],
+        "kind": "trend",
+        "title": "T",
+        "summary": "S",
+        "source": "Src",
+        "observed_on": "2026-03-02",
+        "impact": "high",
+    }
+    competitor_body = {
+        "portfolio": world.portfolio.id,
+        "name": "Rival",
+        "website": "https://rival.example.com",
+        "segments": [segment.id],
+        "strengths": "a",
+        "weaknesses": "b",
+        "pricing": "c",
+        "threat": "high",
+    }
+    move_body = {
+        "competitor": competitor.id,
+        "kind": "launch",
+        "happened_on": "2026-03-02",
+        "description": "D",
+        "products": [world.product.id],
+        "response": "R",
+        "response_status": "planned",
+    }
+    segment_body = {
+        "portfolio": world.portfolio.id,
+        "name": "Retailers",
+        "description": "Omnichannel",
+        "size": 6800,
+        "growth_pct": 9.5,
+        "priority": 4,
+        "products": [world.product.id],
+    }
+    persona_body = {
+        "portfolio": world.portfolio.id,
+        "name": "Olivia",
+        "segment": segment.id,
+        "goals": "G",
+        "pains": "P",
+        "journey": [{"stage": "Awareness", "touchpoints": "Ads", "pains": "", "opportunities": "Demo"}],
+    }
+    idea_body = {
+        "product": world.product.id,
+        "title": "Offline mode",
+        "description": "x",
+        "insights": [insight.id],
+        "feedback": [feedback.id],
+    }
+    feedback_body = {
+        "product": world.product.id,
+        "text": "Needs SSO",
+        "source": "sales",
+        "importance": 4,
+        "deal_value": 12000,
+        "received_on": "2026-03-02",
+        "segment": segment.id,
+        "ideas": [idea.id],
+    }
+    bodies = {}
+    for path, row, body in (
+        ("/api/v1/goals/", goal, goal_body),
+        ("/api/v1/key-results/", key_result, key_result_body),
+        ("/api/v1/market-insights/", insight, insight_body),
+        ("/api/v1/competitors/", competitor, competitor_body),
+        ("/api/v1/competitor-moves/", move, move_body),
+        ("/api/v1/segments/", segment, segment_body),
+        ("/api/v1/personas/", persona, persona_body),
+        ("/api/v1/ideas/", idea, idea_body),
+        ("/api/v1/feedback/", feedback, feedback_body),
+    ):
+        bodies[f"POST {path}"] = (path, body)
+        bodies[f"PUT {path}{{id}}/"] = (f"{path}{row.id}/", body)
+        bodies[f"PATCH {path}{{id}}/"] = (f"{path}{row.id}/", body)
+    bodies["POST /api/v1/ideas/{id}/accept/"] = (
+        f"/api/v1/ideas/{idea.id}/accept/",
+        {"kind": "feature", "horizon": "next", "reason": "Top ask"},
+    )
+    bodies["POST /api/v1/ideas/{id}/reject/"] = (f"/api/v1/ideas/{idea.id}/reject/", {"reason": "Too niche"})
+    return bodies
+
+
 APPS = ("products", "roadmap", "gtm", "kpis")
 
 
@@ -353,8 +477,12 @@ def _apps_of(operation: str) -> tuple[str, ...]:
     """The apps an API operation writes to: its own and products (the domain events, the catalogue).
     Comparing every app's rows after each of thousands of requests is most of this file's time."""
     path = operation.split()[1]
+    strategy = ("/api/v1/market-insights/", "/api/v1/competitor", "/api/v1/segments/", "/api/v1/personas/")
+    if path.startswith((*strategy, "/api/v1/feedback/")):
+        return ("products",)
     for app, prefixes in (
-        ("roadmap", ("/api/v1/roadmap-", "/api/v1/releases/", "/api/v1/scoring-weights/")),
+        ("roadmap", ("/api/v1/roadmap-", "/api/v1/releases/", "/api/v1/scoring-weights/", "/api/v1/ideas/")),
+        ("kpis", ("/api/v1/goals/", "/api/v1/key-results/")),
         ("gtm", ("/api/v1/launch-", "/api/v1/messaging/", "/api/v1/campaigns/", "/api/v1/assets/")),
         ("gtm", ("/api/v1/events/", "/api/v1/press-items/", "/api/v1/calendar/")),
     ):
