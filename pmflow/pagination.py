@@ -50,6 +50,16 @@ class PagePagination(StrictPageSize, PageNumberPagination):
             raise NotFound("Invalid page.")  # DRF's answer for a page number it cannot use, `?page=` too
         return super().get_page_number(request, paginator)
 
+    def check_params(self, request) -> None:
+        """For a list that answers in one piece (`?format=csv`: every matching row): `page` and `page_size`
+        are judged as the paged JSON list judges them (a 404 for a page that is no page number, a 400 for
+        a bad size), so the schema that states them holds for both."""
+        self.get_page_size(request)
+        raw = request.query_params.getlist(self.page_query_param)
+        number = raw[0] if len(raw) == 1 else ""
+        if raw and not ((_DIGITS.fullmatch(number) and number.lstrip("0")) or number in self.last_page_strings):
+            raise NotFound("Invalid page.")  # `?page=0` included: no page has that number
+
     def get_schema_operation_parameters(self, view):
         page = {
             "name": self.page_query_param,

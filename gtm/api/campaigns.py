@@ -194,6 +194,7 @@ class CampaignViewSet(PortfolioScopedViewSet):
         if request.query_params.get("format", None) == "":
             raise NotFound("Unknown format: use json or csv.")
         if request.accepted_renderer.format == "csv":
+            self.paginator.check_params(request)  # every row, no pages; bad paging is still refused
             rows = self.filter_queryset(self.get_queryset())
             response = StreamingHttpResponse(
                 budget.csv_lines(rows.iterator(chunk_size=500)), content_type="text/csv; charset=utf-8"

@@ -247,7 +247,7 @@ class LaunchTaskViewSet(PortfolioScopedViewSet):
         if request.query_params.get("format", None) == "":
             raise NotFound("Unknown format: use json or csv.")
         if request.accepted_renderer.format == "csv":
-            self.paginator.get_page_size(request)  # every task, no pages; a bad page_size is still a 400
+            self.paginator.check_params(request)  # every task, no pages; bad paging is still refused
             tasks = self.filter_queryset(self.get_queryset())
             response = StreamingHttpResponse(
                 exports.task_csv_lines(tasks.iterator(chunk_size=500)), content_type="text/csv; charset=utf-8"

@@ -159,6 +159,7 @@ class CSVListMixin:
         if request.query_params.get("format", None) == "":
             raise NotFound("Unknown format: use json or csv.")
         if request.accepted_renderer.format == "csv":
+            self.paginator.check_params(request)  # every row, no pages; bad paging is still refused
             rows = self.filter_queryset(self.get_queryset())
             response = StreamingHttpResponse(self.csv_lines(rows), content_type="text/csv; charset=utf-8")
             response["Content-Disposition"] = f'attachment; filename="{self.csv_name}.csv"'

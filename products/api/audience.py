@@ -245,7 +245,7 @@ class SegmentViewSet(PortfolioScopedViewSet):
         if request.query_params.get("format", None) == "":
             raise NotFound("Unknown format: use json or csv.")
         if request.accepted_renderer.format == "csv":
-            self._check_paging(request)
+            self.paginator.check_params(request)  # every segment, no pages; bad paging is still refused
             rows = self.filter_queryset(self.get_queryset())
             response = StreamingHttpResponse(
                 services.segment_csv_lines(rows.iterator(chunk_size=500)), content_type="text/csv; charset=utf-8"
@@ -253,15 +253,6 @@ class SegmentViewSet(PortfolioScopedViewSet):
             response["Content-Disposition"] = 'attachment; filename="segments.csv"'
             return response
         return super().list(request, *args, **kwargs)
-
-    def _check_paging(self, request) -> None:
-        """The CSV has every matching segment on one page, yet `page` and `page_size` are judged as the
-        JSON list judges them (a 404 for a page that is no page number, a 400 for a bad size)."""
-        self.paginator.get_page_size(request)
-        pages = request.query_params.getlist(self.paginator.page_query_param)
-        page = pages[0] if len(pages) == 1 else ""
-        if pages and not (page.isascii() and page.isdigit() and page.lstrip("0")):
-            raise NotFound("Invalid page.")
 
     @staticmethod
     def _fields(data: dict) -> dict:

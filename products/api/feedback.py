@@ -205,6 +205,7 @@ class FeedbackViewSet(PortfolioScopedViewSet):
         if request.query_params.get("format", None) == "":
             raise NotFound("Unknown format: use json or csv.")
         if request.accepted_renderer.format == "csv":
+            self.paginator.check_params(request)  # every row, no pages; bad paging is still refused
             rows = self.filter_queryset(self.get_queryset())
             response = StreamingHttpResponse(
                 feedback_import.csv_lines(rows.iterator(chunk_size=500)), content_type="text/csv; charset=utf-8"
@@ -253,17 +254,38 @@ class FeedbackImported(serializers.Serializer):
     created = serializers.IntegerField()
 
 
-class FeedbackImportProblem(serializers.Serializer):
-    line = serializers.IntegerField(allow_null=True, help_text="1-based; the header is line 1; null: the whole file.")
-    column = serializers.CharField(allow_null=True)
-    message = serializers.CharField()
-
-
-class FeedbackImportErrors(serializers.Serializer):
-    detail = serializers.CharField()
-    code = serializers.CharField()
-    errors = FeedbackImportProblem(many=True)
-    errors_truncated = serializers.BooleanField(help_text="More than 1,000 errors: the first 1,000 are listed.")
+# A refused import: the file's errors by line, or a form field's messages (`{"portfolio": […]}`, as every
+# 400 of the API). `anyOf`, not `oneOf`: a body of one kind may also fit the other's open object.
+IMPORT_REFUSAL = {
+    "anyOf": [
+        {
+            "type": "object",
+            "properties": {
+                "detail": {"type": "string"},
+                "code": {"type": "string"},
+                "errors": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "line": {
+                                "type": "integer",
+                                "nullable": True,
+                                "description": "1-based; the header is line 1.",
+                            },
+                            "column": {"type": "string", "nullable": True},
+                            "message": {"type": "string"},
+                        },
+                        "required": ["line", "column", "message"],
+                    },
+                },
+                "errors_truncated": {"type": "boolean", "description": "More than 1,000: the first 1,000."},
+            },
+            "required": ["detail", "code", "errors", "errors_truncated"],
+        },
+        {"$ref": "#/components/schemas/ValidationError"},
+    ]
+}
 
 
 # The form fields around the file: a body larger than the file's limit plus this cannot hold an acceptable file.
@@ -290,7 +312,8 @@ class FeedbackImportView(APIView):
         responses={
             201: FeedbackImported,
             400: OpenApiResponse(
-                FeedbackImportErrors, description="Nothing imported: the file's errors, or a field's (`portfolio`)."
+                IMPORT_REFUSAL,
+                description="Nothing imported: the file's errors by line (`errors`), or a field's (`portfolio`).",
             ),
         },
     )

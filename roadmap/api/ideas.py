@@ -232,7 +232,7 @@ class IdeaViewSet(PortfolioScopedViewSet):
         if request.query_params.get("format", None) == "":
             raise NotFound("Unknown format: use json or csv.")
         if request.accepted_renderer.format == "csv":
-            self.paginator.get_page_size(request)  # every idea, no pages; a bad page_size is still a 400
+            self.paginator.check_params(request)  # every idea, no pages; bad paging is still refused
             rows = self.filter_queryset(self.get_queryset())
             response = StreamingHttpResponse(
                 selectors.csv_lines(rows.iterator(chunk_size=500)), content_type="text/csv; charset=utf-8"

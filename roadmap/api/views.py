@@ -157,6 +157,7 @@ class RoadmapItemViewSet(PortfolioScopedViewSet):
         if request.query_params.get("format", None) == "":
             raise NotFound("Unknown format: use json or csv.")  # DRF would quietly answer JSON
         if request.accepted_renderer.format == "csv":
+            self.paginator.check_params(request)  # every row, no pages; bad paging is still refused
             items = self.filter_queryset(self.get_queryset())
             response = StreamingHttpResponse(
                 exports.csv_lines(items.iterator(chunk_size=500)), content_type="text/csv; charset=utf-8"

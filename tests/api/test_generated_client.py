@@ -37,9 +37,15 @@ def write_schema(directory) -> str:
 def test_schema_is_valid_openapi_without_warnings(tmp_path):
     with open(write_schema(tmp_path)) as schema:
         text = schema.read()
-    # JSON bodies only, but for the uploads (a file is multipart by nature): the CSV imports and an asset's
-    # file (create, replace, patch; the same operations take a link as JSON).
-    uploads = {"ImportUploadRequest", "KPIImportUploadRequest", "AssetRequest", "PatchedAssetRequest"}
+    # JSON bodies only, but for the uploads (a file is multipart by nature): the CSV imports (KPI data,
+    # feedback) and an asset's file (create, replace, patch; the same operations take a link as JSON).
+    uploads = {
+        "ImportUploadRequest",
+        "KPIImportUploadRequest",
+        "FeedbackImportUploadRequest",
+        "AssetRequest",
+        "PatchedAssetRequest",
+    }
     assert text.count("multipart/form-data:") == len(uploads) + 1  # the media type keys; AssetRequest: POST, PUT
     assert all(name in text for name in uploads)
     assert "x-www-form-urlencoded" not in text

@@ -52,7 +52,18 @@ from gtm.services import launches as launch_services  # noqa: E402
 from gtm.services import messaging as messaging_services  # noqa: E402
 from products import services  # noqa: E402
 from roadmap import services as roadmap_services  # noqa: E402
-from tests.factories import SegmentFactory, member  # noqa: E402
+from tests.factories import (  # noqa: E402
+    CompetitorFactory,
+    CompetitorMoveFactory,
+    FeedbackFactory,
+    GoalFactory,
+    IdeaFactory,
+    KeyResultFactory,
+    MarketInsightFactory,
+    PersonaFactory,
+    SegmentFactory,
+    member,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.timeout(300)]
 
@@ -77,7 +88,8 @@ FACTS = [
         _ANY,
         {"portfolio", "product_line", "product", "parent", "release", "key_result", "ideas", "feedback"}
         | {"item", "depends_on"}
-        | {"template", "launch_plan", "segment", "target_segments", "target_personas", "products", "campaign"},
+        | {"template", "launch_plan", "segment", "target_segments", "target_personas", "products", "campaign"}
+        | {"goal", "kpi", "insights", "competitor", "segments"},
         _REFERENCE,
     ),
     # Go-to-market: links within one product or portfolio, an object stays where it was made, a template
@@ -147,6 +159,21 @@ FACTS = [
         ),
     ),
     ({"POST /api/v1/roadmap-dependencies/"}, {"cycle"}, re.compile(r"\d+")),
+    # Strategy: references of this portfolio (which rows are the database's), a goal's period in order, a
+    # KPI that measures one key result at most, a website is http(s), a planned or done response says what
+    # it is, feedback is not dated in the future, names are unique.
+    (
+        _ANY,
+        {"product", "products", "segment", "segments", "competitor", "ideas", "kpi"},
+        re.compile(r"Choose (an? )?(product|products|segment|segments|competitor|ideas|KPI)( of this portfolio)?\."),
+    ),
+    (_ANY, {"insights"}, re.compile(r"Some market insights belong to another portfolio\.")),
+    (_ANY, {"period_end"}, re.compile(r"On or after the start of the period\.")),
+    (_ANY, {"kpi"}, re.compile(r"“.*” already measures the key result “.*”.*", re.S)),
+    (_ANY, {"website"}, re.compile(r"A web address starting with http:// or https://.*")),
+    (_ANY, {"response"}, re.compile(r"Say what the response is.*")),
+    (_ANY, {"received_on"}, re.compile(r"Not in the future: the day it was received, today at the latest\.")),
+    (_ANY, {"name"}, re.compile(r"A (segment|competitor) with this name exists in the portfolio\.")),
     # A member is added by the username of an existing account.
     (
         {"POST /api/v1/portfolios/{id}/members/"},
@@ -188,6 +215,8 @@ FACTS = [
         {"file"},
         re.compile(r"The file is empty.*|Save the file as UTF-8 CSV.*|The file contains NUL bytes.*|.*larger than.*"),
     ),
+    # A feedback file's rows (their columns, values and references) are the file's content, reported by line.
+    ({"POST /api/v1/feedback/imports/"}, _ANY, re.compile(r".+", re.S)),
     # Text of nothing but whitespace (" ", "\u0085") is blank once trimmed: the schema's minLength counts
     # the characters, not what they say (schemathesis's workflows sent a portfolio a time zone of NEL).
     (_ANY, _ANY, re.compile(r"This field may not be blank\.")),
@@ -388,6 +417,18 @@ def seeded(world):
         portfolio=world.portfolio, name="Expo", start_date=date(2027, 3, 1)
     )
     press = enablement_services.press_item_create(product=world.product, title="Release")
+    # Strategy: a goal with a key result, an insight, a competitor with a move, a persona, a concept idea
+    # with an insight and feedback behind it.
+    goal = GoalFactory(product=world.product, title="Orbit")
+    key_result = KeyResultFactory(goal=goal, title="Apogee")
+    insight = MarketInsightFactory(portfolio=world.portfolio, title="Sunspots")
+    competitor = CompetitorFactory(portfolio=world.portfolio, name="Rival")
+    move = CompetitorMoveFactory(competitor=competitor)
+    persona = PersonaFactory(portfolio=world.portfolio, segment=segment)
+    idea = IdeaFactory(product=world.product, title="Comet")
+    idea.insights.add(insight)
+    feedback = FeedbackFactory(product=world.product, segment=segment)
+    feedback.ideas.add(idea)
     _seeded["ids"] = {
         "/api/v1/launch-templates/{id}/": template.id,
         "/api/v1/launch-plans/{id}/": plan.id,
@@ -404,6 +445,18 @@ def seeded(world):
         "/api/v1/assets/{id}/": asset.id,
         "/api/v1/events/{id}/": event.id,
         "/api/v1/press-items/{id}/": press.id,
+        "/api/v1/goals/{id}/": goal.id,
+        "/api/v1/key-results/{id}/": key_result.id,
+        "/api/v1/market-insights/{id}/": insight.id,
+        "/api/v1/competitors/{id}/": competitor.id,
+        "/api/v1/competitor-moves/{id}/": move.id,
+        "/api/v1/segments/{id}/": segment.id,
+        "/api/v1/personas/{id}/": persona.id,
+        "/api/v1/ideas/{id}/": idea.id,
+        "/api/v1/ideas/{id}/evaluate/": idea.id,
+        "/api/v1/ideas/{id}/accept/": idea.id,
+        "/api/v1/ideas/{id}/reject/": idea.id,
+        "/api/v1/feedback/{id}/": feedback.id,
         "/api/v1/portfolios/{id}/": world.portfolio.id,
         "/api/v1/portfolios/{id}/members/": world.portfolio.id,
         "/api/v1/product-lines/{id}/": world.line.id,
@@ -430,6 +483,8 @@ def seeded(world):
         "template": template.id,
         "launch_plan": plan.id,
         "segment": segment.id,
+        "goal": goal.id,
+        "competitor": competitor.id,
     }
     _seeded["query"] = {**references, "key": world.kpi.key}
     _seeded["body"] = {
