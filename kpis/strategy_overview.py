@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from django.db.models import Case, Count, IntegerField, Q, Value, When, Window
 
 from kpis import key_results
-from kpis.charts import format_value
+from kpis.launch_panels import quantity
 from products.demand import DEMAND_ORDERING, annotate_demand
 from products.models import CompetitorMove, Feedback, Goal, Idea, Impact, MarketInsight, Product
 
@@ -80,16 +80,9 @@ def _goals(product: Product, today: datetime.date) -> tuple[list, int]:
             kr.value = kr_values.get(kr.pk)
             unit = kr.value.kpi.unit if kr.value and kr.value.kpi else ""
             current = kr.value.current if kr.value else None
-            kr.figure = " ".join(
-                part
-                for part in (
-                    "—" if current is None else format_value(current),
-                    "of",
-                    format_value(kr.target_value),
-                    unit,
-                )
-                if part
-            )
+            # As the goals page writes them (kpis.launch_panels.quantity): 104,402 EUR, 12.63 %.
+            shown = "—" if current is None else quantity(current, unit)
+            kr.figure = f"{shown} of {quantity(kr.target_value, unit)}"
     return goals, goals[0].listed_total if goals else 0
 
 
