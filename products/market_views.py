@@ -179,6 +179,8 @@ def insight_page(request, insight_id: int):
         ideas=ideas,
         items=items,
         can_write=access.can(request.user, MarketInsight, portfolio.id),
+        can_write_ideas=access.can(request.user, Idea, portfolio.id),
+        idea_product=insight.products.order_by("name", "id").first(),
     )
     return render(request, "products/market/insight_page.html", context)
 

@@ -2,10 +2,6 @@
 starts an idea from it (the insight already ticked on the idea form), links a customer's feedback,
 evaluates the idea, accepts it as a feature for the next horizon, and lands on the new roadmap item, which
 names the idea and carries its feedback. The insight's page then lists the idea behind it.
-
-The insight page offers no "new idea from this insight" link yet: when it does (a link to the idea form
-with `insight=` in its query), the test follows it; until then it opens the form at the address the link
-would have (`/ideas/new/?product=…&insight=…`), which the idea form supports.
 """
 
 import datetime
@@ -53,11 +49,7 @@ def test_a_product_manager_turns_an_insight_into_a_roadmap_feature(page, journey
     expect(tab.locator("#ideas-title")).to_contain_text("Ideas behind it")
 
     # A new idea from it: the insight is already ticked on the form.
-    from_insight = tab.locator(f'main a[href*="/ideas/new/"][href*="insight={insight.id}"]')
-    if from_insight.count():
-        from_insight.first.click()
-    else:  # no link on the insight page yet: the address it would have
-        tab.goto(f"{live_server.url}/ideas/new/?product={product.id}&insight={insight.id}")
+    tab.click("text=New idea from this insight")
     tab.wait_for_url("**/ideas/new/**")
     expect(tab.locator(f'input[name="insights"][value="{insight.id}"]')).to_be_checked()
     expect(tab.locator("#id_product")).to_have_value(str(product.id))

@@ -131,6 +131,19 @@ def test_the_insight_page_lists_the_ideas_and_roadmap_items_behind_it(client, po
     assert 'href="https://example.com/report"' in page and 'rel="noopener noreferrer"' in page
 
 
+def test_a_product_manager_starts_an_idea_from_an_insight(client, portfolio, product):
+    insight = MarketInsightFactory(portfolio=portfolio)
+    insight.products.add(product)
+    as_role(client, portfolio, Role.PRODUCT_MANAGER)
+    page = text(client.get(f"/insights/{insight.id}/"))
+    assert f"/ideas/new/?portfolio={portfolio.id}&amp;product={product.id}&amp;insight={insight.id}" in page
+
+
+def test_a_marketer_is_not_offered_to_start_an_idea(client, portfolio, marketer):
+    insight = MarketInsightFactory(portfolio=portfolio)
+    assert "New idea from this insight" not in text(client.get(f"/insights/{insight.id}/"))
+
+
 def test_a_source_that_is_not_a_web_address_is_not_a_link(client, portfolio, marketer):
     insight = MarketInsightFactory(portfolio=portfolio, source="javascript:alert(1)")
     assert 'href="javascript:' not in text(client.get(f"/insights/{insight.id}/"))
