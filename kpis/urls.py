@@ -1,6 +1,16 @@
 from django.urls import path
 
-from kpis import goal_views, import_views, key_views, kpi_views, launch_views, strategy_views, views
+from kpis import (
+    analysis_views,
+    budget_views,
+    goal_views,
+    import_views,
+    key_views,
+    kpi_views,
+    launch_views,
+    strategy_views,
+    views,
+)
 
 urlpatterns = [
     path("kpis/<int:kpi_id>/", views.kpi_page, name="kpi-page"),
@@ -16,4 +26,6 @@ urlpatterns = [
     path("launches/<int:plan_id>/kpis/", launch_views.launch_kpis, name="launch-kpis"),
     *goal_views.urlpatterns,
     *strategy_views.urlpatterns,
+    *budget_views.urlpatterns,
+    *analysis_views.urlpatterns,
 ]

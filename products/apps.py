@@ -8,8 +8,14 @@ class ProductsConfig(AppConfig):
     def ready(self):
         from pmflow.access import policies
         from products.models import (
+            AnalysisSettings,
+            BudgetLine,
+            BudgetPlan,
             Competitor,
             CompetitorMove,
+            Document,
+            DocumentComment,
+            DocumentVersion,
             DomainEvent,
             Feedback,
             Goal,
@@ -23,8 +29,10 @@ class ProductsConfig(AppConfig):
             Product,
             ProductLine,
             Role,
+            SalesTarget,
             Segment,
             StageTransition,
+            StatusBookEntry,
         )
 
         admins = {Role.ADMIN}
@@ -49,6 +57,17 @@ class ProductsConfig(AppConfig):
         policies.register(Competitor, portfolio="portfolio", write=managers)
         policies.register(CompetitorMove, portfolio="competitor__portfolio", write=marketers)
         policies.register(LifecycleRule, portfolio="portfolio", write=admins)
+        # The product manager's desk: the status book (only an entry's author or an admin changes it: the
+        # services check that), budget plans, documents and their review comments; the analysis thresholds
+        # are portfolio settings (admins). Versions are written by the document services only.
+        policies.register(StatusBookEntry, portfolio="product__portfolio", write=managers)
+        policies.register(BudgetPlan, portfolio="portfolio", write=managers)
+        policies.register(BudgetLine, portfolio="plan__portfolio", write=managers)
+        policies.register(SalesTarget, portfolio="plan__portfolio", write=managers)
+        policies.register(AnalysisSettings, portfolio="portfolio", write=admins)
+        policies.register(Document, portfolio="product__portfolio", write=managers)
+        policies.register(DocumentComment, portfolio="document__product__portfolio", write=managers)
+        policies.register(DocumentVersion, portfolio="document__product__portfolio", write=set())
         # Written by services only (the ledger and the events): members read them, nobody writes them.
         policies.register(StageTransition, portfolio="product__portfolio", write=set())
         policies.register(DomainEvent, portfolio="portfolio", write=set())

@@ -456,3 +456,209 @@ class CompetitorMove(models.Model):
 
     def __str__(self):
         return f"{self.competitor.name}: {self.get_kind_display()} on {self.happened_on}"
+
+
+# --- the product manager's desk: the status book, budget plans, portfolio analysis, documents ----------
+
+
+class StatusBookEntry(models.Model):
+    """A line of the product manager's daily log: what was done, for which product, how long, and which
+    kind of work it was (the balance page compares the shares with the recommended ranges)."""
+
+    class Category(models.TextChoices):
+        DAILY = "daily", "Daily business"
+        SHORT_TERM = "short_term", "Short-term"
+        LONG_TERM = "long_term", "Long-term"
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="status_book")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="status_book")
+    date = models.DateField()
+    category = models.CharField(max_length=20, choices=Category.choices)
+    minutes = models.PositiveIntegerField()
+    text = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        verbose_name_plural = "status book entries"
+        indexes = [models.Index(fields=["author", "date"], name="statusbook_author_date")]
+        constraints = [
+            models.CheckConstraint(condition=Q(minutes__gt=0, minutes__lte=1440), name="statusbook_minutes_1_1440"),
+        ]
+
+    def __str__(self):
+        return f"{self.date} {self.get_category_display()}: {self.text[:60]}"
+
+
+class BudgetPlan(models.Model):
+    """A year's marketing budget (by quarter and channel) and sales target (by quarter) of one product or
+    one product line. `portfolio` is the owner's, kept for access checks and lists."""
+
+    portfolio = models.ForeignKey(Portfolio, on_delete=models.CASCADE, related_name="budget_plans", editable=False)
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, null=True, blank=True, related_name="budget_plans")
+    product_line = models.ForeignKey(
+        ProductLine, on_delete=models.CASCADE, null=True, blank=True, related_name="budget_plans"
+    )
+    year = models.PositiveSmallIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-year", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(product__isnull=False, product_line__isnull=True)
+                | Q(product__isnull=True, product_line__isnull=False),
+                name="budgetplan_product_xor_line",
+            ),
+            models.UniqueConstraint(
+                fields=["product", "year"], condition=Q(product__isnull=False), name="budgetplan_product_year"
+            ),
+            models.UniqueConstraint(
+                fields=["product_line", "year"],
+                condition=Q(product_line__isnull=False),
+                name="budgetplan_line_year",
+            ),
+            models.CheckConstraint(condition=Q(year__gte=1900, year__lte=2200), name="budgetplan_year_range"),
+        ]
+
+    def __str__(self):
+        owner = self.product or self.product_line
+        return f"{owner} {self.year}"
+
+
+class BudgetLine(models.Model):
+    plan = models.ForeignKey(BudgetPlan, on_delete=models.CASCADE, related_name="budget_lines")
+    quarter = models.PositiveSmallIntegerField()
+    channel = models.CharField(max_length=50)
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+
+    class Meta:
+        ordering = ["quarter", "channel", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quarter__gte=1, quarter__lte=4), name="budgetline_quarter_1_4"),
+            models.UniqueConstraint(fields=["plan", "quarter", "channel"], name="budgetline_unique"),
+        ]
+
+    def __str__(self):
+        return f"Q{self.quarter} {self.channel}: {self.amount}"
+
+
+class SalesTarget(models.Model):
+    plan = models.ForeignKey(BudgetPlan, on_delete=models.CASCADE, related_name="sales_targets")
+    quarter = models.PositiveSmallIntegerField()
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+
+    class Meta:
+        ordering = ["quarter", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quarter__gte=1, quarter__lte=4), name="salestarget_quarter_1_4"),
+            models.UniqueConstraint(fields=["plan", "quarter"], name="salestarget_unique"),
+        ]
+
+    def __str__(self):
+        return f"Q{self.quarter}: {self.amount}"
+
+
+class AnalysisSettings(models.Model):
+    """A portfolio's thresholds for the portfolio analysis's extend and retire flags (admins edit them)."""
+
+    portfolio = models.OneToOneField(Portfolio, on_delete=models.CASCADE, related_name="analysis_settings")
+    retire_falling_quarters = models.PositiveSmallIntegerField(
+        default=2, help_text="Flag a product in decline whose revenue fell this many quarters in a row."
+    )
+    extend_segment_min_growth_pct = models.DecimalField(
+        max_digits=6, decimal_places=2, default=10, help_text="A segment growing at least this fast …"
+    )
+    extend_segment_min_priority = models.PositiveSmallIntegerField(
+        default=4, help_text="… and of at least this priority (1–5), that no product serves."
+    )
+    extend_demand_min_growth_pct = models.DecimalField(
+        max_digits=6,
+        decimal_places=2,
+        default=20,
+        help_text="A product in growth whose feedback of the last 90 days grew at least this much on the 90 before.",
+    )
+
+    class Meta:
+        verbose_name_plural = "analysis settings"
+
+    def __str__(self):
+        return f"Analysis thresholds of {self.portfolio}"
+
+
+class Document(models.Model):
+    """Research and planning: interviews, research notes, concept designs, PRD and MRD, beta-test reports,
+    written in Markdown. `version` grows by one with each change of title or body; each version is kept."""
+
+    class Kind(models.TextChoices):
+        INTERVIEW = "interview", "Interview"
+        RESEARCH = "research", "Research notes"
+        CONCEPT = "concept", "Concept design"
+        PRD = "prd", "PRD"
+        MRD = "mrd", "MRD"
+        BETA_TEST = "beta_test", "Beta-test report"
+        OTHER = "other", "Other"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        IN_REVIEW = "in_review", "In review"
+        APPROVED = "approved", "Approved"
+        ARCHIVED = "archived", "Archived"
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, editable=False, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    ideas = models.ManyToManyField(Idea, blank=True, related_name="documents")
+    feedback = models.ManyToManyField(Feedback, blank=True, related_name="documents")
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+
+    def __str__(self):
+        return self.title
+
+
+class DocumentVersion(models.Model):
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="versions")
+    version = models.PositiveIntegerField()
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["document_id", "-version"]
+        constraints = [models.UniqueConstraint(fields=["document", "version"], name="documentversion_unique")]
+
+    def __str__(self):
+        return f"{self.title} v{self.version}"
+
+
+class DocumentComment(models.Model):
+    """A review comment on a document, on the version it was written against."""
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="comments")
+    version = models.PositiveIntegerField()
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    body = models.TextField()
+    resolved = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return self.body[:60]

@@ -1,6 +1,15 @@
 from django.urls import path
 
-from products import audience_views, feedback_views, market_views, portfolio_views, product_views, rule_views, views
+from products import (
+    audience_views,
+    feedback_views,
+    market_views,
+    portfolio_views,
+    product_views,
+    rule_views,
+    status_book_views,
+    views,
+)
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -33,3 +42,5 @@ urlpatterns += [path("portfolios/switch/", views.portfolio_switch, name="portfol
 
 # Strategy pages: each module keeps its own routes beside its views.
 urlpatterns += [*market_views.urlpatterns, *audience_views.urlpatterns, *feedback_views.urlpatterns]
+# The product manager's desk.
+urlpatterns += status_book_views.urlpatterns

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
-from products.models import Feedback, Idea, KeyResult, MarketInsight, Portfolio, Product
+from products.models import Document, Feedback, Idea, KeyResult, MarketInsight, Portfolio, Product
 
 
 class Release(models.Model):
@@ -117,6 +117,7 @@ class RoadmapItem(models.Model):
     ideas = models.ManyToManyField(Idea, blank=True, related_name="roadmap_items")
     feedback = models.ManyToManyField(Feedback, blank=True, related_name="roadmap_items")
     insights = models.ManyToManyField(MarketInsight, blank=True, related_name="roadmap_items")
+    documents = models.ManyToManyField(Document, blank=True, related_name="roadmap_items")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -18,8 +18,13 @@ from gtm.models import (
 )
 from kpis.models import KPI, Measurement
 from products.models import (
+    AnalysisSettings,
+    BudgetLine,
+    BudgetPlan,
     Competitor,
     CompetitorMove,
+    Document,
+    DocumentComment,
     Feedback,
     Goal,
     Idea,
@@ -32,8 +37,10 @@ from products.models import (
     Product,
     ProductLine,
     Role,
+    SalesTarget,
     Segment,
     Stage,
+    StatusBookEntry,
 )
 from roadmap.models import Release, RoadmapItem
 
@@ -363,3 +370,72 @@ class PressItemFactory(factory.django.DjangoModelFactory):
     title = factory.Sequence(lambda n: f"Press item {n}")
     kind = "press_release"
     publish_date = factory.LazyFunction(lambda: datetime.date.today() + datetime.timedelta(days=30))
+
+
+# --- the product manager's desk: rows written directly (test setup; real writes go through the services) --
+
+
+class StatusBookEntryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = StatusBookEntry
+
+    product = factory.SubFactory(ProductFactory)
+    author = factory.SubFactory(UserFactory)
+    date = datetime.date(2026, 3, 2)
+    category = "daily"
+    minutes = 60
+    text = factory.Sequence(lambda n: f"Entry {n}")
+
+
+class BudgetPlanFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = BudgetPlan
+
+    product = factory.SubFactory(ProductFactory)
+    portfolio = factory.LazyAttribute(lambda plan: (plan.product or plan.product_line).portfolio)
+    year = 2026
+
+
+class BudgetLineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = BudgetLine
+
+    plan = factory.SubFactory(BudgetPlanFactory)
+    quarter = 1
+    channel = "email"
+    amount = Decimal("1000")
+
+
+class SalesTargetFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SalesTarget
+
+    plan = factory.SubFactory(BudgetPlanFactory)
+    quarter = 1
+    amount = Decimal("10000")
+
+
+class AnalysisSettingsFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AnalysisSettings
+
+    portfolio = factory.SubFactory(PortfolioFactory)
+
+
+class DocumentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Document
+
+    product = factory.SubFactory(ProductFactory)
+    kind = "prd"
+    title = factory.Sequence(lambda n: f"Document {n}")
+    body = "# Problem\n\nWhat we solve."
+
+
+class DocumentCommentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DocumentComment
+
+    document = factory.SubFactory(DocumentFactory)
+    version = 1
+    body = factory.Sequence(lambda n: f"Comment {n}")

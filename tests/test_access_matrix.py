@@ -30,9 +30,13 @@ from products.models import DomainEvent, Membership, Role
 from roadmap.models import RoadmapDependency
 from tests.factories import (
     AssetFactory,
+    BudgetLineFactory,
+    BudgetPlanFactory,
     CampaignFactory,
     CompetitorFactory,
     CompetitorMoveFactory,
+    DocumentCommentFactory,
+    DocumentFactory,
     FeedbackFactory,
     GoalFactory,
     IdeaFactory,
@@ -55,7 +59,9 @@ from tests.factories import (
     ProductLineFactory,
     ReleaseFactory,
     RoadmapItemFactory,
+    SalesTargetFactory,
     SegmentFactory,
+    StatusBookEntryFactory,
     UserFactory,
 )
 
@@ -92,6 +98,9 @@ SECRET_NAMES = [
     "Rival price cut",
     "Comet idea",
     "Meteorite feedback",
+    "Nebula log line",
+    "Andromeda PRD",
+    "Pulsar review comment",
 ]
 
 
@@ -443,6 +452,14 @@ def house():
     idea.insights.add(insight)
     feedback = FeedbackFactory(product=product, text="Meteorite feedback", segment=segment)
     feedback.ideas.add(idea)
+    # The desk: a status book line by the product manager, a budget plan of the product with a line and a
+    # target, a document with a review comment.
+    plan_budget = BudgetPlanFactory(product=product, year=2026)
+    BudgetLineFactory(plan=plan_budget, quarter=1, channel="email", amount=5000)
+    SalesTargetFactory(plan=plan_budget, quarter=1, amount=20000)
+    document = DocumentFactory(product=product, title="Andromeda PRD")
+    document.ideas.add(idea)
+    comment = DocumentCommentFactory(document=document, body="Pulsar review comment")
     users = {}
     for role in Role.values:
         users[role] = UserFactory()
@@ -450,6 +467,7 @@ def house():
     users["outsider"] = UserFactory()
     MembershipFactory(portfolio=PortfolioFactory(name="Elsewhere"), user=users["outsider"], role=Role.ADMIN)
     UserFactory(username="newcomer")
+    entry = StatusBookEntryFactory(product=product, author=users[Role.PRODUCT_MANAGER], text="Nebula log line")
     ids = {
         "portfolio": portfolio.id,
         "line": line.id,
@@ -483,6 +501,10 @@ def house():
         "move": move.id,
         "idea": idea.id,
         "feedback": feedback.id,
+        "entry": entry.id,
+        "budget_plan": plan_budget.id,
+        "document": document.id,
+        "comment": comment.id,
     }
     return users, ids
 

@@ -1,8 +1,8 @@
 from django.urls import path
 
-from products.api import audience, feedback, market, views
+from products.api import audience, feedback, market, status_book, views
 
-MODULES = (market, audience, feedback)
+MODULES = (market, audience, feedback, status_book)
 
 urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="api-token"),

@@ -1,4 +1,4 @@
-from roadmap.api import ideas, views
+from roadmap.api import documents, ideas, views
 
 
 def register(router) -> None:
@@ -7,6 +7,7 @@ def register(router) -> None:
     router.register("roadmap-dependencies", views.RoadmapDependencyViewSet, basename="roadmap-dependency")
     router.register("scoring-weights", views.ScoringWeightsViewSet, basename="scoring-weights")
     ideas.register(router)
+    documents.register(router)
 
 
-urlpatterns = ideas.urlpatterns
+urlpatterns = [*ideas.urlpatterns, *documents.urlpatterns]

@@ -1,0 +1,3 @@
+"""Portfolio analysis pages and the analysis thresholds."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""Budget plan pages: budget and sales target against actual spend and revenue."""
+
+urlpatterns = []

@@ -1,0 +1,7 @@
+"""The status book API: the product manager's daily log and the balance of their time."""
+
+urlpatterns = []
+
+
+def register(router) -> None:
+    pass

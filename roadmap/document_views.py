@@ -1,0 +1,3 @@
+"""Research and planning document pages."""
+
+urlpatterns = []
