@@ -325,6 +325,7 @@ SPECTACULAR_SETTINGS = {
         "ResponseStatusEnum": "products.models.CompetitorMove.ResponseStatus",
         "FeedbackSourceEnum": "products.models.Feedback.Source",
         "IdeaStatusEnum": "products.models.Idea.Status",
+        "StatusBookCategoryEnum": "products.models.StatusBookEntry.Category",
     },
     # Error statuses and bodies on every operation (pmflow/openapi.py), after the enum components.
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "pmflow.openapi.document_errors"],

@@ -419,3 +419,36 @@ class CompetitorMoveAdmin(ServiceAdmin):
 
     def service_delete(self, request, obj):
         market.competitor_move_delete(move_id=obj.pk, actor=request.user)
+
+
+# --- the status book (products.services.status_book) -------------------------------------------------
+from products.models import StatusBookEntry  # noqa: E402
+from products.services import status_book  # noqa: E402
+
+
+@admin.register(StatusBookEntry)
+class StatusBookEntryAdmin(ServiceAdmin):
+    """Written through products.services.status_book (its checks, one event per change), as on the pages.
+    The admin site's own permissions decide who changes a line here, not the author rule of the pages."""
+
+    list_display = ["date", "author", "product", "category", "minutes", "__str__"]
+    list_filter = ["category", "product__portfolio"]
+    search_fields = ["text", "author__username", "product__name"]
+    list_select_related = ["product", "author"]
+    date_hierarchy = "date"
+    autocomplete_fields = ["author"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["author"] if obj else []
+
+    def service_save(self, request, obj, form, change):
+        data = {name: form.cleaned_data[name] for name in status_book.ENTRY_FIELDS if name in form.cleaned_data}
+        if change:
+            return status_book.status_book_entry_update(entry_id=obj.pk, actor=request.user, check_author=False, **data)
+        product = data.pop("product")
+        return status_book.status_book_entry_create(
+            product=product, author=form.cleaned_data.get("author"), actor=request.user, **data
+        )
+
+    def service_delete(self, request, obj):
+        status_book.status_book_entry_delete(entry_id=obj.pk, actor=request.user, check_author=False)

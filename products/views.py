@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from pmflow import access
 from pmflow.errors import DomainError, NotFound
 from pmflow.forms import csv_download
-from products import lifecycle, pages, services
+from products import lifecycle, pages, services, status_book_views
 from products.forms import DashboardFilter, PortfolioForm, TransitionForm
 from products.models import Product, Stage
 from products.selectors import (
@@ -112,6 +112,8 @@ def portfolio_dashboard(request, portfolio_id: int):
         has_lines=portfolio.product_lines.exists(),
         can_create=access.can(request.user, Product, portfolio.id),
         transitions=recent_transitions(portfolio, product_ids=[p.id for p in products] if filtered else None),
+        # The status book's one-line form (writers only); the board's products serve it when unfiltered.
+        quick_entry=status_book_views.quick_entry(request, portfolio, products=None if filtered else products),
     )
     context["crumbs"] = []
     return render(request, "products/dashboard.html", context)
