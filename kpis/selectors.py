@@ -70,6 +70,8 @@ def kpis_for_batch(user, items: list) -> tuple[list, dict[int, KPI], list[dict]]
         if product_id is None:
             message = "Give kpi, or product and key." if "product" not in item else "A product id (a positive integer)."
             errors.append({"index": index, "field": "product" if "product" in item else "kpi", "message": message})
+        elif "key" not in item:  # a product without its key: the rule across the two fields
+            errors.append({"index": index, "field": "key", "message": "Give kpi, or product and key."})
         elif not isinstance(key, str) or not SLUG.fullmatch(key):
             errors.append({"index": index, "field": "key", "message": "A KPI key (letters, digits, - and _)."})
         else:

@@ -130,7 +130,9 @@ class ImpactField(BoundedDecimalField):
         return value
 
 
-@extend_schema_field({"type": "string", "nullable": True, "description": "A member's username."})
+@extend_schema_field(
+    {"type": "string", "nullable": True, "minLength": 1, "maxLength": 150, "description": "A member's username."}
+)
 class OwnerField(serializers.Field):
     """The owner by username; resolved against the item's portfolio in `validate`."""
 

@@ -213,3 +213,10 @@ def test_the_query_count_does_not_grow_with_the_kpis_of_the_batch(
             assert api_client.post(URL, body, format="json").status_code == 201
         counts.append(len(queries))
     assert counts[1] <= counts[0]
+
+
+def test_a_product_without_its_key_is_told_to_give_both(api_client, feed, django_capture_on_commit_callbacks):
+    body = [{"product": feed.product.id, "observed_at": "2026-03-20", "value": 1}]
+    response = _post(api_client, member(feed.portfolio, "admin"), body, django_capture_on_commit_callbacks)
+    assert response.status_code == 400
+    assert response.json()["errors"] == [{"index": 0, "field": "key", "message": "Give kpi, or product and key."}]
