@@ -48,10 +48,10 @@ TASKS = {
         "Line extension or deletion: the case for {product}",
     ],
 }
-# Minutes a working day per category, before a little noise: (daily, short-term, long-term).
+# Minutes a working day per category (quarter hours), before a little noise: (daily, short-term, long-term).
 PLANS = {
-    "off": (270, 110, 70),  # ≈ 60 / 24 / 16 %: too much daily business
-    "balanced": (210, 120, 100),  # ≈ 49 / 28 / 23 %
+    "off": (270, 105, 75),  # ≈ 60 / 23 / 17 %: too much daily business
+    "balanced": (210, 120, 90),  # ≈ 50 / 29 / 21 %
 }
 
 

@@ -299,18 +299,23 @@ def status_book_delete(request, entry_id: int):
     return render(request, "confirm_page.html", context)
 
 
-def quick_entry(request, portfolio: Portfolio, products=None) -> dict | None:
+def quick_entry(request, portfolio: Portfolio, products=None, *, filtered: bool = False) -> dict | None:
     """The dashboard's one-line form, for the roles that may write (None otherwise: no query).
 
-    `products` are the dashboard's own (unfiltered, not archived) products when it has them at hand; else
-    one query lists them."""
+    `products` are the ones the board shows (archived ones are left out): no query of its own. Without
+    them, one query lists the portfolio's products."""
     if not _writes(request, portfolio):
         return None
     if products is None:
-        products = portfolio.products.filter(archived_at__isnull=True).order_by("name").only("id", "name")
+        products = portfolio.products.filter(archived_at__isnull=True).only("id", "name")
+    choices = sorted(
+        ((product.id, product.name) for product in products if product.archived_at is None),
+        key=lambda pair: pair[1].lower(),
+    )
     return {
         "action": _new_url(portfolio),
-        "products": sorted(((product.id, product.name) for product in products), key=lambda pair: pair[1].lower()),
+        "products": choices,
+        "filtered": filtered,
         "categories": StatusBookEntry.Category.choices,
         "today": services.today_in(portfolio),
         "return_to": RETURN_TO_DASHBOARD,

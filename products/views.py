@@ -112,8 +112,8 @@ def portfolio_dashboard(request, portfolio_id: int):
         has_lines=portfolio.product_lines.exists(),
         can_create=access.can(request.user, Product, portfolio.id),
         transitions=recent_transitions(portfolio, product_ids=[p.id for p in products] if filtered else None),
-        # The status book's one-line form (writers only); the board's products serve it when unfiltered.
-        quick_entry=status_book_views.quick_entry(request, portfolio, products=None if filtered else products),
+        # The status book's one-line form (writers only), for the products the board shows.
+        quick_entry=status_book_views.quick_entry(request, portfolio, products=products, filtered=filtered),
     )
     context["crumbs"] = []
     return render(request, "products/dashboard.html", context)

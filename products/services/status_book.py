@@ -389,7 +389,10 @@ class Balance:
         return [share for share in self.shares if self.total_minutes and not share.in_range]
 
     def __getitem__(self, category: str) -> CategoryShare:
-        return next(share for share in self.shares if share.category == category)
+        for share in self.shares:
+            if share.category == category:
+                return share
+        raise KeyError(category)  # templates look attributes up as keys first
 
     def as_dict(self) -> dict:
         return {"total_minutes": self.total_minutes, **{share.category: share.as_dict() for share in self.shares}}
