@@ -24,7 +24,7 @@ class EntryForm(forms.Form):
         min_value=1,
         max_value=services.MINUTES_MAX,
         help_text="Whole minutes, e.g. 45 or 90.",
-        widget=forms.NumberInput(attrs={"inputmode": "numeric", "step": "5", "min": "1"}),
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
     text = forms.CharField(
         label="What you did",

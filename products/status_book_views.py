@@ -13,6 +13,7 @@ future, no text) comes back on the form with status 400. The role (and, to chang
 author or an admin) is checked before a form is read.
 """
 
+import datetime
 import itertools
 
 from django.contrib import messages
@@ -50,14 +51,23 @@ def _query_without(request, *names) -> str:
 
 
 def _period(form: PeriodForm, wanted: dict, portfolio: Portfolio):
-    """The period asked for, or (with its error on the form) the default four weeks."""
+    """The period asked for, or (with its error on the form) the default four weeks. The form's empty
+    ends show the days used."""
     today = services.today_in(portfolio)
     try:
-        return services.period_of(wanted.get("from"), wanted.get("to"), today=today)
+        first, last = services.period_of(wanted.get("from"), wanted.get("to"), today=today)
     except InvalidInput as exc:
         for name, message in exc.fields.items():
             form.add_error(name, message)
         return services.default_period(today)
+    if form.is_bound:
+        form.data = form.data.copy()
+        for name, day in (("from", first), ("to", last)):
+            if not form.data.get(name):
+                form.data[name] = day.isoformat()
+    else:
+        form.initial.update({"from": first, "to": last})
+    return first, last
 
 
 def _entries(portfolio: Portfolio, wanted: dict):
@@ -178,6 +188,7 @@ def status_book_balance(request, portfolio_id: int):
         share.duration = services.minutes_text(share.minutes)
     for week in weeks:
         week.bar = week_bar(week)
+        week.partial = week.week_start < first or week.week_start + datetime.timedelta(days=6) > last
         week.duration = services.minutes_text(week.balance.total_minutes)
     is_me = author == request.user.get_username()
     context = portfolio_context(
@@ -239,8 +250,8 @@ def status_book_create(request):
     ):
         messages.success(
             request,
-            f"Logged {services.minutes_text(entry.minutes)} of {entry.get_category_display().lower()} work on "
-            f"{entry.product.name} for {entry.date:%Y-%m-%d}.",
+            f"Logged {services.minutes_text(entry.minutes)} on {entry.product.name} "
+            f"({entry.get_category_display().lower()}) for {entry.date:%Y-%m-%d}.",
         )
         if request.POST.get("return_to") == RETURN_TO_DASHBOARD:
             return redirect("portfolio-dashboard", portfolio_id=portfolio.id)

@@ -193,7 +193,7 @@ def test_the_dashboards_line_returns_to_the_dashboard_with_a_message(client, pro
         f"/status-book/new/?portfolio={product.portfolio_id}", _form(product, return_to="dashboard"), follow=True
     )
     assert response.redirect_chain[-1][0] == f"/portfolios/{product.portfolio_id}/"
-    assert "Logged 45 min of short-term work on Nebula" in response.content.decode()
+    assert "Logged 45 min on Nebula (short-term)" in response.content.decode()
 
 
 def test_bad_minutes_come_back_on_the_form_with_400(client, product, pm):
