@@ -326,6 +326,8 @@ SPECTACULAR_SETTINGS = {
         "FeedbackSourceEnum": "products.models.Feedback.Source",
         "IdeaStatusEnum": "products.models.Idea.Status",
         "StatusBookCategoryEnum": "products.models.StatusBookEntry.Category",
+        "AnalysisFlagKindEnum": "kpis.analysis.KIND_CHOICES",
+        "AnalysisFlagBasisEnum": "kpis.analysis.BASIS_CHOICES",
     },
     # Error statuses and bodies on every operation (pmflow/openapi.py), after the enum components.
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "pmflow.openapi.document_errors"],
