@@ -47,6 +47,8 @@ from products.services import status_book as services
 
 EMPTY_VALUE = "Give a value, or leave the parameter out."
 ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+# A period's ends: years 1900–2200 (the service's rule; the schema states what it can).
+PERIOD_DAY = {"type": "string", "format": "date", "pattern": "^(19[0-9]{2}|2[01][0-9]{2}|2200)-"}
 
 
 @extend_schema_field(
@@ -120,7 +122,7 @@ def csv_lines(rows):
 # --- the balance --------------------------------------------------------------------------------------
 
 
-class BalanceQuery(serializers.Serializer):
+class StatusBookBalanceQuery(serializers.Serializer):
     # "from" is a Python keyword: read in to_internal_value below.
     to = serializers.DateField(required=False)
     author = serializers.CharField(required=False, max_length=150)
@@ -142,7 +144,7 @@ class BalanceQuery(serializers.Serializer):
         return values
 
 
-class CategoryBalance(serializers.Serializer):
+class StatusBookCategoryBalance(serializers.Serializer):
     minutes = serializers.IntegerField(help_text="Minutes logged in this category.")
     share = serializers.DecimalField(
         max_digits=5,
@@ -158,26 +160,26 @@ class CategoryBalance(serializers.Serializer):
     )
 
 
-class BalanceFigures(serializers.Serializer):
+class StatusBookFigures(serializers.Serializer):
     total_minutes = serializers.IntegerField()
-    daily = CategoryBalance(help_text="Daily business, recommended 40–55 %.")
-    short_term = CategoryBalance(help_text="Short-term work, recommended 20–30 %.")
-    long_term = CategoryBalance(help_text="Long-term work, recommended 15–25 %.")
+    daily = StatusBookCategoryBalance(help_text="Daily business, recommended 40–55 %.")
+    short_term = StatusBookCategoryBalance(help_text="Short-term work, recommended 20–30 %.")
+    long_term = StatusBookCategoryBalance(help_text="Long-term work, recommended 15–25 %.")
 
 
-class WeekBalance(BalanceFigures):
+class StatusBookWeekBalance(StatusBookFigures):
     week_start = serializers.DateField(help_text="The Monday of the ISO week.")
     week = serializers.CharField(help_text="The ISO week, e.g. 2026-W11.")
 
 
-class BalanceSerializer(BalanceFigures):
+class StatusBookBalanceSerializer(StatusBookFigures):
     # "from" is a Python keyword: added by name below.
     to = serializers.DateField(help_text="The last day of the period, included.")
     author = serializers.CharField(help_text="Whose entries: a username.")
-    weeks = WeekBalance(many=True, help_text="The same figures for each ISO week the period touches.")
+    weeks = StatusBookWeekBalance(many=True, help_text="The same figures for each ISO week the period touches.")
 
 
-BalanceSerializer._declared_fields["from"] = serializers.DateField(help_text="The first day of the period.")
+StatusBookBalanceSerializer._declared_fields["from"] = serializers.DateField(help_text="The first day of the period.")
 
 
 @extend_schema_view(
@@ -271,18 +273,20 @@ class StatusBookViewSet(PortfolioScopedViewSet):
         parameters=[
             OpenApiParameter(
                 "from",
-                OpenApiTypes.DATE,
+                PERIOD_DAY,
                 description="The first day (default: four weeks before `to`, or the last four weeks ending today "
                 "in the portfolio's time zone).",
             ),
             OpenApiParameter(
                 "to",
-                OpenApiTypes.DATE,
+                PERIOD_DAY,
                 description=f"The last day, included, on or after `from` (default: four weeks after `from`, or "
                 f"today); a period of at most {services.PERIOD_MAX_DAYS} days.",
             ),
             OpenApiParameter(
-                "author", str, description="Whose balance: a member's username (default: yours). Reads are open."
+                "author",
+                {"type": "string", "minLength": 1, "maxLength": 150},
+                description="Whose balance: a member's username (default: yours). Reads are open.",
             ),
             OpenApiParameter("product", ID_SCHEMA, description="Only the work on this product."),
             OpenApiParameter(
@@ -291,7 +295,7 @@ class StatusBookViewSet(PortfolioScopedViewSet):
                 description="Only the work in this portfolio (its time zone says what today is).",
             ),
         ],
-        responses={200: BalanceSerializer},
+        responses={200: StatusBookBalanceSerializer},
         description="The split of a person's logged time over a period against the recommended balance: daily "
         "business 40–55 %, short-term 20–30 %, long-term 15–25 %. Shares in percent of `total_minutes`, rounded "
         "half up to 2 decimals; `in_range` includes both ends and is judged on the rounded share. Nothing logged: "
@@ -299,7 +303,7 @@ class StatusBookViewSet(PortfolioScopedViewSet):
     )
     @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
     def balance(self, request):
-        query = BalanceQuery(data=request.query_params)
+        query = StatusBookBalanceQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         q = query.validated_data
         portfolio = self._zone_portfolio(q)
@@ -321,7 +325,7 @@ class StatusBookViewSet(PortfolioScopedViewSet):
             **figures.as_dict(),
             "weeks": [week.as_dict() for week in weeks],
         }
-        return Response(BalanceSerializer(body).data)
+        return Response(StatusBookBalanceSerializer(body).data)
 
 
 def register(router) -> None:

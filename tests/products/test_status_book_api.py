@@ -220,7 +220,7 @@ def test_list_and_balance_queries_do_not_grow_with_the_data(url):
                 date=services.today_in(portfolio) - datetime.timedelta(days=i % 20),
             )
         counts.append(_queries(client, url))
-    assert counts[0] == counts[1]
+    assert counts[0] == counts[1], counts
 
 
 # --- the balance --------------------------------------------------------------------------------------
