@@ -130,6 +130,7 @@ class ProductFigures:
     revenue_share: Decimal | None = None
     revenue_trend: Decimal | None = None
     quarters: list[QuarterValue] = field(default_factory=list)  # the last 4 complete quarters
+    values: dict = field(default_factory=dict)  # {quarter start: revenue} of every quarter read
 
     @property
     def id(self) -> int:
@@ -190,6 +191,7 @@ class Analysis:
     today: datetime.date
     settings: AnalysisSettings
     quarters: list[datetime.date]  # the last 4 complete quarters, oldest first
+    read_quarters: list[datetime.date]  # every complete quarter read (4, or N + 1 for the retire rule)
     total_revenue: Decimal | None
     products: list[ProductFigures]
     flags: list[Flag]
@@ -308,15 +310,26 @@ def _feedback_counts(scope, today: datetime.date) -> dict[int, tuple[int, int]]:
 # --- the rules ----------------------------------------------------------------------------------------
 
 
-def _retire_flag(figures: ProductFigures, values: dict, quarters: list, falling: int, goal_held: bool) -> Flag | None:
-    if figures.product.stage != Stage.DECLINE or goal_held:
-        return None
+def falling_window(values: dict, quarters: list, falling: int) -> list[tuple[datetime.date, Decimal]] | None:
+    """The last `falling` + 1 complete quarters with their revenue when each is lower than the one before;
+    None when one of them has no data or any did not fall."""
     window = quarters[-(falling + 1) :]
     series = [values.get(start) for start in window]
-    if any(value is None for value in series):
+    if len(window) < falling + 1 or any(value is None for value in series):
         return None
     if not all(later < earlier for earlier, later in zip(series, series[1:], strict=False)):
         return None
+    return list(zip(window, series, strict=True))
+
+
+def _retire_flag(figures: ProductFigures, quarters: list, falling: int, goal_held: bool) -> Flag | None:
+    if figures.product.stage != Stage.DECLINE or goal_held:
+        return None
+    found = falling_window(figures.values, quarters, falling)
+    if found is None:
+        return None
+    window = [start for start, _ in found]
+    series = [value for _, value in found]
     rows = []
     for index, (start, value) in enumerate(zip(window, series, strict=True)):
         rows.append(
@@ -440,6 +453,7 @@ def portfolio_analysis(
             product=product,
             revenue=sum(held, Decimal(0)) if held else None,
             quarters=[QuarterValue(start, values.get(start)) for start in share_quarters],
+            values=values,
         )
         last, before = values.get(quarters[-1]), values.get(quarters[-2])
         if last is not None and before is not None:
@@ -461,8 +475,7 @@ def portfolio_analysis(
         ):
             flags.append(flag)
     for figures in figures_list:
-        values = revenue.get(figures.product.id, {})
-        if flag := _retire_flag(figures, values, quarters, falling, figures.product.id in goal_held):
+        if flag := _retire_flag(figures, quarters, falling, figures.product.id in goal_held):
             flags.append(flag)
 
     return Analysis(
@@ -471,6 +484,7 @@ def portfolio_analysis(
         today=today,
         settings=settings,
         quarters=share_quarters,
+        read_quarters=quarters,
         total_revenue=total,
         products=figures_list,
         flags=flags,

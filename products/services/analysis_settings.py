@@ -46,9 +46,11 @@ EXPLANATIONS = {
     "retire_falling_quarters": "A product in decline is a candidate to retire when its revenue fell in each of "
     "this many complete quarters in a row (quarter on quarter, from the revenue KPI's rollups) and no goal of "
     "it runs today. 2 means: the last three complete quarters, each lower than the one before.",
-    "extend_segment_min_growth_pct": "A segment growing at least this much a year (its growth %) …",
-    "extend_segment_min_priority": "… and of at least this priority (1 low – 5 high) that no product of the "
-    "portfolio (or of the product line analysed) serves is a candidate for a product to extend into.",
+    "extend_segment_min_growth_pct": "A segment growing at least this much a year (its growth %), of at least "
+    "the priority below, that no product serves is a candidate to extend into.",
+    "extend_segment_min_priority": "A segment of at least this priority (1 low – 5 high), growing at least as fast "
+    "as above, that no product of the portfolio (or of the product line analysed) serves is a candidate to "
+    "extend into.",
     "extend_demand_min_growth_pct": "A product in growth is a candidate to extend when the feedback it received "
     "in the last 90 days grew at least this much on the 90 days before (with at least one before; none before "
     "and three or more now counts as rising).",
