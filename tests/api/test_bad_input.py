@@ -35,6 +35,7 @@ from tests.factories import (
     MarketInsightFactory,
     PersonaFactory,
     SegmentFactory,
+    StatusBookEntryFactory,
     member,
 )
 
@@ -464,6 +465,21 @@ def _strategy_bodies(world, segment, persona):
         bodies[f"POST {path}"] = (path, body)
         bodies[f"PUT {path}{{id}}/"] = (f"{path}{row.id}/", body)
         bodies[f"PATCH {path}{{id}}/"] = (f"{path}{row.id}/", body)
+    entry = StatusBookEntryFactory(product=world.product, author=member(world.portfolio, "product_manager"))
+    entry_body = {"product": world.product.id, "category": "daily", "minutes": 45, "text": "Pricing call"}
+    entry_body["date"] = "2026-03-02"
+    bodies["POST /api/v1/status-book/"] = ("/api/v1/status-book/", entry_body)
+    bodies["PUT /api/v1/status-book/{id}/"] = (f"/api/v1/status-book/{entry.id}/", entry_body)
+    bodies["PATCH /api/v1/status-book/{id}/"] = (f"/api/v1/status-book/{entry.id}/", entry_body)
+    thresholds = {
+        "retire_falling_quarters": 2,
+        "extend_segment_min_growth_pct": 10,
+        "extend_segment_min_priority": 4,
+        "extend_demand_min_growth_pct": 20,
+    }
+    settings_url = f"/api/v1/portfolios/{world.portfolio.id}/analysis-settings/"
+    bodies["PUT /api/v1/portfolios/{id}/analysis-settings/"] = (settings_url, thresholds)
+    bodies["PATCH /api/v1/portfolios/{id}/analysis-settings/"] = (settings_url, thresholds)
     bodies["POST /api/v1/ideas/{id}/accept/"] = (
         f"/api/v1/ideas/{idea.id}/accept/",
         {"kind": "feature", "horizon": "next", "reason": "Top ask"},

@@ -62,6 +62,7 @@ from tests.factories import (  # noqa: E402
     MarketInsightFactory,
     PersonaFactory,
     SegmentFactory,
+    StatusBookEntryFactory,
     member,
 )
 
@@ -174,6 +175,13 @@ FACTS = [
     (_ANY, {"response"}, re.compile(r"Say what the response is.*")),
     (_ANY, {"received_on"}, re.compile(r"Not in the future: the day it was received, today at the latest\.")),
     (_ANY, {"name"}, re.compile(r"A (segment|competitor) with this name exists in the portfolio\.")),
+    # The status book: work is not logged for days to come; a balance's period is ordered and at most a year.
+    (_ANY, {"date"}, re.compile(r"Not in the future: the day of the work, today at the latest\.")),
+    (
+        {"GET /api/v1/status-book/balance/"},
+        {"to"},
+        re.compile(r"On or after the first day \(`from`\)\.|A period of at most 366 days\."),
+    ),
     # A member is added by the username of an existing account.
     (
         {"POST /api/v1/portfolios/{id}/members/"},
@@ -429,6 +437,7 @@ def seeded(world):
     idea.insights.add(insight)
     feedback = FeedbackFactory(product=world.product, segment=segment)
     feedback.ideas.add(idea)
+    entry = StatusBookEntryFactory(product=world.product, author=admin, date=date(2026, 3, 2))
     _seeded["ids"] = {
         "/api/v1/launch-templates/{id}/": template.id,
         "/api/v1/launch-plans/{id}/": plan.id,
@@ -457,6 +466,7 @@ def seeded(world):
         "/api/v1/ideas/{id}/accept/": idea.id,
         "/api/v1/ideas/{id}/reject/": idea.id,
         "/api/v1/feedback/{id}/": feedback.id,
+        "/api/v1/status-book/{id}/": entry.id,
         "/api/v1/portfolios/{id}/": world.portfolio.id,
         "/api/v1/portfolios/{id}/members/": world.portfolio.id,
         "/api/v1/product-lines/{id}/": world.line.id,
