@@ -452,3 +452,29 @@ class StatusBookEntryAdmin(ServiceAdmin):
 
     def service_delete(self, request, obj):
         status_book.status_book_entry_delete(entry_id=obj.pk, actor=request.user, check_author=False)
+
+
+# --- the portfolio analysis's thresholds (products.services.analysis_settings) ------------------------
+from products.models import AnalysisSettings  # noqa: E402
+from products.services import analysis_settings  # noqa: E402
+
+
+@admin.register(AnalysisSettings)
+class AnalysisSettingsAdmin(ServiceAdmin):
+    """Written through products.services.analysis_settings (its ranges, one event per change), as on the
+    thresholds page. Not deleted here: a portfolio always has its thresholds (the defaults until changed)."""
+
+    list_display = ["portfolio", *analysis_settings.SETTING_FIELDS]
+    list_select_related = ["portfolio"]
+    search_fields = ["portfolio__name"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["portfolio"] if obj else []
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def service_save(self, request, obj, form, change):
+        data = {name: form.cleaned_data[name] for name in analysis_settings.SETTING_FIELDS if name in form.cleaned_data}
+        portfolio = obj.portfolio if change else form.cleaned_data["portfolio"]
+        return analysis_settings.analysis_settings_update(portfolio=portfolio, actor=request.user, **data)
