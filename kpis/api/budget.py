@@ -335,6 +335,11 @@ class BudgetPlanViewSet(CSVListMixin, PortfolioScopedViewSet):
     def csv_lines(self, rows):
         return _plan_csv_lines(rows)
 
+    def get_renderers(self):
+        if self.action == "actuals":  # its own CSV; CSVListMixin keeps CSV to the list elsewhere
+            return [renderer() for renderer in self.renderer_classes]
+        return super().get_renderers()
+
     def require_role_for_reference(self, data, model, action: str = access.WRITE) -> None:
         """The plan's portfolio is its owner's: a body naming a product or line of a portfolio where the
         user's role may not write plans is a 403 before anything else is judged."""
