@@ -328,6 +328,8 @@ SPECTACULAR_SETTINGS = {
         "StatusBookCategoryEnum": "products.models.StatusBookEntry.Category",
         "AnalysisFlagKindEnum": "kpis.analysis.KIND_CHOICES",
         "AnalysisFlagBasisEnum": "kpis.analysis.BASIS_CHOICES",
+        "DocumentKindEnum": "products.models.Document.Kind",
+        "DocumentStatusEnum": "products.models.Document.Status",
     },
     # Error statuses and bodies on every operation (pmflow/openapi.py), after the enum components.
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "pmflow.openapi.document_errors"],

@@ -21,7 +21,6 @@ characters, a body of at most 200,000, no NUL characters or lone surrogates; not
 """
 
 from django.db import transaction
-from django.db.models import Count, Q
 from django.utils import timezone
 
 from pmflow.errors import Conflict, InvalidInput, NotFound
@@ -436,15 +435,3 @@ def with_html(result: dict) -> dict:
     for field in result["fields"].values():
         field["html"] = ops_html(field["ops"])
     return result
-
-
-# --- lookups the pages and the API share --------------------------------------------------------------
-
-
-def documents(queryset=None):
-    """Documents with their product and last writer joined and the number of open review comments
-    (`open_comments`)."""
-    queryset = Document.objects.all() if queryset is None else queryset
-    return queryset.select_related("product", "updated_by").annotate(
-        open_comments=Count("comments", filter=Q(comments__resolved=False), distinct=True)
-    )
