@@ -96,7 +96,19 @@ class BoundedDecimalField(serializers.DecimalField):
             )
         except ValueError as exc:
             raise serializers.ValidationError(str(exc), code="invalid") from None
+        if self.round_places and self.min_value is not None and _below(data, self.min_value):
+            # -0.0001 rounds to 0.00, yet it is below a minimum of 0 (what the schema states): refused.
+            self.fail("min_value", min_value=self.min_value)
         return super().to_internal_value(value)
+
+
+def _below(data, minimum) -> bool:
+    """Whether the value as sent (before rounding) is below `minimum`; a finite number by now."""
+    try:
+        raw = Decimal(str(data).strip()) if not isinstance(data, bool) else None
+    except (ArithmeticError, ValueError):
+        return False
+    return raw is not None and raw.is_finite() and raw < Decimal(str(minimum))
 
 
 class BoundedIntegerField(serializers.IntegerField):

@@ -1,6 +1,7 @@
 import math
 
 from django.contrib.auth import get_user_model
+from django.http import QueryDict
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.relations import MANY_RELATION_KWARGS, ManyRelatedField
@@ -42,6 +43,13 @@ class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
 
     def get_queryset(self):
         return self.selector(self.context["request"].user)
+
+    def run_validation(self, data=serializers.empty):
+        # DRF reads "" as null for every relation; in a JSON body that is a string where the schema says an
+        # integer or null (a form's empty select, multipart, still means none).
+        if data == "" and not isinstance(getattr(self.root, "initial_data", None), QueryDict):
+            self.fail("incorrect_type", data_type="str")
+        return super().run_validation(data)
 
     def to_internal_value(self, data):
         if isinstance(data, bool) or (isinstance(data, float) and not (math.isfinite(data) and data.is_integer())):

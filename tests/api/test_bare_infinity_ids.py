@@ -30,3 +30,14 @@ def test_an_id_that_is_no_whole_number_is_a_400_on_its_field(url, body, field, m
     assert response.status_code == 400, response.content
     assert field in response.json()
     assert (model.objects.count(), DomainEvent.objects.count()) == (rows, events)
+
+
+def test_an_empty_string_is_no_id_in_a_json_body(api_client, world):
+    from gtm.models import PressItem
+    from tests.factories import PressItemFactory, member
+
+    press = PressItemFactory(product=world.product)
+    api_client.force_authenticate(member(world.portfolio, "admin"))
+    response = api_client.patch(f"/api/v1/press-items/{press.id}/", {"launch_plan": ""}, format="json")
+    assert response.status_code == 400 and "launch_plan" in response.json()
+    assert PressItem.objects.get(pk=press.pk).updated_at == press.updated_at

@@ -175,6 +175,8 @@ FACTS = [
     (_ANY, {"response"}, re.compile(r"Say what the response is.*")),
     (_ANY, {"received_on"}, re.compile(r"Not in the future: the day it was received, today at the latest\.")),
     (_ANY, {"name"}, re.compile(r"A (segment|competitor) with this name exists in the portfolio\.")),
+    # A day of the calendar the server keeps (1900-2200): `format: date` says the shape, not the range.
+    (_ANY, {"from", "to", "date"}, re.compile(r"A day from 1900 to 2200, as YYYY-MM-DD\.")),
     # The status book: work is not logged for days to come; a balance's period is ordered and at most a year.
     (_ANY, {"date"}, re.compile(r"Not in the future: the day of the work, today at the latest\.")),
     (

@@ -772,9 +772,15 @@ def test_item_bounds_are_documented_and_checked(setup, schema, field, documented
     assert response.status_code == 400 and field in response.json()
 
 
-def test_an_effort_that_rounds_to_a_cent_is_accepted(setup):
-    response = post(setup.client, ITEMS, {"product": setup.product.id, "title": "T", "effort": 0.006})
+def test_an_effort_is_rounded_to_cents(setup):
+    response = post(setup.client, ITEMS, {"product": setup.product.id, "title": "T", "effort": 0.014})
     assert response.status_code == 201 and response.json()["effort"] == 0.01
+
+
+def test_an_effort_below_a_cent_is_refused_although_it_rounds_to_one(setup):
+    # The schema's minimum is 0.01: 0.006 is below it, whatever it rounds to.
+    response = post(setup.client, ITEMS, {"product": setup.product.id, "title": "T", "effort": 0.006})
+    assert response.status_code == 400 and "effort" in response.json()
 
 
 def test_a_weight_is_rounded_to_two_places(setup):
