@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from gtm.demo import seed_gtm
+from kpis.demo_analysis import seed_analysis
 from kpis.demo_goals import seed_goals
 from kpis.demo_gtm import seed_gtm_kpis
 from kpis.services import import_create, kpi_save, measurements_ingest
@@ -17,6 +18,7 @@ from products import services
 from products.demo_audience import seed_audience
 from products.demo_feedback import seed_feedback
 from products.demo_market import seed_market
+from products.demo_status_book import seed_status_book
 from products.models import Portfolio, Role, Stage
 from roadmap.demo import seed_roadmap
 from roadmap.demo_ideas import seed_ideas
@@ -106,6 +108,7 @@ class Command(BaseCommand):
         self._roadmap(user)
         self._gtm(user)
         self._strategy(user)
+        self._desk(user)
         # Every run prints the login, whether it loaded the data or found it (scripts/run starts with this).
         self.stdout.write(self.style.SUCCESS(self._login_line(user, viewer, password, url)))
 
@@ -164,6 +167,21 @@ class Command(BaseCommand):
                 loaded.append(f"{label} ({figures})")
         if loaded:
             self.stdout.write("Loaded strategy: " + "; ".join(loaded) + ".")
+
+    def _desk(self, user):
+        """The product manager's desk after the strategy (the analysis reads its goals, segments and
+        feedback): the status book, the analysis thresholds (ending Ledger Classic's goal so its retirement
+        shows); on every run, each writing nothing once it has its data."""
+        portfolio = Portfolio.objects.filter(name=PORTFOLIO).order_by("id").first()
+        today = timezone.now().astimezone(portfolio.zone).date()
+        loaded = []
+        for label, seed in (("status book", seed_status_book), ("portfolio analysis", seed_analysis)):
+            counts = seed(portfolio=portfolio, actor=user, today=today)
+            if counts and any(counts.values()):
+                figures = ", ".join(f"{value} {name.replace('_', ' ')}" for name, value in counts.items() if value)
+                loaded.append(f"{label} ({figures})")
+        if loaded:
+            self.stdout.write("Loaded the desk: " + "; ".join(loaded) + ".")
 
     @staticmethod
     def _login_line(user, viewer, password, url):
