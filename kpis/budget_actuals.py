@@ -284,6 +284,14 @@ def plan_figures(plans) -> dict[int, PlanFigures]:
     return result
 
 
+ACTUALS_COLUMNS = ["quarter", "budget", "spend", "sales_target", "sales_actual", "spend_variance", "sales_variance"]
+
+
+def actuals_csv_rows(figures: PlanFigures) -> list[list]:
+    """The four quarters as CSV rows under ACTUALS_COLUMNS (the API's `?format=csv` and the page's download)."""
+    return [[quarter.as_dict()[name] for name in ACTUALS_COLUMNS] for quarter in figures.quarters]
+
+
 def figures_of(plan: BudgetPlan) -> PlanFigures:
     return plan_figures([plan])[plan.id]
 

@@ -31,12 +31,12 @@ from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 
 from kpis.api.goals import CSVListMixin
-from kpis.budget_actuals import figures_of, plan_figures
+from kpis.budget_actuals import ACTUALS_COLUMNS, actuals_csv_rows, figures_of, plan_figures
 from pmflow import access
 from pmflow.api import PortfolioScopedViewSet, representation_etag
 from pmflow.errors import InvalidInput
 from pmflow.fields import MAX_ID, BoundedIntegerField, bounded_decimal
-from pmflow.forms import csv_cell
+from pmflow.forms import csv_cell, csv_download
 from products.api.filters import IdFilter, StrictFilterSet
 from products.api.serializers import ScopedPrimaryKeyField
 from products.models import BudgetPlan, Product, ProductLine
@@ -44,15 +44,6 @@ from products.selectors import product_line_list_for_user, product_list_for_user
 from products.services import budget as services
 from roadmap.api.views import RoadmapCSVRenderer
 
-ACTUALS_COLUMNS = [
-    "quarter",
-    "budget",
-    "spend",
-    "sales_target",
-    "sales_actual",
-    "spend_variance",
-    "sales_variance",
-]
 AMOUNT = {"type": "number", "minimum": 0, "maximum": float(services.AMOUNT_MAX)}
 TEXT_PATTERN = "^[^\\x00]*\\S[^\\x00]*$"
 
@@ -286,14 +277,8 @@ def _plan_csv_lines(rows):
 
 
 def actuals_csv(plan: BudgetPlan) -> HttpResponse:
-    """The four quarters as a CSV file (the API's `?format=csv` and the plan page's download)."""
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="budget-actuals-{plan.id}-{plan.year}.csv"'
-    response.write("\ufeff" + _csv_line(ACTUALS_COLUMNS))
-    for quarter in figures_of(plan).quarters:
-        row = quarter.as_dict()
-        response.write(_csv_line(row[name] for name in ACTUALS_COLUMNS))
-    return response
+    """The four quarters as a CSV file (the plan page's download is the same file)."""
+    return csv_download(f"budget-actuals-{plan.id}-{plan.year}", ACTUALS_COLUMNS, actuals_csv_rows(figures_of(plan)))
 
 
 def _csv_list():
