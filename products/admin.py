@@ -478,3 +478,83 @@ class AnalysisSettingsAdmin(ServiceAdmin):
         data = {name: form.cleaned_data[name] for name in analysis_settings.SETTING_FIELDS if name in form.cleaned_data}
         portfolio = obj.portfolio if change else form.cleaned_data["portfolio"]
         return analysis_settings.analysis_settings_update(portfolio=portfolio, actor=request.user, **data)
+
+
+# --- research and planning documents (products.services.documents) -----------------------------------
+from products.models import Document, DocumentComment, DocumentVersion  # noqa: E402
+from products.services import documents as document_services  # noqa: E402
+
+
+class DocumentVersionInline(admin.TabularInline):
+    """The kept versions (written by the services only): read here, compared on the document's pages."""
+
+    model = DocumentVersion
+    fields = ["version", "title", "author", "at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    ordering = ["-version"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class DocumentCommentInline(admin.TabularInline):
+    """Review comments: added and resolved on the document's page or through the API (their services)."""
+
+    model = DocumentComment
+    fields = ["version", "author", "body", "resolved", "created_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Document)
+class DocumentAdmin(ServiceAdmin):
+    """Documents through products.services.documents (a new title or body is the next version, an archived
+    document is read-only until set back to draft, ideas and feedback of the same portfolio, one event per
+    change). Roadmap items link documents from the roadmap's side."""
+
+    list_display = ["title", "product", "kind", "status", "version", "updated_by", "updated_at"]
+    list_filter = ["kind", "status", "product__portfolio"]
+    search_fields = ["title", "body"]
+    list_select_related = ["product", "updated_by"]
+    filter_horizontal = ["ideas", "feedback"]
+    inlines = [DocumentVersionInline, DocumentCommentInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["product", "version", "updated_by", "updated_at"] if obj else ["version"]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "body" and field is not None:
+            field.strip = False  # Markdown's indentation is meaning (the service trims the end)
+        return field
+
+    def service_save(self, request, obj, form, change):
+        names = (*document_services.DOCUMENT_FIELDS, *document_services.LINK_FIELDS)
+        data = {name: form.cleaned_data[name] for name in names if name in form.cleaned_data}
+        for name in document_services.LINK_FIELDS:
+            if name in data:
+                data[name] = list(data[name] or [])
+        if change:
+            return document_services.document_update(document_id=obj.pk, actor=request.user, **data)
+        return document_services.document_create(product=form.cleaned_data["product"], actor=request.user, **data)
+
+    def save_related(self, request, form, formsets, change):
+        """The service already set the links. The inlines are read-only: saving them writes nothing, and
+        gives the admin's change message what it reads (`new_objects`, …)."""
+        for formset in formsets:
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+
+    def service_delete(self, request, obj):
+        document_services.document_delete(document_id=obj.pk, actor=request.user)
