@@ -235,6 +235,9 @@ def budget_plan_page(request, plan_id: int):
     portfolio = plan.portfolio
     figures = plan_figures([plan])[plan.id]
     _present(figures)
+    today = _today(portfolio)
+    for row in figures.quarters:  # the quarter holding today: its figures are "so far"
+        row.in_progress = today.year == plan.year and quarter_of(today) == row.quarter
     if request.GET.get("format") == "csv":
         name = services.owner_name(plan).replace(" (product line)", "")
         return csv_download(f"marketing-plan-{name}-{plan.year}", ACTUALS_COLUMNS, actuals_csv_rows(figures))
@@ -261,7 +264,7 @@ def budget_plan_page(request, plan_id: int):
         previous_id=siblings.get(plan.year - 1),
         next_id=siblings.get(plan.year + 1),
         next_new_url=_new_url(portfolio.id, plan, plan.year + 1),
-        today=_today(portfolio),
+        today=today,
     )
     return render(request, "kpis/budget/plan_page.html", context)
 

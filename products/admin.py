@@ -558,3 +558,87 @@ class DocumentAdmin(ServiceAdmin):
 
     def service_delete(self, request, obj):
         document_services.document_delete(document_id=obj.pk, actor=request.user)
+
+
+# --- annual marketing plans (products.services.budget) ------------------------------------------------
+from django.forms import ModelForm as _PlanModelForm  # noqa: E402
+from django.forms.formsets import all_valid  # noqa: E402
+
+from pmflow.errors import InvalidInput  # noqa: E402
+from products.models import BudgetLine, BudgetPlan, SalesTarget  # noqa: E402
+from products.services import budget as budget_services  # noqa: E402
+
+
+class BudgetLineInline(admin.TabularInline):
+    model = BudgetLine
+    fields = ["quarter", "channel", "amount"]
+    extra = 1
+
+
+class SalesTargetInline(admin.TabularInline):
+    model = SalesTarget
+    fields = ["quarter", "amount"]
+    extra = 0
+    max_num = budget_services.SALES_TARGETS_MAX
+
+
+class BudgetPlanAdminForm(_PlanModelForm):
+    class Meta:
+        model = BudgetPlan
+        fields = ["product", "product_line", "year"]
+
+    def _get_validation_exclusions(self):
+        """One owner, one plan per owner and year, years 1900–2200: the service's checks (with its messages on
+        the fields), not the model's constraints ("Constraint … is violated")."""
+        return {*super()._get_validation_exclusions(), "product", "product_line", "year"}
+
+
+@admin.register(BudgetPlan)
+class BudgetPlanAdmin(ServiceAdmin):
+    """A plan with its budget lines and sales targets (the inlines), written whole in one call of
+    products.services.budget (its checks, the owner's portfolio, one event per change), as on the pages."""
+
+    form = BudgetPlanAdminForm
+    list_display = ["__str__", "portfolio", "year", "product", "product_line", "created_at"]
+    list_filter = ["year", "portfolio"]
+    search_fields = ["product__name", "product_line__name"]
+    list_select_related = ["portfolio", "product", "product_line"]
+    inlines = [BudgetLineInline, SalesTargetInline]
+
+    def _create_formsets(self, request, obj, change):
+        # The lines and targets are written by the service while the plan's form validates (ServiceAdmin),
+        # so it needs the inline formsets there.
+        formsets, inline_instances = super()._create_formsets(request, obj, change)
+        request.budget_plan_formsets = formsets
+        return formsets, inline_instances
+
+    @staticmethod
+    def _rows(formset, names) -> list[dict]:
+        return [
+            {name: form.cleaned_data.get(name) for name in names}
+            for form in formset.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+
+    def service_save(self, request, obj, form, change):
+        formsets = getattr(request, "budget_plan_formsets", [])
+        if not all_valid(formsets):
+            raise InvalidInput("Correct the budget lines and sales targets below.")
+        rows = {}
+        for formset in formsets:
+            if formset.model is BudgetLine:
+                rows["budget_lines"] = self._rows(formset, ("quarter", "channel", "amount"))
+            elif formset.model is SalesTarget:
+                rows["sales_targets"] = self._rows(formset, ("quarter", "amount"))
+        data = {name: form.cleaned_data.get(name) for name in budget_services.PLAN_FIELDS}
+        if change:
+            return budget_services.budget_plan_update(plan_id=obj.pk, actor=request.user, **data, **rows)
+        return budget_services.budget_plan_create(actor=request.user, **data, **rows)
+
+    def save_related(self, request, form, formsets, change):
+        """The service already wrote the lines and targets; saving the formsets again writes nothing."""
+        for formset in formsets:
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+
+    def service_delete(self, request, obj):
+        budget_services.budget_plan_delete(plan_id=obj.pk, actor=request.user)
