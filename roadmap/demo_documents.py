@@ -77,9 +77,14 @@ PRD_V2 = PRD_V1.replace(
 PRD_V3 = (
     PRD_V2.replace(
         "| 2 | Changes sync when a signal returns, oldest first | Must |",
-        "| 2 | Changes sync when a signal returns, oldest first, within 2 minutes | Must |\n"
+        "| 2 | Changes sync when a signal returns, oldest first, within 2 minutes | Must |",
+    )
+    .replace(
+        "photos are never dropped | Must |",
+        "photos are never dropped | Must |\n"
         "| 4 | The app works 72 hours without a signal (three days in a plant room) | Must |",
-    ).replace(
+    )
+    .replace(
         "- How long must the app work without a signal?\n", '- Do dispatchers need a "last synced" time per job?\n'
     )
     + """

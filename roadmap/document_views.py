@@ -30,11 +30,12 @@ from django.views.decorators.http import require_POST
 from pmflow import access
 from pmflow.errors import DomainError, NotFound
 from pmflow.forms import add_domain_error, save_with
+from products import events
 from products.document_templates import TEMPLATES, template_for
 from products.markdown import render_markdown
-from products.models import Document, DocumentComment, Feedback, Idea
+from products.models import Document, DocumentComment, DomainEvent, Feedback, Idea
 from products.pages import page, portfolio_context, portfolio_to_create_in
-from products.selectors import object_history, portfolio_for_user, product_for_user
+from products.selectors import portfolio_for_user, product_for_user
 from products.services import documents as services
 from roadmap import document_selectors as selectors
 from roadmap.document_forms import CommentForm, DiffPick, DocumentFilter, DocumentForm, StatusForm
@@ -174,6 +175,32 @@ def _link_named(wanted: dict) -> str:
 
 # --- one document -------------------------------------------------------------------------------------
 
+LINK_LABELS = {"ideas": "linked ideas", "feedback": "linked feedback", "roadmap_items": "linked roadmap items"}
+
+
+def _history(document: Document, zone) -> list[DomainEvent]:
+    """The document's events, newest first, with their changes in words (as products.selectors.
+    object_history, but links are counted: ids say nothing on a page; yes/no for true/false)."""
+    history = list(
+        DomainEvent.objects.filter(object_type="document", object_id=document.id)
+        .select_related("actor")
+        .order_by("-at", "-id")[:HISTORY_LENGTH]
+    )
+    for event in history:
+        event.changes = {LINK_LABELS.get(name, name): _plain(pair) for name, pair in event.changes.items()}
+        event.readable = events.readable_changes(event, zone)
+    return history
+
+
+def _plain(pair):
+    """[[1, 2], [1, 2, 7]] → ["2", "3"]; [False, True] → ["no", "yes"]."""
+    if not isinstance(pair, list):
+        return pair
+    return [
+        str(len(side)) if isinstance(side, list) else ("yes" if side else "no") if isinstance(side, bool) else side
+        for side in pair
+    ]
+
 
 def _document_page(request, document: Document, *, comment_form=None, status=200):
     portfolio = document.product.portfolio
@@ -188,7 +215,7 @@ def _document_page(request, document: Document, *, comment_form=None, status=200
         Feedback.objects.filter(documents=document).select_related("product", "segment").order_by("-received_on", "-id")
     )
     items = list(RoadmapItem.objects.filter(documents=document).select_related("product").order_by("title", "id"))
-    history = object_history("document", document.id, limit=HISTORY_LENGTH, zone=portfolio.zone)
+    history = _history(document, portfolio.zone)
     moves = [
         {"status": value, "label": STATUS_ACTIONS[value]}
         for value in Status.values

@@ -331,7 +331,7 @@ def document_comment_add(*, document_id: int, body, actor=None) -> DocumentComme
             actor=actor,
             verb="document.commented",
             obj=document,
-            changes={"comments": [None, comment.body[:200]]},
+            changes={"comment": [None, comment.body[:200]]},
             data={"comment": comment.id, "version": document.version},
         )
     return comment
