@@ -3,7 +3,7 @@ reports, written in Markdown, with versions, review comments and links.
 
 - A document belongs to a product; the ideas and feedback it names are of the same portfolio (another
   portfolio's is a 400 on `ideas` / `feedback`). Its roadmap items are linked by the app that owns items
-  (roadmap.services.documents), through the `also` hook of the writes here, in the same transaction
+  (roadmap.services.documents), handed to the writes here as `extra_links`, in the same transaction
   and the same event.
 - `version` starts at 1 and grows by one with each change of the title or the body; each version's title
   and body are kept (a DocumentVersion row per version, version 1 included) with who wrote it and when.
