@@ -21,6 +21,7 @@ import io
 from collections.abc import Mapping
 
 import django_filters
+from django import forms
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
@@ -143,7 +144,8 @@ class BudgetPlanSerializer(serializers.ModelSerializer):
         product_list_for_user,
         allow_null=True,
         required=False,
-        help_text="The product the plan is for; give this or `product_line` (exactly one).",
+        help_text="The product the plan is for; give this or `product_line` (exactly one). On a write, naming one "
+        "of them (not null) without the other sets the other to null.",
     )
     product_line = ScopedPrimaryKeyField(
         product_line_list_for_user,
@@ -175,6 +177,14 @@ class BudgetPlanSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["created_at"]
         validators = []  # one plan per owner and year is the service's check, with its message on `year`
+
+    def validate(self, attrs):
+        """Naming one owner (not null) without the other moves the plan to it: the other becomes null."""
+        attrs = super().validate(attrs)
+        for given, other in (("product", "product_line"), ("product_line", "product")):
+            if attrs.get(given) is not None and other not in attrs:
+                attrs[other] = None
+        return attrs
 
     @extend_schema_field({"type": "number", "readOnly": True, "description": "The sum of the budget lines."})
     def get_budget_total(self, plan):
@@ -220,11 +230,21 @@ def _actual_rows(plan: BudgetPlan) -> list[dict]:
     ]
 
 
+@extend_schema_field({"type": "integer", "minimum": services.YEARS[0], "maximum": services.YEARS[1]})
+class YearFilter(django_filters.NumberFilter):
+    """A year the plans can have (1900–2200; the schema states the bounds)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, min_value=services.YEARS[0], max_value=services.YEARS[1], **kwargs)
+
+
 class BudgetPlanFilter(StrictFilterSet):
     portfolio = IdFilter()
     product = IdFilter()
     product_line = IdFilter()
-    year = django_filters.NumberFilter(min_value=services.YEARS[0], max_value=services.YEARS[1])
+    year = YearFilter()
 
     class Meta:
         model = BudgetPlan

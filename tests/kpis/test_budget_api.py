@@ -362,3 +362,10 @@ def test_amounts_in_actuals_are_decimal_exact(manager, product):
     )
     row = manager.get(f"{URL}{plan['id']}/actuals/").json()[0]
     assert row["spend_variance"] == 0.2
+
+
+def test_patching_the_line_alone_moves_a_product_plan_to_the_line(manager, product):
+    plan = _create(manager, product)
+    response = manager.patch(f"{URL}{plan['id']}/", {"product_line": product.product_line_id}, format="json")
+    assert response.status_code == 200
+    assert (response.json()["product"], response.json()["product_line"]) == (None, product.product_line_id)
