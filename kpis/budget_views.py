@@ -50,7 +50,7 @@ from pmflow.errors import DomainError, InvalidInput
 from pmflow.forms import add_domain_error, csv_download
 from products.models import BudgetPlan, Portfolio
 from products.pages import page, portfolio_context, portfolio_to_create_in
-from products.selectors import portfolio_for_user
+from products.selectors import object_history, portfolio_for_user
 from products.services import budget as services
 
 PER_PAGE = 50
@@ -265,6 +265,7 @@ def budget_plan_page(request, plan_id: int):
         next_id=siblings.get(plan.year + 1),
         next_new_url=_new_url(portfolio.id, plan, plan.year + 1),
         today=today,
+        history=object_history("budget_plan", plan.id, limit=20, zone=portfolio.zone),
     )
     return render(request, "kpis/budget/plan_page.html", context)
 

@@ -358,3 +358,10 @@ def test_delete_asks_then_deletes(manager, plan, portfolio):
     response = manager.post(f"/budget-plans/{plan.id}/delete/")
     assert response.status_code == 302 and response["Location"] == f"/portfolios/{portfolio.id}/budget-plans/"
     assert not BudgetPlan.objects.exists()
+
+
+def test_the_page_shows_the_plans_history(manager, plan):
+    services.budget_plan_update(plan_id=plan.id, sales_targets=[{"quarter": 1, "amount": 55000}])
+    html = manager.get(f"/budget-plans/{plan.id}/").content.decode()
+    history = html.split('id="history-title"', 1)[1]
+    assert "Sales target: 115000 → 55000" in history
