@@ -26,6 +26,7 @@ from pmflow import access
 from pmflow.access import require
 from pmflow.api import StaleObject, representation_etag, request_if_match
 from pmflow.fields import MAX_ID, BoundedDecimalField, BoundedIntegerField
+from pmflow.openapi import error_response
 from products.models import AnalysisSettings, Portfolio, ProductLine, Stage
 from products.selectors import portfolio_for_user
 from products.services import analysis_settings as settings_services
@@ -33,6 +34,9 @@ from products.services import analysis_settings as settings_services
 EMPTY_VALUE = "Give a value, or leave the parameter out."
 ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 SCOPE_MESSAGE = "Give exactly one of portfolio and product_line."
+
+
+STALE = error_response("The thresholds changed since you read them (stale `If-Match`); nothing written.")
 
 
 class AnalysisQuery(serializers.Serializer):
@@ -280,7 +284,7 @@ class AnalysisSettingsView(views.APIView):
         operation_id="portfolio_analysis_settings_update",
         parameters=[PORTFOLIO_PK, OpenApiParameter("If-Match", str, OpenApiParameter.HEADER)],
         request=AnalysisSettingsSerializer,
-        responses={200: AnalysisSettingsSerializer},
+        responses={200: AnalysisSettingsSerializer, 412: STALE},
         description="Set every threshold (each is required). Admins only; a stale `If-Match` is 412.",
     )
     def put(self, request, id):
@@ -290,7 +294,7 @@ class AnalysisSettingsView(views.APIView):
         operation_id="portfolio_analysis_settings_partial_update",
         parameters=[PORTFOLIO_PK, OpenApiParameter("If-Match", str, OpenApiParameter.HEADER)],
         request=AnalysisSettingsSerializer,
-        responses={200: AnalysisSettingsSerializer},
+        responses={200: AnalysisSettingsSerializer, 412: STALE},
         description="Change some thresholds; the others keep theirs. Admins only; a stale `If-Match` is 412.",
     )
     def patch(self, request, id):

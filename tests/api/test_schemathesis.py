@@ -51,10 +51,13 @@ from gtm.services import enablement as enablement_services  # noqa: E402
 from gtm.services import launches as launch_services  # noqa: E402
 from gtm.services import messaging as messaging_services  # noqa: E402
 from products import services  # noqa: E402
+from products.services import documents as document_services  # noqa: E402
 from roadmap import services as roadmap_services  # noqa: E402
 from tests.factories import (  # noqa: E402
+    BudgetPlanFactory,
     CompetitorFactory,
     CompetitorMoveFactory,
+    DocumentCommentFactory,
     FeedbackFactory,
     GoalFactory,
     IdeaFactory,
@@ -90,7 +93,7 @@ FACTS = [
         {"portfolio", "product_line", "product", "parent", "release", "key_result", "ideas", "feedback"}
         | {"item", "depends_on"}
         | {"template", "launch_plan", "segment", "target_segments", "target_personas", "products", "campaign"}
-        | {"goal", "kpi", "insights", "competitor", "segments"},
+        | {"goal", "kpi", "insights", "competitor", "segments", "roadmap_items"},
         _REFERENCE,
     ),
     # Go-to-market: links within one product or portfolio, an object stays where it was made, a template
@@ -184,6 +187,34 @@ FACTS = [
         {"to"},
         re.compile(r"On or after the first day \(`from`\)\.|A period of at most 366 days\."),
     ),
+    # A budget plan is of a product or of a product line (one of two); an analysis of a portfolio or a line.
+    (
+        _ANY,
+        {"product", "product_line"},
+        re.compile(
+            r"Give the product or the product line the plan is for\.|Give a product or a product line, not both\."
+        ),
+    ),
+    (
+        {"GET /api/v1/portfolio-analysis/"},
+        {"portfolio", "product_line"},
+        re.compile(r"Give exactly one of portfolio and product_line\."),
+    ),
+    (_ANY, {"product", "product_line"}, re.compile(r"Choose a product( line)? of this portfolio\.")),
+    (
+        _ANY,
+        {"budget_lines"},
+        re.compile(r"Line \d+: channel: .* repeats line \d+: one line per quarter and channel.*", re.S),
+    ),
+    (_ANY, {"sales_targets"}, re.compile(r"Target \d+: quarter: Q\d has a target already: one per quarter.*", re.S)),
+    # Documents: links of this portfolio, a version that exists; budget plans: one per owner and year.
+    (
+        _ANY,
+        {"ideas", "feedback", "roadmap_items"},
+        re.compile(r"Choose (ideas|feedback|roadmap items) of this portfolio\."),
+    ),
+    (_ANY, {"from", "to", "number"}, re.compile(r"A version of this document: 1 to \d+\.")),
+    (_ANY, {"year"}, re.compile(r".* already has a plan for (\d+|that year): edit that one\.", re.S)),
     # A member is added by the username of an existing account.
     (
         {"POST /api/v1/portfolios/{id}/members/"},
@@ -345,6 +376,8 @@ def _seeded_path(context, path_parameters):
     known = _seeded["ids"].get(context.operation.path)
     if known is None or not path_parameters or "id" not in path_parameters:
         return path_parameters
+    if isinstance(known, dict):  # several path parameters: {"id": …, "number": …}
+        return {**path_parameters, **{k: v for k, v in known.items() if k in path_parameters}}
     return {**path_parameters, "id": known}
 
 
@@ -440,6 +473,9 @@ def seeded(world):
     feedback = FeedbackFactory(product=world.product, segment=segment)
     feedback.ideas.add(idea)
     entry = StatusBookEntryFactory(product=world.product, author=admin, date=date(2026, 3, 2))
+    budget_plan = BudgetPlanFactory(product=world.product, year=2026)
+    document = document_services.document_create(product=world.product, kind="prd", title="Orion PRD", body="# Why")
+    comment = DocumentCommentFactory(document=document)
     _seeded["ids"] = {
         "/api/v1/launch-templates/{id}/": template.id,
         "/api/v1/launch-plans/{id}/": plan.id,
@@ -469,6 +505,15 @@ def seeded(world):
         "/api/v1/ideas/{id}/reject/": idea.id,
         "/api/v1/feedback/{id}/": feedback.id,
         "/api/v1/status-book/{id}/": entry.id,
+        "/api/v1/budget-plans/{id}/": budget_plan.id,
+        "/api/v1/budget-plans/{id}/actuals/": budget_plan.id,
+        "/api/v1/documents/{id}/": document.id,
+        "/api/v1/documents/{id}/comments/": document.id,
+        "/api/v1/documents/{id}/diff/": document.id,
+        "/api/v1/documents/{id}/versions/": document.id,
+        "/api/v1/documents/{id}/versions/{number}/": {"id": document.id, "number": 1},
+        "/api/v1/documents/{id}/comments/{comment_id}/resolve/": {"id": document.id, "comment_id": comment.id},
+        "/api/v1/portfolios/{id}/analysis-settings/": world.portfolio.id,
         "/api/v1/portfolios/{id}/": world.portfolio.id,
         "/api/v1/portfolios/{id}/members/": world.portfolio.id,
         "/api/v1/product-lines/{id}/": world.line.id,

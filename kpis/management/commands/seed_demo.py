@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from gtm.demo import seed_gtm
 from kpis.demo_analysis import seed_analysis
+from kpis.demo_budget import seed_budget
 from kpis.demo_goals import seed_goals
 from kpis.demo_gtm import seed_gtm_kpis
 from kpis.services import import_create, kpi_save, measurements_ingest
@@ -21,6 +22,7 @@ from products.demo_market import seed_market
 from products.demo_status_book import seed_status_book
 from products.models import Portfolio, Role, Stage
 from roadmap.demo import seed_roadmap
+from roadmap.demo_documents import seed_documents
 from roadmap.demo_ideas import seed_ideas
 
 PORTFOLIO = "Acme Software"
@@ -170,12 +172,18 @@ class Command(BaseCommand):
 
     def _desk(self, user):
         """The product manager's desk after the strategy (the analysis reads its goals, segments and
-        feedback): the status book, the analysis thresholds (ending Ledger Classic's goal so its retirement
-        shows); on every run, each writing nothing once it has its data."""
+        feedback): the status book, marketing plans with budgets and sales targets, the analysis thresholds
+        (ending Ledger Classic's goal so its retirement shows) and research and planning documents; on every
+        run, each writing nothing once it has its data."""
         portfolio = Portfolio.objects.filter(name=PORTFOLIO).order_by("id").first()
         today = timezone.now().astimezone(portfolio.zone).date()
         loaded = []
-        for label, seed in (("status book", seed_status_book), ("portfolio analysis", seed_analysis)):
+        for label, seed in (
+            ("status book", seed_status_book),
+            ("marketing plans", seed_budget),
+            ("portfolio analysis", seed_analysis),
+            ("documents", seed_documents),
+        ):
             counts = seed(portfolio=portfolio, actor=user, today=today)
             if counts and any(counts.values()):
                 figures = ", ".join(f"{value} {name.replace('_', ' ')}" for name, value in counts.items() if value)
