@@ -153,43 +153,46 @@ class Command(BaseCommand):
         competitors, the audience (completing go-to-market's segments and personas), ideas linked to the
         insights (two accepted into roadmap items), feedback behind ideas and items, and goals whose key
         results read the demo's KPIs."""
-        portfolio = Portfolio.objects.filter(name=PORTFOLIO).order_by("id").first()
-        today = timezone.now().astimezone(portfolio.zone).date()
-        loaded = []
-        for label, seed in (
-            ("market insight and competitors", seed_market),
-            ("segments and personas", seed_audience),
-            ("ideas", seed_ideas),
-            ("customer feedback", seed_feedback),
-            ("vision, goals and key results", seed_goals),
-        ):
-            counts = seed(portfolio=portfolio, actor=user, today=today)
-            if counts and any(counts.values()):
-                figures = ", ".join(f"{value} {name.replace('_', ' ')}" for name, value in counts.items() if value)
-                loaded.append(f"{label} ({figures})")
-        if loaded:
-            self.stdout.write("Loaded strategy: " + "; ".join(loaded) + ".")
+        self._seed_parts(
+            user,
+            "Loaded strategy",
+            (
+                ("market insight and competitors", seed_market),
+                ("segments and personas", seed_audience),
+                ("ideas", seed_ideas),
+                ("customer feedback", seed_feedback),
+                ("vision, goals and key results", seed_goals),
+            ),
+        )
 
     def _desk(self, user):
         """The product manager's desk after the strategy (the analysis reads its goals, segments and
         feedback): the status book, marketing plans with budgets and sales targets, the analysis thresholds
         (ending Ledger Classic's goal so its retirement shows) and research and planning documents; on every
         run, each writing nothing once it has its data."""
+        self._seed_parts(
+            user,
+            "Loaded the desk",
+            (
+                ("status book", seed_status_book),
+                ("marketing plans", seed_budget),
+                ("portfolio analysis", seed_analysis),
+                ("documents", seed_documents),
+            ),
+        )
+
+    def _seed_parts(self, user, title, parts):
+        """Run each `seed(portfolio=, actor=, today=)` in order and say in one line what they wrote."""
         portfolio = Portfolio.objects.filter(name=PORTFOLIO).order_by("id").first()
         today = timezone.now().astimezone(portfolio.zone).date()
         loaded = []
-        for label, seed in (
-            ("status book", seed_status_book),
-            ("marketing plans", seed_budget),
-            ("portfolio analysis", seed_analysis),
-            ("documents", seed_documents),
-        ):
+        for label, seed in parts:
             counts = seed(portfolio=portfolio, actor=user, today=today)
             if counts and any(counts.values()):
                 figures = ", ".join(f"{value} {name.replace('_', ' ')}" for name, value in counts.items() if value)
                 loaded.append(f"{label} ({figures})")
         if loaded:
-            self.stdout.write("Loaded the desk: " + "; ".join(loaded) + ".")
+            self.stdout.write(f"{title}: " + "; ".join(loaded) + ".")
 
     @staticmethod
     def _login_line(user, viewer, password, url):
