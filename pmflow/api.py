@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping
 
 from django.db import transaction
+from django.http import StreamingHttpResponse
 from django.utils.http import parse_etags
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter
@@ -189,6 +190,17 @@ class PortfolioScopedViewSet(
         with transaction.atomic():
             self.perform_destroy(self.locked_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def csv_list_response(view, request, lines_of, filename: str) -> StreamingHttpResponse:
+    """A list's `?format=csv`: every matching row (no pages), streamed. `page` and `page_size` are still
+    judged as the JSON list judges them (the schema describes them once for both), then the view's filters
+    apply; `lines_of(queryset)` yields the CSV lines."""
+    view.paginator.check_params(request)
+    rows = view.filter_queryset(view.get_queryset())
+    response = StreamingHttpResponse(lines_of(rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 def request_if_match(request) -> list[str] | None:

@@ -4,7 +4,6 @@ spend per quarter of the start date and per launch plan."""
 
 import django_filters
 from django import forms
-from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import permissions, serializers
@@ -17,7 +16,7 @@ from gtm import budget
 from gtm.models import Campaign, LaunchPlan
 from gtm.services import campaigns as services
 from pmflow.access import queryset_for_user, require
-from pmflow.api import PortfolioScopedViewSet
+from pmflow.api import PortfolioScopedViewSet, csv_list_response
 from pmflow.fields import MAX_ID, BoundedDecimalField, StrictStrings
 from products.api.filters import IdFilter, StrictFilterSet
 from products.api.serializers import ScopedPrimaryKeyField
@@ -194,13 +193,9 @@ class CampaignViewSet(PortfolioScopedViewSet):
         if request.query_params.get("format", None) == "":
             raise NotFound("Unknown format: use json or csv.")
         if request.accepted_renderer.format == "csv":
-            self.paginator.check_params(request)  # every row, no pages; bad paging is still refused
-            rows = self.filter_queryset(self.get_queryset())
-            response = StreamingHttpResponse(
-                budget.csv_lines(rows.iterator(chunk_size=500)), content_type="text/csv; charset=utf-8"
+            return csv_list_response(
+                self, request, lambda rows: budget.csv_lines(rows.iterator(chunk_size=500)), "campaigns.csv"
             )
-            response["Content-Disposition"] = 'attachment; filename="campaigns.csv"'
-            return response
         return super().list(request, *args, **kwargs)
 
     def _fields(self, data: dict, product) -> dict:

@@ -4,7 +4,6 @@ takes the product's lock first (lock order: product → launch plan → its task
 
 from collections.abc import Mapping
 
-from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import permissions
@@ -36,7 +35,7 @@ from gtm.selectors import (
 )
 from gtm.services import launches as services
 from pmflow.access import require
-from pmflow.api import PortfolioScopedViewSet, representation_etag
+from pmflow.api import PortfolioScopedViewSet, csv_list_response, representation_etag
 from pmflow.openapi import enum_parameter, error_response
 from roadmap.api.views import RoadmapCSVRenderer, lock_product_first
 from roadmap.services import owner_by_username
@@ -247,13 +246,9 @@ class LaunchTaskViewSet(PortfolioScopedViewSet):
         if request.query_params.get("format", None) == "":
             raise NotFound("Unknown format: use json or csv.")
         if request.accepted_renderer.format == "csv":
-            self.paginator.check_params(request)  # every task, no pages; bad paging is still refused
-            tasks = self.filter_queryset(self.get_queryset())
-            response = StreamingHttpResponse(
-                exports.task_csv_lines(tasks.iterator(chunk_size=500)), content_type="text/csv; charset=utf-8"
+            return csv_list_response(
+                self, request, lambda rows: exports.task_csv_lines(rows.iterator(chunk_size=500)), "launch-tasks.csv"
             )
-            response["Content-Disposition"] = 'attachment; filename="launch-tasks.csv"'
-            return response
         return super().list(request, *args, **kwargs)
 
     def perform_create(self, serializer):

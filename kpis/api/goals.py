@@ -15,7 +15,6 @@ a whole page at once: the same number of queries for 5 or 500 key results. `?for
 from zoneinfo import ZoneInfo
 
 import django_filters
-from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import permissions, serializers
@@ -28,7 +27,7 @@ from kpis.models import Health
 from kpis.selectors import kpi_list_for_user
 from kpis.services import key_results as links
 from pmflow.access import object_for_user, queryset_for_user, require, roles_by_portfolio
-from pmflow.api import PortfolioScopedViewSet
+from pmflow.api import PortfolioScopedViewSet, csv_list_response
 from pmflow.fields import BoundedDecimalField, StrictStrings
 from products.api.filters import BooleanFilter, IdFilter, StrictFilterSet
 from products.api.serializers import ScopedPrimaryKeyField
@@ -159,11 +158,7 @@ class CSVListMixin:
         if request.query_params.get("format", None) == "":
             raise NotFound("Unknown format: use json or csv.")
         if request.accepted_renderer.format == "csv":
-            self.paginator.check_params(request)  # every row, no pages; bad paging is still refused
-            rows = self.filter_queryset(self.get_queryset())
-            response = StreamingHttpResponse(self.csv_lines(rows), content_type="text/csv; charset=utf-8")
-            response["Content-Disposition"] = f'attachment; filename="{self.csv_name}.csv"'
-            return response
+            return csv_list_response(self, request, self.csv_lines, f"{self.csv_name}.csv")
         return super().list(request, *args, **kwargs)
 
 

@@ -15,7 +15,6 @@ The viewsets translate: the rules are products.services.audience's.
 import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef
-from django.http import StreamingHttpResponse
 from drf_spectacular.extensions import OpenApiSerializerExtension, OpenApiSerializerFieldExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
@@ -25,7 +24,7 @@ from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework_csv.renderers import CSVRenderer
 
 from pmflow.access import queryset_for_user, require
-from pmflow.api import PortfolioScopedViewSet
+from pmflow.api import PortfolioScopedViewSet, csv_list_response
 from pmflow.fields import BoundedDecimalField, BoundedIntegerField, StrictCharField, StrictStrings
 from products.api.filters import BooleanFilter, IdFilter, StrictFilterSet
 from products.api.serializers import InPortfolio, ScopedPrimaryKeyField
@@ -245,13 +244,9 @@ class SegmentViewSet(PortfolioScopedViewSet):
         if request.query_params.get("format", None) == "":
             raise NotFound("Unknown format: use json or csv.")
         if request.accepted_renderer.format == "csv":
-            self.paginator.check_params(request)  # every segment, no pages; bad paging is still refused
-            rows = self.filter_queryset(self.get_queryset())
-            response = StreamingHttpResponse(
-                services.segment_csv_lines(rows.iterator(chunk_size=500)), content_type="text/csv; charset=utf-8"
+            return csv_list_response(
+                self, request, lambda rows: services.segment_csv_lines(rows.iterator(chunk_size=500)), "segments.csv"
             )
-            response["Content-Disposition"] = 'attachment; filename="segments.csv"'
-            return response
         return super().list(request, *args, **kwargs)
 
     @staticmethod

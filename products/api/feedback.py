@@ -13,7 +13,6 @@ The viewsets translate: the rules are products.services.feedback's and products.
 """
 
 import django_filters
-from django.http import StreamingHttpResponse
 from django.urls import path
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -33,7 +32,7 @@ from rest_framework_csv.renderers import CSVRenderer
 
 from pmflow import access
 from pmflow.access import queryset_for_user, require
-from pmflow.api import PortfolioScopedViewSet
+from pmflow.api import PortfolioScopedViewSet, csv_list_response
 from pmflow.errors import InvalidInput, NotAllowed
 from pmflow.errors import NotFound as DomainNotFound
 from pmflow.fields import MAX_ID, BoundedDecimalField, BoundedIntegerField, StrictStrings
@@ -205,13 +204,9 @@ class FeedbackViewSet(PortfolioScopedViewSet):
         if request.query_params.get("format", None) == "":
             raise NotFound("Unknown format: use json or csv.")
         if request.accepted_renderer.format == "csv":
-            self.paginator.check_params(request)  # every row, no pages; bad paging is still refused
-            rows = self.filter_queryset(self.get_queryset())
-            response = StreamingHttpResponse(
-                feedback_import.csv_lines(rows.iterator(chunk_size=500)), content_type="text/csv; charset=utf-8"
+            return csv_list_response(
+                self, request, lambda rows: feedback_import.csv_lines(rows.iterator(chunk_size=500)), "feedback.csv"
             )
-            response["Content-Disposition"] = 'attachment; filename="feedback.csv"'
-            return response
         return super().list(request, *args, **kwargs)
 
     @staticmethod

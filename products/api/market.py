@@ -19,7 +19,6 @@ import io
 
 import django_filters
 from django.db.models import Prefetch
-from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import permissions, serializers
@@ -28,7 +27,7 @@ from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework_csv.renderers import CSVRenderer
 
 from pmflow.access import queryset_for_user, require
-from pmflow.api import PortfolioScopedViewSet
+from pmflow.api import PortfolioScopedViewSet, csv_list_response
 from pmflow.fields import StrictCharField, StrictStrings
 from pmflow.forms import csv_cell
 from pmflow.openapi import enum_parameter
@@ -118,11 +117,9 @@ class CSVListMixin:
         if request.query_params.get("format", None) == "":
             raise NotFound("Unknown format: use json or csv.")
         if request.accepted_renderer.format == "csv":
-            self.paginator.check_params(request)  # every row, no pages; bad paging is still refused
-            header, rows = self.csv_rows(self.filter_queryset(self.get_queryset()))
-            response = StreamingHttpResponse(csv_lines(header, rows), content_type="text/csv; charset=utf-8")
-            response["Content-Disposition"] = f'attachment; filename="{self.csv_name}.csv"'
-            return response
+            return csv_list_response(
+                self, request, lambda rows: csv_lines(*self.csv_rows(rows)), f"{self.csv_name}.csv"
+            )
         return super().list(request, *args, **kwargs)
 
 

@@ -22,7 +22,6 @@ import csv
 import io
 
 import django_filters
-from django.http import StreamingHttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
@@ -34,7 +33,7 @@ from rest_framework.response import Response
 
 from pmflow import access
 from pmflow.access import queryset_for_user, require
-from pmflow.api import PortfolioScopedViewSet
+from pmflow.api import PortfolioScopedViewSet, csv_list_response
 from pmflow.fields import MAX_ID, BoundedIntegerField, StrictStrings
 from pmflow.forms import csv_cell
 from pmflow.openapi import enum_parameter
@@ -224,13 +223,9 @@ class StatusBookViewSet(PortfolioScopedViewSet):
         if request.query_params.get("format", None) == "":
             raise NotFound("Unknown format: use json or csv.")
         if request.accepted_renderer.format == "csv":
-            self.paginator.check_params(request)  # every row, no pages; bad paging is still refused
-            rows = self.filter_queryset(self.get_queryset())
-            response = StreamingHttpResponse(
-                csv_lines(rows.iterator(chunk_size=500)), content_type="text/csv; charset=utf-8"
+            return csv_list_response(
+                self, request, lambda rows: csv_lines(rows.iterator(chunk_size=500)), "status-book.csv"
             )
-            response["Content-Disposition"] = 'attachment; filename="status-book.csv"'
-            return response
         return super().list(request, *args, **kwargs)
 
     @staticmethod

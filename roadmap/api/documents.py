@@ -18,7 +18,6 @@ The viewset translates: the rules are products.services.documents' and roadmap.s
 """
 
 import django_filters
-from django.http import StreamingHttpResponse
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -38,7 +37,7 @@ from rest_framework.response import Response
 
 from pmflow import access
 from pmflow.access import queryset_for_user, require
-from pmflow.api import PortfolioScopedViewSet
+from pmflow.api import PortfolioScopedViewSet, csv_list_response
 from pmflow.errors import InvalidInput
 from pmflow.fields import MAX_ID, StrictCharField, StrictStrings
 from pmflow.openapi import enum_parameter
@@ -259,13 +258,9 @@ class DocumentViewSet(PortfolioScopedViewSet):
         if request.query_params.get("format", None) == "":
             raise NotFound("Unknown format: use json or csv.")
         if request.accepted_renderer.format == "csv":
-            self.paginator.check_params(request)  # every document, no pages; bad paging is still refused
-            rows = self.filter_queryset(self.get_queryset())
-            response = StreamingHttpResponse(
-                selectors.csv_lines(rows.iterator(chunk_size=500)), content_type="text/csv; charset=utf-8"
+            return csv_list_response(
+                self, request, lambda rows: selectors.csv_lines(rows.iterator(chunk_size=500)), "documents.csv"
             )
-            response["Content-Disposition"] = 'attachment; filename="documents.csv"'
-            return response
         return super().list(request, *args, **kwargs)
 
     @staticmethod

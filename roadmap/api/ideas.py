@@ -11,7 +11,6 @@ The viewset translates: the rules are products.services.ideas' and roadmap.servi
 """
 
 import django_filters
-from django.http import StreamingHttpResponse
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -30,7 +29,7 @@ from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 
 from pmflow.access import queryset_for_user, require
-from pmflow.api import PortfolioScopedViewSet, representation_etag
+from pmflow.api import PortfolioScopedViewSet, csv_list_response, representation_etag
 from pmflow.fields import StrictCharField, StrictStrings
 from pmflow.openapi import enum_parameter
 from products.api.filters import IdFilter, StrictFilterSet
@@ -232,13 +231,9 @@ class IdeaViewSet(PortfolioScopedViewSet):
         if request.query_params.get("format", None) == "":
             raise NotFound("Unknown format: use json or csv.")
         if request.accepted_renderer.format == "csv":
-            self.paginator.check_params(request)  # every idea, no pages; bad paging is still refused
-            rows = self.filter_queryset(self.get_queryset())
-            response = StreamingHttpResponse(
-                selectors.csv_lines(rows.iterator(chunk_size=500)), content_type="text/csv; charset=utf-8"
+            return csv_list_response(
+                self, request, lambda rows: selectors.csv_lines(rows.iterator(chunk_size=500)), "ideas.csv"
             )
-            response["Content-Disposition"] = 'attachment; filename="ideas.csv"'
-            return response
         return super().list(request, *args, **kwargs)
 
     @staticmethod

@@ -1,5 +1,4 @@
 from django.db import transaction
-from django.http import StreamingHttpResponse
 from django.utils.http import parse_etags
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -17,6 +16,7 @@ from pmflow.api import (
     ConditionalRequestsSchema,
     PortfolioScopedViewSet,
     StaleObject,
+    csv_list_response,
     representation_etag,
     request_if_match,
 )
@@ -157,13 +157,9 @@ class RoadmapItemViewSet(PortfolioScopedViewSet):
         if request.query_params.get("format", None) == "":
             raise NotFound("Unknown format: use json or csv.")  # DRF would quietly answer JSON
         if request.accepted_renderer.format == "csv":
-            self.paginator.check_params(request)  # every row, no pages; bad paging is still refused
-            items = self.filter_queryset(self.get_queryset())
-            response = StreamingHttpResponse(
-                exports.csv_lines(items.iterator(chunk_size=500)), content_type="text/csv; charset=utf-8"
+            return csv_list_response(
+                self, request, lambda rows: exports.csv_lines(rows.iterator(chunk_size=500)), "roadmap.csv"
             )
-            response["Content-Disposition"] = 'attachment; filename="roadmap.csv"'
-            return response
         return super().list(request, *args, **kwargs)
 
     def _fields(self, data: dict, product) -> dict:
