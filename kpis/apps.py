@@ -8,7 +8,17 @@ class KpisConfig(AppConfig):
     def ready(self):
         # kpis sits right of products: it plugs its facts into the products' registries.
         from kpis import conditions, gates, handlers, launch_panels, panels  # noqa: F401
-        from kpis.models import KPI, Import, ImportFile, KeyRollup, Measurement, PendingRollup, Rollup
+        from kpis.models import (
+            KPI,
+            Import,
+            ImportFile,
+            KeyRollup,
+            LaunchReview,
+            Measurement,
+            PendingRollup,
+            Rollup,
+            Signal,
+        )
         from pmflow.access import policies
         from products.models import Role
 
@@ -29,3 +39,6 @@ class KpisConfig(AppConfig):
         # Imports: every member sees the portfolio's history; those who may measure upload.
         policies.register(Import, portfolio="portfolio", write=managers)
         policies.register(ImportFile, portfolio="upload__portfolio", write=set())
+        # Post-launch reviews: product managers set the window; signals are written by the detector only.
+        policies.register(LaunchReview, portfolio="launch_plan__product__portfolio", write=managers)
+        policies.register(Signal, portfolio="portfolio", write=set())

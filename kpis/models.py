@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from gtm.models import Campaign, LaunchPlan
-from products.models import KeyResult, Product
+from products.models import CompetitorMove, KeyResult, Portfolio, Product
 
 
 class Direction(models.TextChoices):
@@ -277,3 +277,61 @@ class ImportFile(models.Model):
 
     def __str__(self):
         return f"File of import {self.upload_id}"
+
+
+class LaunchReview(models.Model):
+    """The post-launch review of a launched plan: the product's KPIs over `window_days` before the
+    launch date against the same window from it, beside the change the release's roadmap items
+    expected (kpis.reviews computes the figures; `results` keeps the last computation)."""
+
+    launch_plan = models.OneToOneField(LaunchPlan, on_delete=models.CASCADE, related_name="review")
+    window_days = models.PositiveSmallIntegerField(default=30)
+    results = models.JSONField(default=list, blank=True)
+    computed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"Review of launch plan {self.launch_plan_id}"
+
+
+class Signal(models.Model):
+    """An explained flag where product and marketing meet (kpis.signals): open while its condition
+    holds, resolved when it no longer does. One open signal per kind and subject."""
+
+    class Kind(models.TextChoices):
+        CAMPAIGN_LOW_CONVERSION = "campaign_low_conversion", "Traffic without conversions"
+        LOW_USAGE_DESPITE_SPEND = "low_usage_despite_spend", "Low usage despite promotion"
+        OFF_TRACK_AFTER_COMPETITOR_MOVE = "off_track_after_competitor_move", "Off track after a competitor move"
+
+    portfolio = models.ForeignKey(Portfolio, on_delete=models.CASCADE, related_name="signals")
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="signals")
+    kind = models.CharField(max_length=40, choices=Kind.choices)
+    subject_key = models.CharField(max_length=100, help_text="What it is about, e.g. campaign:12 or kpi:4:move:9.")
+    kpi = models.ForeignKey(KPI, on_delete=models.SET_NULL, null=True, blank=True, related_name="signals")
+    campaign = models.ForeignKey(Campaign, on_delete=models.SET_NULL, null=True, blank=True, related_name="signals")
+    launch_plan = models.ForeignKey(
+        LaunchPlan, on_delete=models.SET_NULL, null=True, blank=True, related_name="signals"
+    )
+    competitor_move = models.ForeignKey(
+        CompetitorMove, on_delete=models.SET_NULL, null=True, blank=True, related_name="signals"
+    )
+    message = models.TextField()
+    evidence = models.JSONField(default=dict, blank=True)
+    opened_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        indexes = [models.Index(fields=["portfolio", "-opened_at"], name="signal_portfolio_recent")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "subject_key"], condition=Q(resolved_at__isnull=True), name="signal_one_open"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.subject_key}"

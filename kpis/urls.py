@@ -8,6 +8,8 @@ from kpis import (
     key_views,
     kpi_views,
     launch_views,
+    review_views,
+    signal_views,
     strategy_views,
     views,
 )
@@ -28,4 +30,6 @@ urlpatterns = [
     *strategy_views.urlpatterns,
     *budget_views.urlpatterns,
     *analysis_views.urlpatterns,
+    *review_views.urlpatterns,
+    *signal_views.urlpatterns,
 ]

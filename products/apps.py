@@ -24,6 +24,8 @@ class ProductsConfig(AppConfig):
             LifecycleRule,
             MarketInsight,
             Membership,
+            Notification,
+            NotificationSetting,
             Persona,
             Portfolio,
             Product,
@@ -31,8 +33,12 @@ class ProductsConfig(AppConfig):
             Role,
             SalesTarget,
             Segment,
+            StageGate,
+            StageSuggestion,
             StageTransition,
             StatusBookEntry,
+            Webhook,
+            WebhookDelivery,
         )
 
         admins = {Role.ADMIN}
@@ -68,6 +74,21 @@ class ProductsConfig(AppConfig):
         policies.register(Document, portfolio="product__portfolio", write=managers)
         policies.register(DocumentComment, portfolio="document__product__portfolio", write=managers)
         policies.register(DocumentVersion, portfolio="document__product__portfolio", write=set())
+        # Lifecycle automation: suggestions are decided by managers; gates and webhooks are admins'
+        # settings; deliveries are written by the worker. Notifications and their settings are each
+        # person's own (the views narrow them to the requesting user): every member writes their own.
+        policies.register(
+            StageSuggestion,
+            portfolio="product__portfolio",
+            write=managers,
+            actions={"accept": managers, "dismiss": managers},
+        )
+        policies.register(StageGate, portfolio="portfolio", write=admins)
+        policies.register(Webhook, portfolio="portfolio", write=admins, actions={"test": admins})
+        policies.register(WebhookDelivery, portfolio="webhook__portfolio", write=set())
+        everyone = {Role.ADMIN, Role.PRODUCT_MANAGER, Role.MARKETER, Role.VIEWER}
+        policies.register(Notification, portfolio="portfolio", write=everyone)
+        policies.register(NotificationSetting, portfolio="portfolio", write=everyone)
         # Written by services only (the ledger and the events): members read them, nobody writes them.
         policies.register(StageTransition, portfolio="product__portfolio", write=set())
         policies.register(DomainEvent, portfolio="portfolio", write=set())

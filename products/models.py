@@ -164,6 +164,7 @@ class LifecycleRule(models.Model):
 
     class Mode(models.TextChoices):
         AUTO = "auto", "Move automatically"
+        SUGGEST = "suggest", "Suggest a move"
 
     portfolio = models.ForeignKey(Portfolio, on_delete=models.CASCADE, related_name="lifecycle_rules")
     name = models.CharField(max_length=200)
@@ -229,6 +230,201 @@ class DomainEvent(models.Model):
     def action_label(self) -> str:
         """“product.stage_changed” → “Stage changed”: readable without a table of verbs."""
         return self.verb.rsplit(".", 1)[-1].replace("_", " ").capitalize()
+
+
+class StageSuggestion(models.Model):
+    """A move a `suggest` rule proposes: a product manager or admin accepts it (a transition that names
+    it) or dismisses it with a reason; it expires when the product leaves `from_stage` first.
+
+    One per rule, product, stay in the stage and evidence (`evidence_key`, a digest of what fired it):
+    two workers evaluating at once write one row, and a dismissed one does not come back for the same
+    evidence. At most one pending per rule and product.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        ACCEPTED = "accepted", "Accepted"
+        DISMISSED = "dismissed", "Dismissed"
+        EXPIRED = "expired", "Expired"
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="stage_suggestions")
+    rule = models.ForeignKey(
+        LifecycleRule, on_delete=models.SET_NULL, null=True, blank=True, related_name="suggestions"
+    )
+    from_stage = models.CharField(max_length=20, choices=Stage.choices)
+    to_stage = models.CharField(max_length=20, choices=Stage.choices)
+    reason = models.TextField()
+    evidence = models.JSONField(default=dict, blank=True)
+    evidence_key = models.CharField(max_length=64, help_text="A digest of the evidence: same evidence, same key.")
+    stay_started_at = models.DateTimeField(help_text="The product's stage_changed_at when it was suggested.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField()
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decision_reason = models.TextField(blank=True)
+    transition = models.ForeignKey(
+        StageTransition, on_delete=models.SET_NULL, null=True, blank=True, related_name="suggestions"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["product", "status"], name="suggestion_product_status")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["product", "rule", "stay_started_at", "evidence_key"], name="suggestion_once_per_evidence"
+            ),
+            models.UniqueConstraint(
+                fields=["product", "rule"], condition=Q(status="pending"), name="suggestion_one_pending_per_rule"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.product}: {self.from_stage} → {self.to_stage} ({self.status})"
+
+
+class StageGate(models.Model):
+    """The exit criteria of one stage in a portfolio: `criteria` = [{"type", "params"}] (the types in
+    products.gates). A person's move out of `stage` that misses one is refused unless overridden."""
+
+    portfolio = models.ForeignKey(Portfolio, on_delete=models.CASCADE, related_name="stage_gates")
+    stage = models.CharField(max_length=20, choices=Stage.choices, help_text="The stage being left.")
+    criteria = models.JSONField(default=list, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["portfolio_id", "id"]
+        constraints = [models.UniqueConstraint(fields=["portfolio", "stage"], name="stage_gate_once_per_stage")]
+
+    def __str__(self):
+        return f"{self.portfolio_id}: leaving {self.stage}"
+
+
+class Notification(models.Model):
+    """One thing a person should know, in the app (the bell) and, by their settings, by e-mail at once
+    or in the daily digest. Written by handlers of domain events; `dedupe_key` makes a handler that runs
+    twice write one row."""
+
+    class Kind(models.TextChoices):
+        STAGE_CHANGED = "stage_changed", "Stage changes"
+        SUGGESTION = "suggestion", "Stage suggestions"
+        TASK_DUE = "task_due", "Launch tasks due"
+        TASK_OVERDUE = "task_overdue", "Launch tasks overdue"
+        KPI_OFF_TRACK = "kpi_off_track", "KPIs off track"
+        MENTION = "mention", "Mentions"
+        SIGNAL = "signal", "Marketing and product signals"
+        WEBHOOK_DISABLED = "webhook_disabled", "Webhooks disabled"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    portfolio = models.ForeignKey(Portfolio, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    title = models.CharField(max_length=300)
+    body = models.TextField(blank=True)
+    url = models.CharField(max_length=500, blank=True)
+    event = models.ForeignKey(DomainEvent, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    dedupe_key = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField()
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    digested_at = models.DateTimeField(null=True, blank=True)
+    in_app = models.BooleanField(default=True, help_text="Shown under the bell (off: e-mail or digest only).")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="notification_user_recent"),
+            models.Index(fields=["user"], condition=Q(read_at__isnull=True), name="notification_user_unread"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "dedupe_key"], condition=~Q(dedupe_key=""), name="notification_once"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user_id}: {self.title}"
+
+
+class NotificationSetting(models.Model):
+    """How one person hears of one kind of news in one portfolio. No row: the kind's defaults
+    (products.services.notifications.DEFAULTS)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_settings")
+    portfolio = models.ForeignKey(Portfolio, on_delete=models.CASCADE, related_name="notification_settings")
+    kind = models.CharField(max_length=20, choices=Notification.Kind.choices)
+    in_app = models.BooleanField(default=True)
+    email = models.BooleanField(default=False)
+    digest = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["portfolio_id", "kind"]
+        constraints = [models.UniqueConstraint(fields=["user", "portfolio", "kind"], name="notification_setting_once")]
+
+    def __str__(self):
+        return f"{self.user_id} {self.portfolio_id} {self.kind}"
+
+
+class Webhook(models.Model):
+    """An admin's subscription: the contract's events of one portfolio POSTed, signed, to `url`."""
+
+    portfolio = models.ForeignKey(Portfolio, on_delete=models.CASCADE, related_name="webhooks")
+    url = models.URLField(max_length=2000)
+    events = models.JSONField(default=list)
+    secret = models.CharField(max_length=200)
+    is_active = models.BooleanField(default=True)
+    description = models.CharField(max_length=200, blank=True)
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    disabled_at = models.DateTimeField(null=True, blank=True)
+    disabled_reason = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["portfolio_id", "id"]
+
+    def __str__(self):
+        return self.url
+
+
+class WebhookDelivery(models.Model):
+    """One event sent (or being sent) to one hook: every attempt counted, the last answer kept."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        DELIVERED = "delivered", "Delivered"
+        FAILED = "failed", "Failed"
+
+    webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
+    event = models.CharField(max_length=64)
+    domain_event = models.ForeignKey(DomainEvent, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    payload = models.JSONField(default=dict)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["next_attempt_at"], condition=Q(status="pending"), name="delivery_due"),
+            models.Index(fields=["webhook", "-created_at"], name="delivery_webhook_recent"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["webhook", "domain_event"],
+                condition=Q(domain_event__isnull=False),
+                name="delivery_once_per_event",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.event} → {self.webhook_id} ({self.status})"
 
 
 # --- strategy: what roadmap items serve and come from ----------------------------------------------------

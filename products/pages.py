@@ -7,6 +7,8 @@ and the product page its KPI charts: apps register template fragments into named
 - "dashboard.card": `context(products, request)` → {product_id: context} for each card, batched so a
   board of 500 products costs a fixed number of queries; the template gets it as `card`.
 - "product.panels": `context(product, request)` → dict, rendered in the product page's main column.
+- "dashboard.panels": `context(portfolio, request)` → dict, rendered above the dashboard's board
+  (pending stage suggestions, cross-functional signals); keep each to a fixed number of queries.
 - "launch_plan.panels": `context(plan, request)` → dict, rendered on a launch plan's page (kpis adds
   the KPIs of the plan and its campaigns).
 

@@ -3,12 +3,16 @@ from django.urls import path
 from products import (
     audience_views,
     feedback_views,
+    gate_views,
     market_views,
+    notification_views,
     portfolio_views,
     product_views,
     rule_views,
     status_book_views,
+    suggestion_views,
     views,
+    webhook_views,
 )
 
 urlpatterns = [
@@ -44,3 +48,9 @@ urlpatterns += [path("portfolios/switch/", views.portfolio_switch, name="portfol
 urlpatterns += [*market_views.urlpatterns, *audience_views.urlpatterns, *feedback_views.urlpatterns]
 # The product manager's desk.
 urlpatterns += status_book_views.urlpatterns
+urlpatterns += [
+    *suggestion_views.urlpatterns,
+    *gate_views.urlpatterns,
+    *notification_views.urlpatterns,
+    *webhook_views.urlpatterns,
+]

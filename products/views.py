@@ -114,6 +114,8 @@ def portfolio_dashboard(request, portfolio_id: int):
         transitions=recent_transitions(portfolio, product_ids=[p.id for p in products] if filtered else None),
         # The status book's one-line form (writers only), for the products the board shows.
         quick_entry=status_book_views.quick_entry(request, portfolio, products=products, filtered=filtered),
+        # Portfolio-wide panels other apps add above the board (pending suggestions, signals).
+        dashboard_panels=pages.panels_for(portfolio, request, slot="dashboard.panels"),
     )
     context["crumbs"] = []
     return render(request, "products/dashboard.html", context)

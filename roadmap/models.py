@@ -118,6 +118,19 @@ class RoadmapItem(models.Model):
     feedback = models.ManyToManyField(Feedback, blank=True, related_name="roadmap_items")
     insights = models.ManyToManyField(MarketInsight, blank=True, related_name="roadmap_items")
     documents = models.ManyToManyField(Document, blank=True, related_name="roadmap_items")
+    # What the item is expected to do to a KPI of its product once its release launches: the post-launch
+    # review (kpis.reviews) compares it with what happened.
+    expected_kpi_key = models.SlugField(
+        max_length=64, blank=True, verbose_name="expected KPI", help_text="The key of the KPI this item should move."
+    )
+    expected_change_pct = models.DecimalField(
+        max_digits=8,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        verbose_name="expected change (%)",
+        help_text="The change in that KPI expected after launch, in percent (negative: a fall).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -16,7 +16,7 @@ from gtm.models import (
     Messaging,
     PressItem,
 )
-from kpis.models import KPI, Measurement
+from kpis.models import KPI, LaunchReview, Measurement, Signal
 from products.models import (
     AnalysisSettings,
     BudgetLine,
@@ -439,3 +439,96 @@ class DocumentCommentFactory(factory.django.DjangoModelFactory):
     document = factory.SubFactory(DocumentFactory)
     version = 1
     body = factory.Sequence(lambda n: f"Comment {n}")
+
+
+class StageSuggestionFactory(factory.django.DjangoModelFactory):
+    """A pending suggestion written directly (real ones come from a `suggest` rule's evaluation)."""
+
+    class Meta:
+        model = "products.StageSuggestion"
+
+    product = factory.SubFactory(ProductFactory, stage=Stage.LAUNCH)
+    rule = factory.SubFactory(
+        LifecycleRuleFactory, portfolio=factory.SelfAttribute("..product.portfolio"), mode="suggest"
+    )
+    from_stage = factory.LazyAttribute(lambda o: o.product.stage)
+    to_stage = Stage.GROWTH
+    reason = factory.LazyAttribute(lambda o: o.rule.name if o.rule else "A rule's suggestion")
+    evidence = factory.LazyFunction(dict)
+    evidence_key = factory.Sequence(lambda n: f"evidence-{n}")
+    stay_started_at = factory.LazyAttribute(lambda o: o.product.stage_changed_at)
+    created_at = factory.LazyFunction(timezone.now)
+
+
+class StageGateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "products.StageGate"
+        django_get_or_create = ("portfolio", "stage")
+
+    portfolio = factory.SubFactory(PortfolioFactory)
+    stage = Stage.RESEARCH
+    criteria = factory.LazyFunction(lambda: [{"type": "has_description", "params": {}}])
+
+
+class NotificationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "products.Notification"
+
+    user = factory.SubFactory(UserFactory)
+    portfolio = factory.SubFactory(PortfolioFactory)
+    kind = "stage_changed"
+    title = factory.Sequence(lambda n: f"Product {n} moved to Growth")
+    url = "/"
+    created_at = factory.LazyFunction(timezone.now)
+
+
+class NotificationSettingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "products.NotificationSetting"
+
+    user = factory.SubFactory(UserFactory)
+    portfolio = factory.SubFactory(PortfolioFactory)
+    kind = "stage_changed"
+
+
+class WebhookFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "products.Webhook"
+
+    portfolio = factory.SubFactory(PortfolioFactory)
+    url = "https://hooks.example.com/pmflow"
+    events = factory.LazyFunction(lambda: ["product.stage_changed"])
+    secret = factory.Sequence(lambda n: f"whsec_test_{n:08d}")
+
+
+class WebhookDeliveryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "products.WebhookDelivery"
+
+    webhook = factory.SubFactory(WebhookFactory)
+    event = "product.stage_changed"
+    payload = factory.LazyFunction(lambda: {"event": "product.stage_changed", "data": {}})
+    created_at = factory.LazyFunction(timezone.now)
+
+
+class LaunchReviewFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = LaunchReview
+
+    launch_plan = factory.SubFactory(
+        LaunchPlanFactory,
+        status="launched",
+        launched_at=factory.LazyFunction(lambda: timezone.now() - datetime.timedelta(days=45)),
+        launch_date=factory.LazyFunction(lambda: datetime.date.today() - datetime.timedelta(days=45)),
+    )
+
+
+class SignalFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Signal
+
+    product = factory.SubFactory(ProductFactory)
+    portfolio = factory.SelfAttribute("product.portfolio")
+    kind = "campaign_low_conversion"
+    subject_key = factory.Sequence(lambda n: f"campaign:{n}")
+    message = "The campaign brings visits but conversions stay below target."

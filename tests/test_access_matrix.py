@@ -43,6 +43,7 @@ from tests.factories import (
     KeyResultFactory,
     KPIFactory,
     LaunchPlanFactory,
+    LaunchReviewFactory,
     LaunchTaskFactory,
     LaunchTemplateFactory,
     LaunchTemplateTaskFactory,
@@ -52,6 +53,7 @@ from tests.factories import (
     MeasurementFactory,
     MembershipFactory,
     MessagingFactory,
+    NotificationFactory,
     PersonaFactory,
     PortfolioFactory,
     PressItemFactory,
@@ -61,8 +63,13 @@ from tests.factories import (
     RoadmapItemFactory,
     SalesTargetFactory,
     SegmentFactory,
+    SignalFactory,
+    StageGateFactory,
+    StageSuggestionFactory,
     StatusBookEntryFactory,
     UserFactory,
+    WebhookDeliveryFactory,
+    WebhookFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -101,6 +108,11 @@ SECRET_NAMES = [
     "Nebula log line",
     "Andromeda PRD",
     "Pulsar review comment",
+    "Meteor shower evidence",
+    "Orion hook",
+    "Nebula notification",
+    "Zenith launch",
+    "Quasar signal",
 ]
 
 
@@ -468,6 +480,36 @@ def house():
     MembershipFactory(portfolio=PortfolioFactory(name="Elsewhere"), user=users["outsider"], role=Role.ADMIN)
     UserFactory(username="newcomer")
     entry = StatusBookEntryFactory(product=product, author=users[Role.PRODUCT_MANAGER], text="Nebula log line")
+    # Lifecycle automation: a pending suggestion (research → planning) from a suggest rule, the research
+    # gate, a webhook with a delivery, a notification for every member, a launched plan with its review,
+    # an open signal.
+    suggest_rule = LifecycleRuleFactory(
+        portfolio=portfolio,
+        name="Comet suggest rule",
+        from_stage="research",
+        to_stage="planning",
+        mode="suggest",
+        condition_type="release_shipped",
+        params={},
+    )
+    suggestion = StageSuggestionFactory(
+        product=product,
+        rule=suggest_rule,
+        to_stage="planning",
+        reason="Comet suggest rule",
+        evidence={"note": "Meteor shower evidence"},
+    )
+    gate = StageGateFactory(portfolio=portfolio, stage="research")
+    webhook = WebhookFactory(
+        portfolio=portfolio, url="https://93.184.216.34/pmflow", description="Orion hook", created_by=users["admin"]
+    )
+    delivery = WebhookDeliveryFactory(webhook=webhook)
+    notifications = {
+        role: NotificationFactory(user=users[role], portfolio=portfolio, title="Nebula notification", url="/")
+        for role in Role.values
+    }
+    review = LaunchReviewFactory(launch_plan__product=product, launch_plan__name="Zenith launch")
+    signal = SignalFactory(product=product, message="Quasar signal", kpi=kpi, campaign=campaign)
     ids = {
         "portfolio": portfolio.id,
         "line": line.id,
@@ -505,6 +547,16 @@ def house():
         "budget_plan": plan_budget.id,
         "document": document.id,
         "comment": comment.id,
+        "suggest_rule": suggest_rule.id,
+        "suggestion": suggestion.id,
+        "gate": gate.id,
+        "webhook": webhook.id,
+        "delivery": delivery.id,
+        # Each member's own notification (a member reaching another's is 404, like another portfolio's).
+        **{f"notification_{role}": n.id for role, n in notifications.items()},
+        "review": review.id,
+        "launched_plan": review.launch_plan_id,
+        "signal": signal.id,
     }
     return users, ids
 

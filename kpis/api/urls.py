@@ -1,4 +1,4 @@
-from kpis.api import analysis, budget, goals, strategy, views
+from kpis.api import analysis, budget, goals, reviews, signals, strategy, views
 
 
 def register(router) -> None:
@@ -7,6 +7,15 @@ def register(router) -> None:
     goals.register(router)
     budget.register(router)
     analysis.register(router)
+    reviews.register(router)
+    signals.register(router)
 
 
-urlpatterns = [*goals.urlpatterns, *strategy.urlpatterns, *budget.urlpatterns, *analysis.urlpatterns]
+urlpatterns = [
+    *goals.urlpatterns,
+    *strategy.urlpatterns,
+    *budget.urlpatterns,
+    *analysis.urlpatterns,
+    *reviews.urlpatterns,
+    *signals.urlpatterns,
+]

@@ -1,8 +1,19 @@
 from django.urls import path
 
-from products.api import audience, feedback, market, status_book, views
+from products.api import (
+    audience,
+    audit,
+    feedback,
+    gates,
+    market,
+    notifications,
+    status_book,
+    suggestions,
+    views,
+    webhooks,
+)
 
-MODULES = (market, audience, feedback, status_book)
+MODULES = (market, audience, feedback, status_book, suggestions, gates, notifications, webhooks, audit)
 
 urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="api-token"),

@@ -41,6 +41,12 @@ def portfolio_create(*, name: str, timezone_name: str = "UTC", creator) -> Portf
             object_repr=creator.get_username(),
             changes={"role": [None, Role.ADMIN]},
         )
+        # A new portfolio starts with the default gates and lifecycle rules (editable by its admins).
+        from products.services.default_rules import rules_default_create
+        from products.services.gates import gates_default_create
+
+        gates_default_create(portfolio=portfolio, actor=creator)
+        rules_default_create(portfolio=portfolio, actor=creator)
     return portfolio
 
 

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from pmflow.errors import Conflict, InvalidInput, NotFound
 from products import events, lifecycle
-from products.models import LifecycleRule, Product, Stage, StageTransition
+from products.models import LifecycleRule, Product, Stage, StageSuggestion, StageTransition
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +75,10 @@ def product_transition(
         )
         product.stage, product.stage_changed_at = to_stage, move.at
         product.save(update_fields=["stage", "stage_changed_at"])
+        # Pending suggestions were about the stay that just ended (an accepted one is marked before the move).
+        StageSuggestion.objects.filter(product=product, status=StageSuggestion.Status.PENDING).update(
+            status=StageSuggestion.Status.EXPIRED, decided_at=move.at
+        )
         events.record(
             portfolio_id=product.portfolio_id,
             actor=actor,

@@ -1,0 +1,7 @@
+"""The reviews API (API-CONTRACT.md, "Lifecycle automation and events"). Issue 13: filled by its owner."""
+
+urlpatterns = []
+
+
+def register(router) -> None:
+    pass

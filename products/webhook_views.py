@@ -1,0 +1,3 @@
+"""Pages: webhook_views (issue 13). Filled by its owner."""
+
+urlpatterns = []
