@@ -95,7 +95,7 @@ def test_new_admin_runs_an_empty_portfolio_from_the_pages(page, live_server, tmp
     assert "priya" in tab.inner_text("table")
 
     # A lifecycle rule, written with fields rather than JSON.
-    tab.click("nav.subnav >> text=Lifecycle rules")
+    tab.click("nav.subnav >> text=Lifecycle")
     tab.click("text=Write the first rule")
     tab.fill("#id_name", "Revenue proves growth")
     tab.select_option("#id_from_stage", "launch")
