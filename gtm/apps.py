@@ -11,6 +11,7 @@ class GtmConfig(AppConfig):
     def ready(self):
         # gtm sits right of products and roadmap: it plugs its facts into their registries.
         from gtm import conditions, handlers, panels  # noqa: F401
+        from gtm import gates as _gates  # noqa: F401  (stage gate criteria)
         from gtm.models import (
             Asset,
             CalendarFeed,

@@ -1,21 +1,21 @@
-"""Stage gates kpis contributes: a product going to market needs a KPI with a target."""
+"""The stage gate criterion kpis owns: a KPI with a target says what success looks like."""
 
-from products.lifecycle import register_gate
-from products.models import Stage
+from kpis.models import KPI
+from products.gates import CriterionType, fact, register_criterion_type
 
 
-def _measured(product, to_stage: str) -> str | None:
-    if Stage.order(to_stage) < Stage.order(Stage.LAUNCH) or to_stage == Stage.RETIRED:
-        return None
-    from kpis.models import KPI
-
-    # Asked once per stage when a page previews every gate: remembered on this product instance
-    # (the transition service checks a freshly locked instance, so a move never sees a stale answer).
-    if not hasattr(product, "_has_kpi_with_target"):
-        product._has_kpi_with_target = KPI.objects.filter(product=product, target__isnull=False).exists()
-    if not product._has_kpi_with_target:
+def _kpi_with_target(product, params: dict, to_stage: str) -> str | None:
+    if not fact(product, "kpi_with_target", lambda: KPI.objects.filter(product=product, target__isnull=False).exists()):
         return "No KPI with a target says what success looks like after launch."
     return None
 
 
-register_gate("measured", _measured)
+register_criterion_type(
+    CriterionType(
+        key="kpi_with_target",
+        label="A KPI with a target",
+        check=_kpi_with_target,
+        describe=lambda params: "A KPI of the product has a target",
+        order=70,
+    )
+)

@@ -7,6 +7,7 @@ class ProductsConfig(AppConfig):
 
     def ready(self):
         from pmflow.access import policies
+        from products import gates  # noqa: F401  (the criterion types products owns)
         from products.models import (
             AnalysisSettings,
             BudgetLine,

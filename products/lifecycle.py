@@ -1,4 +1,4 @@
-"""The lifecycle rule engine's two registries: stage gates and rule condition types.
+"""The lifecycle rule engine's registry of rule condition types (stage gates: products.gates).
 
 `products` is the base app; apps to its right (roadmap, gtm, kpis) plug their facts in from their
 `AppConfig.ready()`, so this module never imports them.
@@ -9,43 +9,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from products.models import LifecycleRule, Product, Stage
+from products.models import LifecycleRule, Product
 
-# --- Stage gates: what a person must satisfy to move a product into a stage ------------------------
-
-GateCheck = Callable[[Product, str], str | None]
-_gate_checks: list[tuple[str, GateCheck]] = []
-
-
-def register_gate(name: str, check: GateCheck) -> None:
-    """Add a check `check(product, to_stage)` returning an unmet criterion's text, or None."""
-    if name not in {n for n, _ in _gate_checks}:
-        _gate_checks.append((name, check))
-
-
-def gate_unmet(product: Product, to_stage: str) -> list[str]:
-    """The gate criteria a move of `product` to `to_stage` does not meet (empty: the gate is open)."""
-    return [text for _, check in _gate_checks if (text := check(product, to_stage))]
-
-
-def _one_step_forward(product: Product, to_stage: str) -> str | None:
-    here, there = Stage.order(product.stage), Stage.order(to_stage)
-    if there < here:
-        return f"Moves back from {Stage(product.stage).label} to {Stage(to_stage).label}."
-    if there > here + 1:
-        skipped = ", ".join(Stage(s).label for s in Stage.values[here + 1 : there])
-        return f"Skips {skipped}: move one stage at a time."
-    return None
-
-
-def _described(product: Product, to_stage: str) -> str | None:
-    if Stage.order(to_stage) >= Stage.order(Stage.PLANNING) and not product.description.strip():
-        return "The product has no description of the problem it solves."
-    return None
-
-
-register_gate("one_step_forward", _one_step_forward)
-register_gate("described", _described)
+# Stage gates (what a person's move must meet) live in products.gates, per portfolio.
 
 
 # --- Rule condition types ---------------------------------------------------------------------------

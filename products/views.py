@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from pmflow import access
 from pmflow.errors import DomainError, NotFound
 from pmflow.forms import csv_download
-from products import lifecycle, pages, services, status_book_views
+from products import gates, lifecycle, pages, services, status_book_views
 from products.forms import DashboardFilter, PortfolioForm, TransitionForm
 from products.models import Product, Stage
 from products.selectors import (
@@ -121,13 +121,10 @@ def portfolio_dashboard(request, portfolio_id: int):
     return render(request, "products/dashboard.html", context)
 
 
-def _gate_preview(product) -> dict[str, list[str]]:
-    """{stage: unmet criteria} for every stage a person could pick: shown before the move, not after."""
-    return {
-        stage: unmet
-        for stage in Stage.values
-        if stage != product.stage and (unmet := lifecycle.gate_unmet(product, stage))
-    }
+def _gate_preview(product) -> dict[str, list[dict]]:
+    """{stage: unmet criteria} for every stage a person could pick: shown before the move, not after.
+    The portfolio's gates in one query, each fact asked once (products.gates)."""
+    return gates.gate_preview(product)
 
 
 def _evidence_template(move) -> str:
@@ -149,6 +146,9 @@ def _product_page(request, product, form=None, status=200, unmet=None):
     transitions = list(product.transitions.all())
     for move in transitions:
         move.evidence_template = _evidence_template(move)
+        # An overridden gate's unmet list is shown as such, not again in the raw evidence.
+        move.unmet_messages = gates.unmet_messages(move.unmet_criteria)
+        move.shown_evidence = {k: v for k, v in (move.evidence or {}).items() if k != "unmet"}
     line = product.product_line
     line_crumb = []
     if line:
@@ -176,7 +176,7 @@ def _product_page(request, product, form=None, status=200, unmet=None):
         unmet=unmet or [],
         next_stage=next_stage
         and {"value": next_stage, "label": Stage(next_stage).label, "unmet": refused.get(next_stage, [])},
-        refused=[(Stage(stage).label, texts) for stage, texts in refused.items()],
+        refused=[(Stage(stage).label, gates.unmet_messages(unmet)) for stage, unmet in refused.items()],
         history=object_history("product", product.id, limit=20, zone=product.portfolio.zone),
     )
     return render(request, "products/product_detail.html", context, status=status)

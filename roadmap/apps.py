@@ -12,6 +12,7 @@ class RoadmapConfig(AppConfig):
         from pmflow.access import policies
         from products.models import Role
         from roadmap import conditions, handlers, panels  # noqa: F401
+        from roadmap import gates as _gates  # noqa: F401  (stage gate criteria)
         from roadmap.models import Release, RoadmapDependency, RoadmapItem, ScoringWeights
 
         managers = {Role.ADMIN, Role.PRODUCT_MANAGER}

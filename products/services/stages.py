@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from pmflow.errors import Conflict, InvalidInput, NotFound
-from products import events, lifecycle
+from products import events, gates
 from products.models import LifecycleRule, Product, Stage, StageSuggestion, StageTransition
 
 log = logging.getLogger(__name__)
@@ -35,13 +35,17 @@ def product_transition(
     evidence: dict | None = None,
     rule: LifecycleRule | None = None,
     at=None,
+    gated: bool = True,
 ) -> StageTransition:
     """Move a product to `to_stage` and record why: the only way a stage changes.
 
     Locks the product row, so of two concurrent moves exactly one wins. Raises InvalidInput for an
     unknown or unchanged stage or an empty reason, StaleStage when `expected_stage` is given and no
-    longer current, GateNotMet (with `unmet`) when a person moves without meeting the gate and without
-    `override`. System moves (actor None, with a rule) are not gated: the rule is the evidence.
+    longer current, GateNotMet (with `unmet`: `[{"type", "message"}]`) when a person moves without meeting
+    the stage gate (products.gates) and without `override`; an overridden move records the unmet list in
+    `unmet_criteria` and in its evidence (`evidence["unmet"]`). System moves (actor None, with a rule) are
+    not gated: the rule is the evidence; `gated=False` says the same of a person's move that carries out
+    a rule's (an accepted suggestion).
     """
     reason = (reason or "").strip()
     if to_stage not in Stage.values:
@@ -58,9 +62,11 @@ def product_transition(
             )
         if product.stage == to_stage:
             raise InvalidInput(fields={"to_stage": f"The product is already in {Stage(to_stage).label}."})
-        unmet = lifecycle.gate_unmet(product, to_stage) if actor is not None else []
+        unmet = gates.gate_unmet(product, to_stage) if gated and actor is not None else []
         if unmet and not override:
             raise GateNotMet(unmet=unmet)
+        if unmet:
+            evidence = {**(evidence or {}), "unmet": unmet}
         move = StageTransition.objects.create(
             product=product,
             from_stage=product.stage,

@@ -401,7 +401,9 @@ def test_transition_gate_not_met_is_409_with_unmet_criteria(api_client, world):
         format="json",
     )
     assert response.status_code == 409
-    assert response.json()["unmet"] == ["Skips Planning: move one stage at a time."]
+    assert response.json()["unmet"] == [
+        {"type": "one_stage_forward", "message": "Skips Planning: move one stage at a time."}
+    ]
     assert _snapshot() == before
 
 
@@ -414,10 +416,12 @@ def test_transition_override_with_reason_moves_and_marks_the_ledger(api_client, 
     )
     move = StageTransition.objects.filter(product=world.product).latest("at", "id")
     assert (response.status_code, response.json()["stage"]) == (200, "development")
-    assert (move.override, move.reason, move.unmet_criteria) == (
+    unmet = [{"type": "one_stage_forward", "message": "Skips Planning: move one stage at a time."}]
+    assert (move.override, move.reason, move.unmet_criteria, move.evidence) == (
         True,
         "Board decision",
-        ["Skips Planning: move one stage at a time."],
+        unmet,
+        {"unmet": unmet},
     )
 
 

@@ -39,7 +39,9 @@ def test_transition_skipping_stages_is_a_gate_not_met():
     product = ProductFactory(stage=Stage.IDEATION)
     with pytest.raises(services.GateNotMet) as caught:
         services.product_transition(product_id=product.id, to_stage=Stage.PLANNING, reason="x", actor=UserFactory())
-    assert caught.value.details["unmet"] == ["Skips Research: move one stage at a time."]
+    assert caught.value.details["unmet"] == [
+        {"type": "one_stage_forward", "message": "Skips Research: move one stage at a time."}
+    ]
     product.refresh_from_db()
     assert product.stage == Stage.IDEATION
 
@@ -48,7 +50,9 @@ def test_transition_to_launch_needs_a_kpi_with_a_target():
     product = ProductFactory(stage=Stage.DEVELOPMENT)
     with pytest.raises(services.GateNotMet) as caught:
         services.product_transition(product_id=product.id, to_stage=Stage.LAUNCH, reason="x", actor=UserFactory())
-    assert any("KPI with a target" in text for text in caught.value.details["unmet"])
+    assert caught.value.details["unmet"] == [
+        {"type": "kpi_with_target", "message": "No KPI with a target says what success looks like after launch."}
+    ]
 
 
 def test_transition_to_launch_passes_the_gate_with_a_targeted_kpi():
