@@ -7,6 +7,7 @@ class KpisConfig(AppConfig):
 
     def ready(self):
         # kpis sits right of products: it plugs its facts into the products' registries.
+        import kpis.review_handlers  # noqa: F401  (post-launch reviews)
         from kpis import conditions, gates, handlers, launch_panels, panels  # noqa: F401
         from kpis.models import (
             KPI,

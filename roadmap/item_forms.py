@@ -13,6 +13,7 @@ from pmflow.forms import BoundedDecimalField
 from products.models import Feedback, Idea, KeyResult, MarketInsight, Product
 from roadmap.models import Release, RoadmapDependency, RoadmapItem
 from roadmap.page_tools import PlanDateField, row_id
+from roadmap.services.items import kpi_keys_of
 
 KIND_ORDER = RoadmapItem.KIND_ORDER
 IMPACT_WORDS = {
@@ -162,6 +163,21 @@ class RoadmapItemForm(forms.Form):
         label="Key result",
         help_text="The key result of the portfolio's goals it moves.",
     )
+    # What the item should do to a KPI of its product once its release launches (the post-launch review
+    # compares it with what happened): both or neither, the rule is the service's.
+    expected_kpi_key = forms.ChoiceField(
+        choices=[("", "— no expectation —")],
+        required=False,
+        label="Expected to move",
+        help_text="The KPI of the product this item should move after launch.",
+    )
+    expected_change_pct = BoundedDecimalField(
+        max_digits=8,
+        decimal_places=2,
+        required=False,
+        label="Expected change (%)",
+        help_text="By how much, in percent over the review window (e.g. 15 for +15 %, -5 for a fall).",
+    )
     ideas = forms.ModelMultipleChoiceField(queryset=Idea.objects.none(), required=False, label="Ideas behind it")
     feedback = forms.ModelMultipleChoiceField(
         queryset=Feedback.objects.none(), required=False, label="Feedback behind it"
@@ -203,6 +219,7 @@ class RoadmapItemForm(forms.Form):
                 if queryset.exists()
                 else f"No {name} recorded for {product.name} yet."
             )
+        self._expected_kpi_choices(product, item)
         # Insights belong to the portfolio (an item may answer one that names no product): the newest first.
         insights = MarketInsight.objects.filter(portfolio_id=portfolio_id).order_by("-observed_on", "-id")
         self.fields["insights"].queryset = insights
@@ -213,6 +230,19 @@ class RoadmapItemForm(forms.Form):
             if insights.exists()
             else "No market insight recorded for the portfolio yet."
         )
+
+    def _expected_kpi_choices(self, product: Product, item: RoadmapItem | None) -> None:
+        """The product's KPIs by name; a key set before its KPI went stays listed, marked, so the item still
+        saves (clear it to drop the expectation)."""
+        keys = kpi_keys_of(product.id)
+        choices = sorted(((key, f"{name} ({key})") for key, name in keys.items()), key=lambda c: c[1].lower())
+        current = item.expected_kpi_key if item is not None else ""
+        if current and current not in keys:
+            choices.append((current, f"{current} (no longer a KPI of {product.name})"))
+        field = self.fields["expected_kpi_key"]
+        field.choices = [("", "— no expectation —"), *choices]
+        if not keys:
+            field.help_text = f"{product.name} has no KPI yet: add one to state what this item should move."
 
     def _kind(self) -> str:
         kind = self.data.get(self.add_prefix("kind")) if self.is_bound else None
@@ -278,9 +308,11 @@ class RoadmapItemForm(forms.Form):
                 "regulatory",
                 "regulation",
                 "key_result",
+                "expected_kpi_key",
             )
         }
         initial["impact"] = impact_text(item.impact)
+        initial["expected_change_pct"] = impact_text(item.expected_change_pct) or None
         for name in ("effort", "job_size"):  # 2, not 2.00
             initial[name] = impact_text(initial[name]) or None
         initial["moscow"] = item.moscow or ""

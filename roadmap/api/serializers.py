@@ -13,6 +13,7 @@ from roadmap.models import WEIGHT_INPUTS, Release, RoadmapDependency, RoadmapIte
 from roadmap.services.dependencies import WEIGHT_MAX, WEIGHT_MIN
 from roadmap.services.items import (
     DATE_YEARS,
+    EXPECTED_CHANGE_RANGE,
     IMPACT_MESSAGE,
     LINK_FIELDS,
     REACH_MAX,
@@ -171,6 +172,25 @@ class RoadmapItemSerializer(StaysInProduct, StrictStrings, serializers.ModelSeri
     job_size = BoundedDecimalField(
         8, 2, round_places=True, allow_null=True, required=False, min_value=Decimal("0.01"), help_text="> 0"
     )
+    expected_kpi_key = StrictCharField(
+        max_length=64,
+        required=False,
+        allow_blank=True,
+        help_text="The key of a KPI of the item's product this item should move after launch (with "
+        "`expected_change_pct`: both or neither; empty: no expectation). The post-launch review of its release's "
+        "launch compares it with what happened.",
+    )
+    expected_change_pct = BoundedDecimalField(
+        8,
+        2,
+        round_places=True,
+        allow_null=True,
+        required=False,
+        min_value=EXPECTED_CHANGE_RANGE[0],
+        max_value=EXPECTED_CHANGE_RANGE[1],
+        help_text="The change in that KPI expected over the review window, in percent (negative: a fall); "
+        "rounded to 2 decimals.",
+    )
     rice_score = ScoreField()
     wsjf_score = ScoreField()
     value_effort = ScoreField()
@@ -214,6 +234,8 @@ class RoadmapItemSerializer(StaysInProduct, StrictStrings, serializers.ModelSeri
             "regulatory",
             "regulation",
             "key_result",
+            "expected_kpi_key",
+            "expected_change_pct",
             *LINK_FIELDS,
             "rice_score",
             "wsjf_score",

@@ -43,6 +43,8 @@ ITEM_FIELDS = (
     "regulatory",
     "regulation",
     "key_result",
+    "expected_kpi_key",
+    "expected_change_pct",
 )
 LINK_FIELDS = ("ideas", "feedback", "insights")
 SMALL_SCORES = ("business_value", "time_criticality", "risk_reduction", "value")
@@ -53,6 +55,23 @@ IMPACT_MESSAGE = "Use 0.25 (minimal), 0.5 (low), 1 (medium), 2 (high) or 3 (mass
 # timeline spanning them overflowed Python's dates.
 DATE_YEARS = (1900, 2200)
 DATE_MESSAGE = f"A date between the years {DATE_YEARS[0]} and {DATE_YEARS[1]}."
+# The change an item expects in a KPI after launch, in percent: −1000 % … +10,000 %, two decimals.
+EXPECTED_CHANGE_RANGE = (Decimal("-1000"), Decimal("10000"))
+
+# The KPIs of a product an item may expect to move, {key: name}: kpis registers the source (roadmap does
+# not import kpis; see DESIGN.md, "Dependencies point one way").
+_kpi_keys_source = None
+
+
+def register_kpi_keys(source) -> None:
+    """`source(product_id) -> {key: name}`: the product's own KPIs (kpis.review_handlers registers it)."""
+    global _kpi_keys_source
+    _kpi_keys_source = source
+
+
+def kpi_keys_of(product_id: int) -> dict[str, str]:
+    """{key: name} of the KPIs an item of the product may expect to move ({} before kpis registers)."""
+    return dict(_kpi_keys_source(product_id)) if _kpi_keys_source is not None else {}
 
 
 def _choice(fields: dict, name: str, choices, errors: dict, *, nullable: bool = False) -> None:
@@ -172,9 +191,54 @@ def item_clean(*, product: Product, fields: dict, item: RoadmapItem | None = Non
             errors["regulation"] = "At most 200 characters."
     if regulatory and not (current("regulation") or "").strip() and ("regulatory" in fields or "regulation" in fields):
         errors["regulation"] = "Name the regulation the requirement comes from (e.g. GDPR Art. 17)."
+    _expected_change(product, fields, item, errors)
     if errors:
         raise InvalidInput(fields=errors)
     return fields
+
+
+def _expected_change(product: Product, fields: dict, item: RoadmapItem | None, errors: dict) -> None:
+    """The KPI an item expects to move and by how much: both or neither; the key one of the product's KPIs
+    (checked when it is set or changed, so an item whose KPI went later still saves its other fields)."""
+    if "expected_kpi_key" in fields:
+        key = fields["expected_kpi_key"]
+        if key is None:
+            key = ""
+        if not isinstance(key, str):
+            errors["expected_kpi_key"] = "The key of one of the product's KPIs."
+        else:
+            key = key.strip()
+            fields["expected_kpi_key"] = key
+            if key and key != getattr(item, "expected_kpi_key", None):
+                known = kpi_keys_of(product.id)
+                if key not in known:
+                    errors["expected_kpi_key"] = (
+                        f"“{key[:64]}” is not a KPI of {product.name}: use one of {', '.join(sorted(known))}."
+                        if known
+                        else f"{product.name} has no KPI yet: add one before expecting a change in it."
+                    )
+    if fields.get("expected_change_pct") is not None:
+        value = fields["expected_change_pct"]
+        low, high = EXPECTED_CHANGE_RANGE
+        if isinstance(value, bool) or not isinstance(value, int | Decimal) or not Decimal(value).is_finite():
+            errors["expected_change_pct"] = "A number of percent, e.g. 12.5 or -5."
+        elif not low <= value <= high:
+            errors["expected_change_pct"] = f"From {low:,} to {high:,} (percent)."
+        else:
+            fields["expected_change_pct"] = Decimal(value).quantize(Decimal("0.01"))
+    if "expected_kpi_key" in errors or "expected_change_pct" in errors:
+        return
+    if "expected_kpi_key" in fields or "expected_change_pct" in fields:
+        key = fields.get("expected_kpi_key", getattr(item, "expected_kpi_key", ""))
+        change = (
+            fields["expected_change_pct"]
+            if "expected_change_pct" in fields
+            else getattr(item, "expected_change_pct", None)
+        )
+        if key and change is None:
+            errors["expected_change_pct"] = "Say by how much the KPI should change, in percent (negative: a fall)."
+        elif change is not None and not key:
+            errors["expected_kpi_key"] = "Name the KPI the change is expected in, or leave both empty."
 
 
 def owner_by_username(*, portfolio_id: int, username: str | None):
