@@ -1,5 +1,6 @@
 """Lifecycle rules: writing them, and evaluating them against products."""
 
+import contextlib
 import logging
 from datetime import date
 
@@ -12,6 +13,7 @@ from pmflow.errors import InvalidInput, NotFound
 from products import events, lifecycle
 from products.models import LifecycleRule, Portfolio, Product, Stage, StageTransition
 from products.services.stages import StaleStage, product_transition
+from products.services.suggestions import suggestion_create, suggestion_reason, suggestions_stale_expire
 
 log = logging.getLogger(__name__)
 
@@ -106,23 +108,32 @@ def describe(rule: LifecycleRule) -> str:
 
 
 def lifecycle_rules_evaluate(*, product_id: int, today: date | None = None) -> StageTransition | None:
-    """Evaluate the active auto rules whose from-stage is the product's stage; fire the first that holds.
+    """Evaluate the active rules whose from-stage is the product's stage. Returns the move made, or None.
 
-    A rule fires at most once per stay in its from-stage: the firing moves the product out of it under
-    the product's row lock, and a rule that already fired during the current stay is skipped.
-    Returns the transition written, or None.
+    `auto` rules first, in id order: the first that holds moves the product (actor None, the rule's name
+    as the reason, what fired it as the evidence) and nothing else is evaluated. Otherwise every `suggest`
+    rule that holds suggests its move (products.services.suggestions.suggestion_create). A rule fires at
+    most once per stay in its from-stage: a move is made under the product's row lock with the stage it
+    was evaluated in expected, and a rule that already moved the product in this stay is skipped; a
+    suggestion is written once per rule, stay and evidence. Several workers at once give one move or one
+    suggestion.
     """
+    return lifecycle_rules_run(product_id=product_id, today=today)["move"]
+
+
+def lifecycle_rules_run(*, product_id: int, today: date | None = None) -> dict:
+    """`lifecycle_rules_evaluate`, telling what it did: {"move": transition or None, "suggestions": [...]}."""
+    outcome = {"move": None, "suggestions": []}
     product = Product.objects.select_related("portfolio").filter(pk=product_id).first()
     if product is None:
-        return None
+        return outcome
     today = today or timezone.now().astimezone(product.portfolio.zone).date()
-    rules = LifecycleRule.objects.filter(
-        portfolio_id=product.portfolio_id,
-        from_stage=product.stage,
-        is_active=True,
-        mode=LifecycleRule.Mode.AUTO,
-    ).order_by("id")
-    for rule in rules:
+    rules = list(
+        LifecycleRule.objects.filter(
+            portfolio_id=product.portfolio_id, from_stage=product.stage, is_active=True
+        ).order_by("id")
+    )
+    for rule in sorted(rules, key=lambda r: (r.mode != LifecycleRule.Mode.AUTO, r.id)):
         kind = lifecycle.condition_types.get(rule.condition_type)
         if kind is None:
             log.warning("rule %s has unknown condition type %s", rule.id, rule.condition_type)
@@ -132,9 +143,22 @@ def lifecycle_rules_evaluate(*, product_id: int, today: date | None = None) -> S
         evidence = kind.evaluate(rule, product, today)
         if evidence is None:
             continue
-        evidence = {"rule": rule.name, "condition": kind.describe(rule.params), "condition_type": kind.key, **evidence}
-        try:
-            return product_transition(
+        description = kind.describe(rule.params)
+        evidence = {"rule": rule.name, "condition": description, "condition_type": kind.key, **evidence}
+        if rule.mode == LifecycleRule.Mode.SUGGEST:
+            suggestion = suggestion_create(
+                rule=rule,
+                product_id=product.id,
+                stay_started_at=product.stage_changed_at,
+                evidence=evidence,
+                reason=suggestion_reason(rule, describe(rule)),
+            )
+            if suggestion is not None:
+                outcome["suggestions"].append(suggestion)
+            continue
+        # StaleStage: someone else moved it meanwhile; the next evaluation sees the new stage.
+        with contextlib.suppress(StaleStage):
+            outcome["move"] = product_transition(
                 product_id=product.id,
                 to_stage=rule.to_stage,
                 reason=rule.name,
@@ -143,13 +167,13 @@ def lifecycle_rules_evaluate(*, product_id: int, today: date | None = None) -> S
                 expected_stage=rule.from_stage,
                 evidence=evidence,
             )
-        except StaleStage:
-            return None  # someone else moved it meanwhile; the next evaluation sees the new stage
-    return None
+        return outcome
+    return outcome
 
 
 def lifecycle_rule_products_evaluate(*, rule_id: int) -> int:
-    """Evaluate a new or changed rule at once for the products it could move. Returns moves made."""
+    """Evaluate a new or changed rule at once for the products it could move or suggest moving (with the
+    other rules of their stage: an auto rule goes first). Returns moves made."""
     rule = LifecycleRule.objects.filter(pk=rule_id, is_active=True).first()
     if rule is None:
         return 0
@@ -182,7 +206,10 @@ def lifecycle_rules_evaluate_products(*, product_ids: list[int]) -> int:
 
 
 def lifecycle_rules_evaluate_all(*, today: date | None = None) -> int:
-    """Evaluate rules for every product in a stage some active rule starts from. Returns moves made."""
+    """The periodic sweep: expire pending suggestions whose product has left their stay (defensive: a
+    move expires them), then evaluate rules for every product in a stage some active rule starts from.
+    Returns moves made."""
+    suggestions_stale_expire()
     moved = 0
     pairs = LifecycleRule.objects.filter(is_active=True).values_list("portfolio_id", "from_stage").distinct()
     for portfolio_id, stage in pairs:
