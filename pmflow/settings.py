@@ -106,6 +106,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "products.context_processors.portfolio_switcher",
+                "products.context_processors.notification_bell",
             ],
         },
     },
@@ -180,6 +181,9 @@ if os.environ.get("EMAIL_URL"):
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "pmflow@localhost")
+# Notification e-mails link back to the app at this address; the daily digest goes from this hour (UTC).
+SITE_URL = os.environ.get("SITE_URL", "http://localhost:8000")
+NOTIFICATION_DIGEST_HOUR_UTC = int(os.environ.get("NOTIFICATION_DIGEST_HOUR_UTC", 7))
 
 # --- Security when DEBUG is off (manage.py check --deploy is clean) ---
 if not DEBUG:
@@ -321,6 +325,7 @@ SPECTACULAR_SETTINGS = {
         "CampaignStatusEnum": "gtm.models.Campaign.Status",
         "ImpactEnum": "products.models.Impact",
         "MarketInsightKindEnum": "products.models.MarketInsight.Kind",
+        "NotificationKindEnum": "products.models.Notification.Kind",
         "CompetitorMoveKindEnum": "products.models.CompetitorMove.Kind",
         "ResponseStatusEnum": "products.models.CompetitorMove.ResponseStatus",
         "FeedbackSourceEnum": "products.models.Feedback.Source",
@@ -408,8 +413,32 @@ IMPORT_SWEEP_AFTER_SECONDS = int(os.environ.get("IMPORT_SWEEP_AFTER_SECONDS", 30
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 ASSET_MAX_BYTES = int(float(os.environ.get("PMFLOW_ASSET_MAX_MB", "25")) * 1024 * 1024)
 ROLLUP_VERIFY_SAMPLE = int(os.environ.get("ROLLUP_VERIFY_SAMPLE", 50))
+# Webhooks (products.webhook_delivery): a hook's address may resolve to a loopback, private or link-local
+# address only with WEBHOOK_ALLOW_PRIVATE (on while DEBUG, for a receiver on your laptop); a delivery is
+# tried at most WEBHOOK_MAX_ATTEMPTS times, waiting base × 2^n seconds (with jitter, at most the limit)
+# between tries; each try may take WEBHOOK_TIMEOUT_SECONDS to connect and as long again to answer.
+WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE", DEBUG)
+WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("WEBHOOK_MAX_ATTEMPTS", 8))
+WEBHOOK_BACKOFF_BASE_SECONDS = float(os.environ.get("WEBHOOK_BACKOFF_BASE_SECONDS", 60))
+WEBHOOK_BACKOFF_MAX_SECONDS = float(os.environ.get("WEBHOOK_BACKOFF_MAX_SECONDS", 3600))
+WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", 10))
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
+    # Notifications: e-mails a broker outage or a mail server failure left; the daily digest (hourly: each
+    # person gets one a day from NOTIFICATION_DIGEST_HOUR_UTC); launch tasks due and overdue (hourly: each
+    # portfolio's day starts in its time zone; one notice per task and day).
+    "notification-emails": {
+        "task": "products.tasks.notifications_email_sweep",
+        "schedule": float(os.environ.get("NOTIFICATION_EMAIL_SWEEP_SECONDS", 5 * 60)),
+    },
+    "notification-digest": {
+        "task": "products.tasks.notifications_digest_send",
+        "schedule": float(os.environ.get("NOTIFICATION_DIGEST_SECONDS", 60 * 60)),
+    },
+    "launch-task-reminders": {
+        "task": "gtm.tasks.launch_task_reminders",
+        "schedule": float(os.environ.get("LAUNCH_TASK_REMINDERS_SECONDS", 60 * 60)),
+    },
     "evaluate-lifecycle-rules": {
         "task": "products.tasks.lifecycle_rules_evaluate_all",
         "schedule": float(os.environ.get("RULES_EVALUATE_SECONDS", 15 * 60)),
@@ -417,6 +446,11 @@ CELERY_BEAT_SCHEDULE = {
     "refresh-kpi-health": {
         "task": "kpis.tasks.kpi_health_refresh_all",
         "schedule": float(os.environ.get("HEALTH_REFRESH_SECONDS", 60 * 60)),
+    },
+    # Webhook deliveries due (a retry whose wait is over, one a broker outage or a killed worker left).
+    "send-webhook-deliveries": {
+        "task": "products.tasks.webhook_deliveries_sweep",
+        "schedule": float(os.environ.get("WEBHOOK_SWEEP_SECONDS", 60)),
     },
     # Domain events whose handlers did not run (a crash between commit and dispatch) are found again.
     "relay-domain-events": {

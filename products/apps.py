@@ -8,6 +8,7 @@ class ProductsConfig(AppConfig):
     def ready(self):
         from pmflow.access import policies
         from products import gates  # noqa: F401  (the criterion types products owns)
+        from products import notification_handlers  # noqa: F401  (domain events → notifications)
         from products.models import (
             AnalysisSettings,
             BudgetLine,

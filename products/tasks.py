@@ -40,3 +40,30 @@ def events_relay() -> int:
     from products import events
 
     return events.relay_pending()
+
+
+# --- notifications (issue 13) -------------------------------------------------------------------------
+
+
+@shared_task(**RETRY)
+def notifications_email_send(notification_ids: list[int]) -> int:
+    """E-mail these notifications to their people (those still due); safe to run twice."""
+    from products.services import notifications
+
+    return notifications.notifications_email_send(notification_ids=notification_ids)
+
+
+@shared_task(**RETRY)
+def notifications_email_sweep() -> int:
+    """Periodic: send the notification e-mails a broker outage or a mail server failure left."""
+    from products.services import notifications
+
+    return notifications.notifications_email_sweep()
+
+
+@shared_task(**RETRY)
+def notifications_digest_send() -> int:
+    """Periodic (hourly): each person's daily digest, once a day from the digest hour."""
+    from products.services import notifications
+
+    return notifications.digest_send()

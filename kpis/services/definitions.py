@@ -179,6 +179,7 @@ def kpi_health_refresh_many(*, kpi_ids, today: date | None = None) -> None:
         .values_list("id", "first")
     )
     changed = []
+    turned = []  # (kpi, old health): a `kpi.health_changed` event each (notifications, webhooks)
     for kpi in kpis:
         before = (kpi.health, kpi.latest_value, kpi.latest_period_start)
         if kpi.id not in latest:
@@ -201,8 +202,38 @@ def kpi_health_refresh_many(*, kpi_ids, today: date | None = None) -> None:
             kpi.latest_value, kpi.latest_period_start = value, start
         if (kpi.health, kpi.latest_value, kpi.latest_period_start) != before:
             changed.append(kpi)
+        if kpi.health != before[0]:
+            turned.append((kpi, before[0]))
     if changed:
-        KPI.objects.bulk_update(changed, ["health", "latest_value", "latest_period_start"])
+        with transaction.atomic():
+            KPI.objects.bulk_update(changed, ["health", "latest_value", "latest_period_start"])
+            # Every change of health, the first judgement after "not judged yet" included: a subscriber
+            # hears when a KPI is first on or off track, not only when it turns.
+            if turned:
+                events.record_many([_health_event(kpi, old) for kpi, old in turned])
+
+
+def _health_event(kpi: KPI, old: str) -> dict:
+    value = kpi.latest_value
+    return {
+        "portfolio_id": kpi.product.portfolio_id,
+        "verb": "kpi.health_changed",
+        "obj": kpi,
+        "changes": {"health": [old, kpi.health]},
+        "data": {
+            "product": kpi.product_id,
+            "product_name": kpi.product.name,
+            "key": kpi.key,
+            "name": kpi.name,
+            "unit": kpi.unit,
+            "value": float(value) if value is not None else None,
+            "period": kpi.latest_period_start.isoformat() if kpi.latest_period_start else None,
+            "granularity": kpi.target_granularity,
+            "target": float(kpi.target) if kpi.target is not None else None,
+            "launch_plan": kpi.launch_plan_id,
+            "campaign": kpi.campaign_id,
+        },
+    }
 
 
 def kpi_health_refresh_all() -> int:
