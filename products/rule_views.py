@@ -11,7 +11,7 @@ from products import services
 from products.forms import LifecycleRuleForm
 from products.models import LifecycleRule
 from products.pages import page, portfolio_context
-from products.selectors import lifecycle_rule_for_user, portfolio_for_user
+from products.selectors import lifecycle_rule_for_user, object_history, portfolio_for_user
 from products.services.rules import describe
 
 
@@ -37,9 +37,15 @@ def rule_list(request, portfolio_id: int):
     return render(request, "products/rule_list.html", context)
 
 
+def _refresh(request) -> bool:
+    """The "Show its fields" button: re-render for the newly chosen condition types, save nothing."""
+    return request.method == "POST" and "refresh" in request.POST
+
+
 def _form_page(request, portfolio, form, *, rule=None):
     title = f"Edit rule “{rule.name}”" if rule else "New lifecycle rule"
     rules_url = reverse("rule-list", args=[portfolio.id])
+    history = object_history("lifecycle_rule", rule.id, limit=20, zone=portfolio.zone) if rule else []
     context = portfolio_context(
         request,
         portfolio,
@@ -49,6 +55,8 @@ def _form_page(request, portfolio, form, *, rule=None):
         title=title,
         rules_url=rules_url,
         rule=rule,
+        history=history,
+        moves=rule.transitions.count() if rule else 0,
     )
     return render(request, "products/rule_form.html", context, status=400 if form.errors else 200)
 
@@ -74,8 +82,8 @@ def rule_create(request, portfolio_id: int):
     initial = {"from_stage": "launch", "to_stage": "growth", "is_active": True}
     if request.GET.get("condition_type"):
         initial["condition_type"] = request.GET["condition_type"]
-    form = LifecycleRuleForm(request.POST or None, portfolio=portfolio, initial=initial)
-    if done := _save(request, portfolio, form):
+    form = LifecycleRuleForm(request.POST or None, portfolio=portfolio, initial=initial, refresh=_refresh(request))
+    if not form.refresh and (done := _save(request, portfolio, form)):
         return done
     return _form_page(request, portfolio, form)
 
@@ -87,8 +95,8 @@ def rule_edit(request, rule_id: int):
         name: getattr(rule, name)
         for name in ("name", "from_stage", "to_stage", "condition_type", "mode", "is_active", "params")
     }
-    form = LifecycleRuleForm(request.POST or None, portfolio=rule.portfolio, initial=initial)
-    if done := _save(request, rule.portfolio, form, rule):
+    form = LifecycleRuleForm(request.POST or None, portfolio=rule.portfolio, initial=initial, refresh=_refresh(request))
+    if not form.refresh and (done := _save(request, rule.portfolio, form, rule)):
         return done
     return _form_page(request, rule.portfolio, form, rule=rule)
 

@@ -83,4 +83,4 @@ class LifecycleRuleFilter(StrictFilterSet):
 
     class Meta:
         model = LifecycleRule
-        fields = ["portfolio", "from_stage", "to_stage", "condition_type", "is_active"]
+        fields = ["portfolio", "from_stage", "to_stage", "condition_type", "mode", "is_active"]

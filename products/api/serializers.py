@@ -227,10 +227,25 @@ class RuleParamsField(SafeJSONField):
 class LifecycleRuleSerializer(InPortfolio):
     name_taken = "A rule with this name exists in the portfolio."
     portfolio = ScopedPrimaryKeyField(portfolio_list_for_user)
-    condition_type = StrictCharField(max_length=40)
+    condition_type = StrictCharField(
+        max_length=40,
+        help_text="What must hold: `kpi_threshold`, `kpi_growth`, `launch_plan_launched`, `release_shipped`, "
+        "`all_of`, `any_of` (and any other type an installed app registers; an unknown one is a 400).",
+    )
     params = RuleParamsField(
-        help_text="The condition's parameters, e.g. for `kpi_threshold`: key, granularity, "
-        "comparator, value, periods. At most 8 levels deep and 20,000 characters."
+        help_text="The condition's parameters, an object whose shape depends on `condition_type`:\n\n"
+        '- `kpi_threshold`: `{"key": "weekly_active_users", "granularity": "week", "comparator": '
+        '"gte", "value": 1500, "periods": 4}`: the KPI\'s rollup beyond `value` in each of `periods` '
+        'consecutive complete periods. `value` may be `"target"`: the KPI\'s own target for one period '
+        "(none set: never holds).\n"
+        "- `kpi_growth`: same keys; `value` is the change from one period to the next in percent (e.g. 5, "
+        "-2.5) and `periods` the number of consecutive changes (so `periods` + 1 consecutive complete "
+        "periods). A change from zero or a negative value has no percentage and never holds.\n"
+        "- `launch_plan_launched`, `release_shipped`: `{}`.\n"
+        '- `all_of` / `any_of`: `{"conditions": [{"condition_type": …, "params": {…}}, …]}`, 1-10 '
+        "parts, nested at most 3 deep; errors name the part, e.g. `params.conditions[1].params.key`.\n\n"
+        "`granularity`: day, week, month, quarter, year; `comparator`: gt, gte, lt, lte. At most 8 levels "
+        "deep and 20,000 characters."
     )
     description = serializers.SerializerMethodField()
 
@@ -251,8 +266,16 @@ class LifecycleRuleSerializer(InPortfolio):
         ]
         read_only_fields = ["created_at"]
         validators = []  # uniqueness is checked in validate(), with a field-level message
+        extra_kwargs = {
+            "mode": {
+                "help_text": "`auto`: the product moves as soon as the condition holds (actor null, the rule's "
+                "evidence on the transition). `suggest`: a pending stage suggestion is created instead, which an "
+                "admin or product manager accepts or dismisses (`/api/v1/stage-suggestions/`)."
+            }
+        }
 
     def get_description(self, rule) -> str:
+        """The condition in plain words, e.g. “weekly active users stay above its target for 4 weeks in a row”."""
         kind = condition_types.get(rule.condition_type)
         return kind.describe(rule.params) if kind else ""
 
