@@ -1,9 +1,11 @@
-"""What the post-launch reviews do when other apps' domain events are committed, and the KPI keys the
-roadmap offers an item to expect a change in (roadmap does not import kpis: it takes them from here)."""
+"""What the post-launch reviews plug into other apps from kpis' AppConfig.ready(): the review made when a plan
+launches (a domain event handler), the review's panel on a launched plan's page ("launch_plan.panels"), and
+the KPI keys the roadmap offers an item to expect a change in (roadmap does not import kpis)."""
 
 import contextlib
 
 from products.events import register_handler
+from products.pages import Fragment, register_fragment
 from roadmap.services.items import register_kpi_keys
 
 
@@ -24,5 +26,25 @@ def product_kpi_keys(product_id: int) -> dict[str, str]:
     return dict(kpis.values_list("key", "name"))
 
 
+def review_panel(plan, request) -> dict:
+    from kpis.review_views import plan_panel
+
+    return plan_panel(plan, request)
+
+
+def _launched(plan, request) -> bool:
+    return plan.status == "launched"
+
+
 register_handler("launch_plan.launched", review_after_launch)
+register_fragment(
+    "launch_plan.panels",
+    Fragment(
+        key="kpis.review",
+        template="kpis/reviews/_plan_panel.html",
+        context=review_panel,
+        order=20,
+        visible=_launched,
+    ),
+)
 register_kpi_keys(product_kpi_keys)

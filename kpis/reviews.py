@@ -13,7 +13,8 @@ a service wrote (kpis.services.reviews), for the admin and as a snapshot, never 
   measurement weighing the same (never a mean of daily means); min/max → the least/greatest; last → the
   latest day's last value. A side without a measurement has no value.
 - **change_pct** = (after − before) ÷ |before| × 100, rounded half up to 2 decimals; null without both
-  sides or when before is 0.
+  sides or when before is 0, and for a `sum` KPI while the window is not over (a total of the days so far
+  against a whole window's is no change; an average, a latest value, a min or max so far is shown).
 - **Which KPIs**: the product's own KPIs a launch moves (kpis.launch_figures.product_kpis_for_launch: not
   a campaign's; the whole product's and this plan's), headline first, then those with an expectation,
   then adoption and revenue keys, then by name. An expectation on a key no such KPI has any more is still
@@ -48,7 +49,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from kpis.launch_figures import ADOPTION_KEYS, _combine
-from kpis.models import KPI, Direction, LaunchReview, Rollup
+from kpis.models import KPI, Aggregation, Direction, LaunchReview, Rollup
 from roadmap.models import RoadmapItem
 
 WINDOW_RANGE = (7, 365)
@@ -61,7 +62,7 @@ STATUS_CHOICES = [(WAITING, "Waiting: the window after launch is not over"), (CO
 OUTCOMES = {
     "held": "Held",
     "missed": "Missed",
-    "waiting": "Not yet: the window is not over",
+    "waiting": "Not yet",
     "no_data": "No data to judge",
     "no_expectation": "No expectation stated",
 }
@@ -75,6 +76,10 @@ class Windows:
     @property
     def before_start(self) -> date:
         return self.launch_date - timedelta(days=self.days)
+
+    @property
+    def before_last_day(self) -> date:
+        return self.launch_date - timedelta(days=1)
 
     @property
     def after_end(self) -> date:
@@ -109,6 +114,8 @@ class KPIResult:
     def change_pct(self) -> Decimal | None:
         if self.before is None or self.after is None or self.before == 0:
             return None
+        if self.waiting and self.kpi is not None and self.kpi.aggregation == Aggregation.SUM:
+            return None  # a total of a few days against one of the whole window: no change to speak of yet
         return ((self.after - self.before) / abs(self.before) * HUNDRED).quantize(CENT, ROUND_HALF_UP)
 
     @property

@@ -134,8 +134,8 @@ def test_the_windows_are_local_days_of_the_portfolio(django_capture_on_commit_ca
 
 def test_a_window_not_over_is_waiting_with_held_null_and_figures_so_far(product, django_capture_on_commit_callbacks):
     release = ReleaseFactory(product=product)
-    RoadmapItemFactory(product=product, release=release, expected_kpi_key="signups", expected_change_pct=10)
-    kpi = KPIFactory(product=product, key="signups", aggregation="sum")
+    RoadmapItemFactory(product=product, release=release, expected_kpi_key="conversion", expected_change_pct=10)
+    kpi = KPIFactory(product=product, key="conversion", aggregation="avg")
     ingest(
         kpi,
         [{"observed_at": day(-3), "value": "10"}, {"observed_at": day(1), "value": "30"}],
@@ -151,6 +151,21 @@ def test_a_window_not_over_is_waiting_with_held_null_and_figures_so_far(product,
     complete = result_of(review, today=AFTER_WINDOW)
     assert complete.status == "complete" and complete.held is True
     assert complete.kpis[0].outcome == "held"
+
+
+def test_a_total_so_far_is_not_compared_with_a_whole_windows_total(product, django_capture_on_commit_callbacks):
+    kpi = KPIFactory(product=product, key="signups", aggregation="sum")
+    ingest(
+        kpi,
+        [{"observed_at": day(-3), "value": "100"}, {"observed_at": day(1), "value": "8"}],
+        django_capture_on_commit_callbacks,
+    )
+    review = launched(product)
+
+    [entry] = result_of(review, today=LAUNCH + datetime.timedelta(days=2)).kpis
+
+    assert (entry.before, entry.after, entry.change_pct) == (Decimal("100"), Decimal("8"), None)
+    assert result_of(review).kpis[0].change_pct == Decimal("-92.00")
 
 
 def test_without_expectations_held_is_null_and_every_kpi_says_so(product, django_capture_on_commit_callbacks):
