@@ -41,6 +41,25 @@ def _change_words(event: DomainEvent) -> list[str]:
     return lines or ["No change in words."]
 
 
+def _readable_history(history: list[DomainEvent]) -> list[DomainEvent]:
+    """The gate events in words; the default gates a new portfolio starts with are one entry, not nine."""
+    shown = []
+    for event in history:
+        data = event.data or {}
+        stage = data.get("stage")
+        if data.get("default") and shown and getattr(shown[-1], "defaults", 0):
+            shown[-1].defaults += 1
+            continue
+        event.defaults = 1 if data.get("default") else 0
+        event.stage_label = Stage(stage).label if stage in Stage.values else ""
+        event.words = _change_words(event)
+        shown.append(event)
+    for event in shown:
+        if event.defaults:
+            event.stage_label, event.words = "", []
+    return shown
+
+
 @page
 def stage_gates(request, portfolio_id: int):
     portfolio = portfolio_for_user(request.user, portfolio_id)
@@ -71,10 +90,7 @@ def stage_gates(request, portfolio_id: int):
         .select_related("actor")
         .order_by("-at", "-id")[:20]
     )
-    for event in history:
-        stage = (event.data or {}).get("stage")
-        event.stage_label = Stage(stage).label if stage in Stage.values else ""
-        event.words = _change_words(event)
+    history = _readable_history(history)
     context = portfolio_context(
         request,
         portfolio,

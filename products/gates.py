@@ -296,10 +296,10 @@ for _kind in (
         key="one_stage_forward",
         label="One stage at a time, forward",
         check=_one_stage_forward,
-        describe=lambda params: "Moves one stage at a time, forward (a move back or a skip needs an override)",
+        describe=lambda params: "One stage at a time, forward",
         order=0,
         about_the_move=True,
-        help_text="A move back or past a stage is refused unless overridden with a reason.",
+        help_text="A move back, or past a stage, is refused unless overridden with a reason.",
     ),
     CriterionType(
         key="has_description",

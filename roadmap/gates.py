@@ -45,10 +45,11 @@ register_criterion_type(
                 default=1,
                 minimum=1,
                 maximum=1000,
-                help_text="How many roadmap items (initiatives, features, requirements) that are not dropped.",
+                help_text="How many items, from 1 to 1,000.",
             ),
         ),
         order=40,
+        help_text="Initiatives, features or requirements of the product that are not dropped.",
     )
 )
 register_criterion_type(

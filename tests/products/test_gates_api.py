@@ -143,7 +143,7 @@ def test_delete_brings_the_default_back(admin, portfolio):
     product = ProductFactory(portfolio=portfolio, stage="research", description="")
     assert admin.delete(f"{URL}{gate.id}/").status_code == 204
     assert DomainEvent.objects.get(verb="stage_gate.deleted").data["falls_back_to"] == [
-        "Moves one stage at a time, forward (a move back or a skip needs an override)",
+        "One stage at a time, forward",
         "The product describes the problem it solves",
     ]
     response = admin.post(

@@ -138,8 +138,8 @@ def test_saving_the_form_writes_the_gate_and_its_event(client, portfolio, admin)
     ]
     assert DomainEvent.objects.filter(verb="stage_gate.created", object_id=gate.id).exists()
     page = client.get(response["Location"]).content.decode()
-    assert "Development gate saved: Moves one stage at a time" in page
-    assert "Set: Moves one stage at a time, forward" in page  # the history
+    assert "Development gate saved: One stage at a time, forward; At least 3 roadmap items" in page
+    assert "Set: One stage at a time, forward; At least 3 roadmap items" in page  # the history
 
 
 def test_saving_nothing_ticked_opens_the_gate(client, portfolio, admin):
@@ -198,6 +198,15 @@ def test_only_admins_edit_a_gate(client, portfolio, role):
     assert client.get(gates_url(portfolio, "research")).status_code == 403
     assert client.post(gates_url(portfolio, "research"), {"reset": "1"}).status_code == 403
     assert not StageGate.objects.exists()
+
+
+def test_the_default_gates_of_a_new_portfolio_are_one_history_entry(client):
+    user = UserFactory()
+    portfolio = services.portfolio_create(name="New", creator=user)
+    client.force_login(user)
+    page = client.get(gates_url(portfolio)).content.decode()
+    assert "The default gates</strong> set for 9 stages, as the portfolio was created" in page
+    assert "<strong>Ideation gate</strong>" not in page
 
 
 def test_a_new_portfolio_has_the_default_gates_as_rows():
