@@ -326,6 +326,7 @@ SPECTACULAR_SETTINGS = {
         "ImpactEnum": "products.models.Impact",
         "MarketInsightKindEnum": "products.models.MarketInsight.Kind",
         "NotificationKindEnum": "products.models.Notification.Kind",
+        "StageSuggestionStatusEnum": "products.models.StageSuggestion.Status",
         "CompetitorMoveKindEnum": "products.models.CompetitorMove.Kind",
         "ResponseStatusEnum": "products.models.CompetitorMove.ResponseStatus",
         "FeedbackSourceEnum": "products.models.Feedback.Source",
@@ -335,6 +336,7 @@ SPECTACULAR_SETTINGS = {
         "AnalysisFlagBasisEnum": "kpis.analysis.BASIS_CHOICES",
         "DocumentKindEnum": "products.models.Document.Kind",
         "DocumentStatusEnum": "products.models.Document.Status",
+        "WebhookDeliveryStatusEnum": "products.models.WebhookDelivery.Status",
     },
     # Error statuses and bodies on every operation (pmflow/openapi.py), after the enum components.
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "pmflow.openapi.document_errors"],
@@ -442,6 +444,11 @@ CELERY_BEAT_SCHEDULE = {
     "evaluate-lifecycle-rules": {
         "task": "products.tasks.lifecycle_rules_evaluate_all",
         "schedule": float(os.environ.get("RULES_EVALUATE_SECONDS", 15 * 60)),
+    },
+    # Cross-functional signals: opened and resolved as weeks end and launches age, even without new data.
+    "detect-signals": {
+        "task": "kpis.tasks.signals_detect_all",
+        "schedule": float(os.environ.get("SIGNALS_DETECT_SECONDS", 60 * 60)),
     },
     "refresh-kpi-health": {
         "task": "kpis.tasks.kpi_health_refresh_all",
