@@ -67,3 +67,24 @@ def notifications_digest_send() -> int:
     from products.services import notifications
 
     return notifications.digest_send()
+
+
+# --- webhooks (issue 13) ------------------------------------------------------------------------------
+
+
+@shared_task(**RETRY)
+def webhook_delivery_send(delivery_id: int) -> str | None:
+    """One try of a webhook delivery, if it is due (the row lock and the claim make a second run of the
+    same try a no-op). Returns the delivery's status afterwards, None when there was nothing to do."""
+    from products.services import webhooks
+
+    delivery = webhooks.delivery_attempt(delivery_id=delivery_id)
+    return delivery.status if delivery else None
+
+
+@shared_task(**RETRY)
+def webhook_deliveries_sweep() -> int:
+    """Periodic: hand the worker the webhook deliveries that are due (retries, a broker outage's leftovers)."""
+    from products.services import webhooks
+
+    return webhooks.deliveries_sweep()
