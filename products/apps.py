@@ -7,10 +7,12 @@ class ProductsConfig(AppConfig):
 
     def ready(self):
         from pmflow.access import policies
-        from products import gates  # noqa: F401  (the criterion types products owns)
-        from products import notification_handlers  # noqa: F401  (domain events → notifications)
-        from products import suggestion_panels  # noqa: F401  (pending suggestions on the dashboard, product page)
-        from products import webhook_handlers  # noqa: F401  (domain events → webhook deliveries)
+        from products import (
+            gates,  # noqa: F401  (the criterion types products owns)
+            notification_handlers,  # noqa: F401  (domain events → notifications)
+            suggestion_panels,  # noqa: F401  (pending suggestions: panels)
+            webhook_handlers,  # noqa: F401  (domain events → webhook deliveries)
+        )
         from products.models import (
             AnalysisSettings,
             BudgetLine,
