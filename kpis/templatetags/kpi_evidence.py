@@ -35,13 +35,13 @@ def growth_chart(evidence: dict) -> SafeString | str:
     zero = y(0.0)
     bars = format_html_join(
         "",
-        '<rect x="{:.1f}" y="{:.1f}" width="{:.1f}" height="{:.1f}" fill="{}"><title>{}: {} %</title></rect>',
+        '<rect x="{}" y="{}" width="{}" height="{}" fill="{}"><title>{}: {} %</title></rect>',
         (
             (
-                PAD + i * slot + (slot - bar) / 2,
-                min(y(change), zero),
-                bar,
-                max(abs(y(change) - zero), 1),
+                f"{PAD + i * slot + (slot - bar) / 2:.1f}",
+                f"{min(y(change), zero):.1f}",
+                f"{bar:.1f}",
+                f"{max(abs(y(change) - zero), 1):.1f}",
                 UP if change >= 0 else DOWN,
                 row["period_start"],
                 f"{change:+g}",
@@ -54,16 +54,16 @@ def growth_chart(evidence: dict) -> SafeString | str:
     )
     return format_html(
         '<svg class="growth-chart" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" aria-label="{label}">'
-        '<line x1="0" x2="{w}" y1="{zero:.1f}" y2="{zero:.1f}" stroke="{rule}" stroke-width="1"/>'
+        '<line x1="0" x2="{w}" y1="{zero}" y2="{zero}" stroke="{rule}" stroke-width="1"/>'
         "{bars}"
-        '<line x1="0" x2="{w}" y1="{threshold:.1f}" y2="{threshold:.1f}" stroke="{rule}" stroke-width="1" '
-        'stroke-dasharray="4 3"><title>Threshold {value:g} %</title></line></svg>',
+        '<line x1="0" x2="{w}" y1="{threshold}" y2="{threshold}" stroke="{rule}" stroke-width="1" '
+        'stroke-dasharray="4 3"><title>Threshold {value} %</title></line></svg>',
         w=WIDTH,
         h=HEIGHT,
         label=label,
-        zero=zero,
+        zero=f"{zero:.1f}",
         rule=RULE_LINE,
         bars=bars,
-        threshold=y(threshold),
-        value=threshold,
+        threshold=f"{y(threshold):.1f}",
+        value=f"{threshold:g}",
     )
