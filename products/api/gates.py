@@ -10,13 +10,13 @@
   with their parameters.
 
 A person's move that misses a criterion is a 409 on `POST /api/v1/products/{id}/transition/` with
-`unmet: [{"type", "message"}]` (`GateRefusal`). The viewset translates: the rules are
+`code` "gate_not_met" and `unmet: [{"type", "message"}]` (the `Error` body). The viewset translates: the rules are
 products.gates' and products.services.gates'.
 """
 
 import django_filters
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
-from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import permissions, serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -159,29 +159,6 @@ class CriterionTypeSerializer(serializers.Serializer):
 
     def get_description(self, kind) -> str:
         return kind.words({spec.name: spec.default for spec in kind.params})
-
-
-@extend_schema_field({"type": "string", "enum": ["gate_not_met", "stale_stage"]})
-class RefusalCodeField(serializers.CharField):
-    """Why a move was refused (a named enum would be one more component for two words)."""
-
-
-GateRefusal = inline_serializer(
-    "GateRefusal",
-    fields={
-        "detail": serializers.CharField(),
-        "code": RefusalCodeField(
-            help_text="`gate_not_met`: see `unmet`; `stale_stage`: the product moved meanwhile (`current_stage`)."
-        ),
-        "unmet": inline_serializer(
-            "UnmetCriterion",
-            fields={"type": serializers.CharField(), "message": serializers.CharField()},
-            many=True,
-            required=False,
-        ),
-        "current_stage": serializers.ChoiceField(choices=Stage.choices, required=False),
-    },
-)
 
 
 @extend_schema_view(list=extend_schema(parameters=[enum_parameter("stage", "StageEnum")]))

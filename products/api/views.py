@@ -1,6 +1,6 @@
 from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.signals import user_logged_in
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from knox.auth import TokenAuthentication
 from knox.models import AuthToken
 from rest_framework import permissions, status, views
@@ -14,7 +14,6 @@ from pmflow.errors import InvalidInput
 from pmflow.openapi import enum_parameter, error_response
 from products import services
 from products.api import filters
-from products.api.gates import GateRefusal
 from products.api.serializers import (
     LifecycleRuleSerializer,
     MemberInput,
@@ -223,10 +222,10 @@ class ProductViewSet(PortfolioScopedViewSet):
         request=TransitionInput,
         responses={
             200: ProductSerializer,
-            409: OpenApiResponse(
-                response=GateRefusal,
-                description="A stage gate is not met (`unmet`: override with a reason, or meet them), or the "
-                "product is no longer in `from_stage` (`current_stage`).",
+            409: error_response(
+                'A stage gate is not met (`code` "gate_not_met", `unmet`: `[{"type", "message"}]`, the criteria '
+                "missed: meet them, or override with a reason), or the product is no longer in `from_stage` "
+                '(`code` "stale_stage", `current_stage`).'
             ),
         },
     )
