@@ -33,6 +33,8 @@ ENDPOINTS = {
     ],
     "api/v1/^launch-reviews/accuracy/$": [
         api("GET", "/api/v1/launch-reviews/accuracy/?portfolio={portfolio}", "read", scoped_list=True),
-        api("GET", "/api/v1/launch-reviews/accuracy/?portfolio={portfolio}&product={product}", "read", scoped_list=True),
+        api(
+            "GET", "/api/v1/launch-reviews/accuracy/?portfolio={portfolio}&product={product}", "read", scoped_list=True
+        ),
     ],
 }
