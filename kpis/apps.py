@@ -8,6 +8,7 @@ class KpisConfig(AppConfig):
     def ready(self):
         # kpis sits right of products: it plugs its facts into the products' registries.
         import kpis.review_handlers  # noqa: F401  (post-launch reviews)
+        import kpis.signal_panels  # noqa: F401  (cross-functional signals: panels, handlers, signal_open)
         from kpis import conditions, gates, handlers, launch_panels, panels  # noqa: F401
         from kpis.models import (
             KPI,

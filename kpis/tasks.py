@@ -77,3 +77,31 @@ def rebuild_key_rollups(portfolio_id: int, keys: list[str] | None = None) -> int
 def kpi_health_refresh_all() -> int:
     """Periodic: health moves when a period ends even if no measurement arrives."""
     return services.kpi_health_refresh_all()
+
+
+# --- cross-functional signals (kpis.signals) ---------------------------------------------------------
+
+
+@shared_task(queue="default", **RETRY, **RECOMPUTE_LIMITS)
+def signals_detect_products(product_ids: list[int]) -> dict:
+    """Open, refresh and resolve the signals of these products (after their rollups changed). Idempotent:
+    one open signal per kind and subject is the database's rule."""
+    from kpis.services.signals import signals_refresh_products
+
+    return signals_refresh_products(product_ids=product_ids)
+
+
+@shared_task(queue="default", **RETRY, **RECOMPUTE_LIMITS)
+def signals_detect_portfolio(portfolio_id: int) -> dict:
+    """The same for a whole portfolio (a campaign, a competitor move or a launch changed). Idempotent."""
+    from kpis.services.signals import signals_refresh
+
+    return signals_refresh(portfolio_id=portfolio_id)
+
+
+@shared_task(queue="default", **RETRY, **REBUILD_LIMITS)
+def signals_detect_all() -> dict:
+    """Periodic: every portfolio's signals (weeks end and launches age without new data). Idempotent."""
+    from kpis.services.signals import signals_refresh_all
+
+    return signals_refresh_all()

@@ -41,6 +41,7 @@ def rollups_recompute_many(*, kpi_ids, day_ranges: list[tuple[date, date]] | Non
     the rollups they produce, so a crash half way leaves them for the sweep, and a second delivery of
     the same task finds nothing to do. Returns the number of pending rows covered.
     """
+    from kpis.tasks import signals_detect_products
     from products.tasks import lifecycle_rules_evaluate_products
 
     ids = sorted(set(kpi_ids))
@@ -90,6 +91,7 @@ def rollups_recompute_many(*, kpi_ids, day_ranges: list[tuple[date, date]] | Non
         kpi_health_refresh_many(kpi_ids=done)
         products = sorted({product_id for kpi_id, _, product_id, _, _ in locked if kpi_id in ranges})
         enqueue_on_commit(lifecycle_rules_evaluate_products, products)
+        enqueue_on_commit(signals_detect_products, products)  # cross-functional signals (kpis.signals)
     return len(pending)
 
 
