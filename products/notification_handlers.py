@@ -56,6 +56,11 @@ def _excerpt(text: str) -> str:
     return text if len(text) <= EXCERPT else text[: EXCERPT - 1].rstrip() + "…"
 
 
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text if not text or text[-1] in ".!?…" else text + "."
+
+
 def _stage_label(stage) -> str:
     return Stage(stage).label if stage in Stage.values else str(stage)
 
@@ -106,7 +111,7 @@ def suggestion_created(event: DomainEvent) -> None:
             f"Suggested: move {product.name} from {_stage_label(suggestion.from_stage)} "
             f"to {_stage_label(suggestion.to_stage)}"
         ),
-        body=f"{_excerpt(suggestion.reason)} Accept or dismiss it on the product's page.".strip(),
+        body=_sentence(_excerpt(suggestion.reason)) + " Accept or dismiss it on the product's page.",
         url=_url("product-page", product.id),
         roles=MANAGERS,
         event=event,
