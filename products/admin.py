@@ -15,9 +15,11 @@ from products.models import (
     Product,
     ProductLine,
     Segment,
+    StageGate,
     StageTransition,
 )
 from products.services import feedback, goals
+from products.services import gates as gate_services
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -642,3 +644,29 @@ class BudgetPlanAdmin(ServiceAdmin):
 
     def service_delete(self, request, obj):
         budget_services.budget_plan_delete(plan_id=obj.pk, actor=request.user)
+
+
+@admin.register(StageGate)
+class StageGateAdmin(ServiceAdmin):
+    """A stage's exit criteria through products.services.gates (checked, one event per change); deleting a
+    row brings the stage's default criteria back."""
+
+    list_display = ["portfolio", "stage", "criteria", "updated_at"]
+    list_filter = ["portfolio", "stage"]
+    list_select_related = ["portfolio"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["portfolio"] if obj else []
+
+    def service_save(self, request, obj, form, change):
+        data = form.cleaned_data
+        if change:
+            return gate_services.stage_gate_save(
+                gate=obj, actor=request.user, stage=data["stage"], criteria=data.get("criteria") or []
+            )
+        return gate_services.stage_gate_save(
+            portfolio=data["portfolio"], stage=data["stage"], criteria=data.get("criteria") or [], actor=request.user
+        )
+
+    def service_delete(self, request, obj):
+        gate_services.stage_gate_delete(gate_id=obj.pk, actor=request.user)

@@ -282,3 +282,28 @@ def test_the_move_preview_query_count_does_not_grow_with_the_facts(client, portf
     with django_assert_max_num_queries(len(once)):
         page = client.get(f"/products/{product.id}/").content.decode()
     assert "The roadmap needs at least 50 items (not dropped); it has only 10." in page
+
+
+# --- the admin ----------------------------------------------------------------------------------------
+
+
+def test_the_admin_writes_a_gate_through_the_service(client, portfolio):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    response = client.post(
+        "/admin/products/stagegate/add/",
+        {"portfolio": portfolio.id, "stage": "launch", "criteria": '[{"type": "has_roadmap_items"}]'},
+    )
+    assert response.status_code == 302, response.content[:2000]
+    gate = StageGate.objects.get(portfolio=portfolio, stage="launch")
+    assert gate.criteria == [{"type": "has_roadmap_items", "params": {"min": 1}}]
+    assert DomainEvent.objects.filter(verb="stage_gate.created", object_id=gate.id).exists()
+
+
+def test_the_admin_shows_bad_criteria_on_the_form(client, portfolio):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    response = client.post(
+        "/admin/products/stagegate/add/",
+        {"portfolio": portfolio.id, "stage": "launch", "criteria": '[{"type": "has_magic"}]'},
+    )
+    assert response.status_code == 200 and "unknown criterion type “has_magic”" in response.content.decode()
+    assert not StageGate.objects.exists()
