@@ -18,6 +18,7 @@ name, launch plan, campaign), so nothing here imports them.
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from django.urls import NoReverseMatch, reverse
 from django.utils.http import urlencode
@@ -135,20 +136,42 @@ def kpi_health_changed(event: DomainEvent) -> None:
     value, period = data.get("value"), data.get("period")
     body = []
     if value is not None and period:
-        body.append(f"{_number(value)} {data.get('unit') or ''}".rstrip() + f" for the period from {period}")
+        body.append(
+            f"{_number(value)} {data.get('unit') or ''}".rstrip() + f" in {_period(period, data.get('granularity'))}"
+        )
     if data.get("target") is not None:
         body.append(f"target {_number(data['target'])}")
+    was = {"on_track": " It was on track.", "at_risk": " It was at risk."}.get(old, "")
     notify(
         portfolio_id=event.portfolio_id,
         kind=Notification.Kind.KPI_OFF_TRACK,
         title=f"{name}{f' of {product}' if product else ''} is off track",
-        body=("; ".join(body) + "." if body else "") + (f" It was {old.replace('_', ' ')}." if old else ""),
+        body=("; ".join(body) + "." if body else "") + was,
         url=_url("kpi-page", event.object_id),
         roles=roles,
         event=event,
         # Per KPI and period: two workers refreshing health at once (two events) tell each person once.
         dedupe_key=f"kpi_off_track:{event.object_id}:{period or event.id}",
     )
+
+
+def _period(start: str, granularity: str | None) -> str:
+    """ "2026-11-23", "week" → "the week of 23 Nov 2026"; a month → "November 2026"; a quarter → "Q4 2026"."""
+    try:
+        day = date.fromisoformat(start)
+    except (TypeError, ValueError):
+        return f"the period from {start}"
+    if granularity == "day":
+        return f"{day:%-d %b %Y}"
+    if granularity == "week":
+        return f"the week of {day:%-d %b %Y}"
+    if granularity == "month":
+        return f"{day:%B %Y}"
+    if granularity == "quarter":
+        return f"Q{(day.month - 1) // 3 + 1} {day.year}"
+    if granularity == "year":
+        return str(day.year)
+    return f"the period from {start}"
 
 
 def _number(value) -> str:

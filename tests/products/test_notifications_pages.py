@@ -88,7 +88,7 @@ def test_the_bell_costs_one_query_on_the_dashboard_however_many_unread(client, p
 
 
 def test_anonymous_pages_have_no_bell(client):
-    assert "notification-bell" not in _text(client.get("/accounts/login/"))
+    assert "notification-bell" not in _text(client.get("/login/"))
 
 
 # --- the list -----------------------------------------------------------------------------------------------
