@@ -364,3 +364,19 @@ def test_a_review_waiting_at_the_end_of_a_quarter_is_counted_as_waiting(product,
         0,
         None,
     )
+
+
+def test_a_measurement_that_arrives_late_counts_on_the_next_read(product, django_capture_on_commit_callbacks):
+    kpi = KPIFactory(product=product, key="signups", aggregation="sum")
+    ingest(
+        kpi,
+        [{"observed_at": day(-3), "value": "100"}, {"observed_at": day(1), "value": "100"}],
+        django_capture_on_commit_callbacks,
+    )
+    review = launched(product)
+    assert result_of(review).kpis[0].change_pct == Decimal("0.00")
+
+    # Last month's figures imported after the review was first read.
+    ingest(kpi, [{"observed_at": day(5), "value": "50"}], django_capture_on_commit_callbacks)
+
+    assert result_of(review).kpis[0].change_pct == Decimal("50.00")
