@@ -149,10 +149,13 @@ def _span(periods: int, granularity: str) -> str:
 
 
 def describe_threshold(params: dict) -> str:
-    """“weekly active users stay above 1,500 for 3 weeks in a row”, “… above its target …”."""
+    """“weekly active users stay above 1,500 for 3 weeks in a row”, “… above their target …” (“revenue
+    stays above its target …”)."""
     metric = params["key"].replace("_", " ")
     verb = "stay" if metric.endswith("s") else "stays"
-    threshold = "its target" if params["value"] == TARGET else _number(params["value"])
+    threshold = (
+        f"{'their' if verb == 'stay' else 'its'} target" if params["value"] == TARGET else _number(params["value"])
+    )
     span = _span(params["periods"], params["granularity"])
     return f"{metric} {verb} {COMPARATOR_WORDS[params['comparator']]} {threshold} {span}"
 

@@ -164,6 +164,21 @@ class LifecycleRuleForm(forms.Form):
                 for number, _ in self.parts:
                     select = self.fields[f"part{number}-condition_type"]
                     select.label, select.widget.attrs["data-refresh"] = "Which condition", f"part-{number}"
+        if refresh and self.is_bound:
+            self._show_submitted_values()
+
+    def _show_submitted_values(self) -> None:
+        """For a refresh: render what was submitted as the form's initial values, unbound, so fields shown
+        for the first time get their own defaults (3 periods, monthly) instead of blanks, and nothing is
+        judged. A checkbox missing from the data was unticked."""
+        submitted, self.is_bound, self.data = self.data, False, {}
+        for name, field in self.fields.items():
+            if isinstance(field, forms.BooleanField):
+                self.initial[name] = name in submitted
+            elif name in submitted:
+                self.initial[name] = submitted.get(name)
+            else:
+                self.initial.pop(name, None)
 
     def full_clean(self):
         if self.refresh:  # showing the fields of a newly chosen type: nothing is judged yet

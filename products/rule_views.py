@@ -1,7 +1,7 @@
 """Lifecycle rules in plain words: listed, created and edited with a form that builds `params`."""
 
 from django.contrib import messages
-from django.db.models import Count
+from django.db.models import Count, OuterRef, Subquery
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
@@ -9,7 +9,7 @@ from pmflow import access
 from pmflow.forms import csv_download, save_with
 from products import services
 from products.forms import LifecycleRuleForm
-from products.models import LifecycleRule
+from products.models import LifecycleRule, Stage, StageSuggestion
 from products.pages import page, portfolio_context
 from products.selectors import lifecycle_rule_for_user, object_history, portfolio_for_user
 from products.services.rules import describe
@@ -18,7 +18,13 @@ from products.services.rules import describe
 @page
 def rule_list(request, portfolio_id: int):
     portfolio = portfolio_for_user(request.user, portfolio_id)
-    rules = portfolio.lifecycle_rules.annotate(moves=Count("transitions")).order_by("-is_active", "from_stage", "name")
+    pending = StageSuggestion.objects.filter(rule=OuterRef("pk"), status=StageSuggestion.Status.PENDING)
+    rules = portfolio.lifecycle_rules.annotate(
+        moves=Count("transitions"),
+        pending=Subquery(pending.values("rule").annotate(n=Count("id")).values("n")[:1]),
+    )
+    # Active rules first, then along the lifecycle (the stage they move from), then by name.
+    rules = sorted(rules, key=lambda rule: (not rule.is_active, Stage.order(rule.from_stage), rule.name))
     rows = [(rule, describe(rule), rule.moves) for rule in rules]
     if request.GET.get("format") == "csv":
         return csv_download(

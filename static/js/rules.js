@@ -15,7 +15,10 @@
   });
 
   // Back from a refresh: the select that was changed gets the focus again (the URL names its fieldset).
-  const target = window.location.hash && document.getElementById(window.location.hash.slice(1));
-  const select = target && (target.matches("select") ? target : target.querySelector("select[data-refresh]"));
-  if (select) select.focus();
+  // After "load": the browser's own move to the URL's fragment would otherwise take the focus away.
+  window.addEventListener("load", () => {
+    const target = window.location.hash && document.getElementById(window.location.hash.slice(1));
+    const select = target && (target.matches("select") ? target : target.querySelector("select[data-refresh]"));
+    if (select) window.setTimeout(() => select.focus(), 0);
+  });
 })();

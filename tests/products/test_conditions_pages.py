@@ -193,7 +193,7 @@ def test_a_threshold_against_the_kpis_target(client, portfolio, admin):
     page = client.get(f"/rules/{rule.id}/edit/").content.decode()
     assert re.search(r'<input type="checkbox" name="use_target"[^>]* checked', page)
     assert (
-        "weekly active users stay at or above its target for 4 weeks in a row"
+        "weekly active users stay at or above their target for 4 weeks in a row"
         in client.get(f"/portfolios/{portfolio.id}/rules/").content.decode()
     )
 
@@ -257,3 +257,12 @@ def test_the_edit_pages_query_count_does_not_grow_with_history(client, portfolio
         services.lifecycle_rule_save(rule=rule, actor=admin, name=f"Renamed {n}")
     with django_assert_max_num_queries(len(once.captured_queries)):
         assert client.get(f"/rules/{rule.id}/edit/").status_code == 200
+
+
+def test_fields_shown_for_the_first_time_start_from_their_defaults(client, portfolio, admin):
+    body = {**BASE, "condition_type": "all_of", "part1-condition_type": "kpi_growth", "refresh": "part-1"}
+    del body["is_active"]  # unticked before choosing: stays unticked
+    page = client.post(_new(portfolio), body).content.decode()
+    assert 'name="part1-periods" value="3"' in page
+    assert '<option value="month" selected>' in page
+    assert re.search(r'<input type="checkbox" name="is_active"(?![^>]* checked)[^>]*>', page)

@@ -78,7 +78,7 @@ def test_describe_says_its_target():
     params = clean_threshold(
         {"key": "weekly_active_users", "granularity": "week", "comparator": "gt", "value": "target", "periods": 4}
     )
-    assert describe_threshold(params) == "weekly active users stay above its target for 4 weeks in a row"
+    assert describe_threshold(params) == "weekly active users stay above their target for 4 weeks in a row"
 
 
 def test_clean_accepts_target_in_any_case_and_keeps_numbers_numbers():
@@ -99,7 +99,7 @@ def test_an_other_word_than_target_is_a_field_error():
 def test_evidence_template_names_the_target(django_capture_on_commit_callbacks):
     product = _product(django_capture_on_commit_callbacks, [2000, 2100, 2300, 2250])
     evidence = {
-        "condition": "weekly active users stay at or above its target",
+        "condition": "weekly active users stay at or above their target",
         **THRESHOLD.evaluate(_rule(product), product, TODAY),
     }
     html = render_to_string(THRESHOLD.evidence_template, {"evidence": evidence})

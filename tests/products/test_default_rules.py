@@ -37,7 +37,7 @@ def test_the_defaults_say_what_the_issue_asks_for_in_plain_words():
     portfolio = services.portfolio_create(name="P", creator=UserFactory())
     assert [describe(rule) for rule in _rules(portfolio)] == [
         "Development → Launch when a launch plan of the product launches",
-        "Launch → Growth when weekly active users stay at or above its target for 4 weeks in a row",
+        "Launch → Growth when weekly active users stay at or above their target for 4 weeks in a row",
         "Growth → Maturity when monthly revenue growth stays below 5 % for 3 months in a row",
         "Maturity → Decline when quarterly revenue falls for 3 quarters in a row",
     ]
