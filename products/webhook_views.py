@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from pmflow.celery import app as celery_app
 from pmflow.forms import save_with
 from products import webhook_delivery
-from products.models import DomainEvent, Webhook, WebhookDelivery
+from products.models import DomainEvent, Stage, Webhook, WebhookDelivery
 from products.pages import page, portfolio_context
 from products.selectors import portfolio_for_user
 from products.services import webhooks as services
@@ -55,6 +55,13 @@ class WebhookForm(forms.Form):
         help_text="Unticked, the hook is paused: events are kept and sent when it is active again.",
     )
 
+    def clean_url(self):
+        # The address as written here (the service checks where it resolves when the form is whole).
+        url = self.cleaned_data["url"]
+        if problem := webhook_delivery.url_problem(url):
+            raise forms.ValidationError(problem)
+        return url.strip()
+
 
 def _event_rows(form: WebhookForm) -> list[dict]:
     """The event checkboxes with what each event means (the template renders them as a list)."""
@@ -87,6 +94,11 @@ def webhook_list(request, portfolio_id: int):
     for hook in hooks:
         hook.state_class, hook.state_words = _state(hook)
         hook.host = webhook_delivery.redacted(hook.url)
+        hook.last_words = (
+            ("Retrying" if hook.last_attempts else "Queued")
+            if hook.last_status == WebhookDelivery.Status.PENDING
+            else (hook.last_status or "").capitalize()
+        )
     context = portfolio_context(
         request,
         portfolio,
@@ -180,8 +192,42 @@ def webhook_edit(request, webhook_id: int):
     return _form_page(request, webhook.portfolio, form, webhook=webhook, status=400 if form.errors else 200)
 
 
+def _words(code) -> str:
+    if code in Stage.values:
+        return Stage(code).label
+    return str(code or "—").replace("_", " ")
+
+
+def _about(payload: dict) -> str:
+    """What a delivery is about, in a line: "Insight Hub: Growth → Maturity"."""
+    data = payload.get("data") if isinstance(payload, dict) else None
+    if not isinstance(data, dict):
+        return ""
+    event = payload.get("event")
+    product = (data.get("product") or {}).get("name") if isinstance(data.get("product"), dict) else None
+    of = f" of {product}" if product else ""
+    if event == "product.stage_changed":
+        return f"{product}: {_words(data.get('from_stage'))} → {_words(data.get('to_stage'))}"
+    if event == "stage_suggestion.created":
+        return f"{product}: suggested {_words(data.get('from_stage'))} → {_words(data.get('to_stage'))}"
+    if event == "launch_plan.launched":
+        return f"{(data.get('launch_plan') or {}).get('name', 'A launch plan')}{of} launched"
+    if event == "release.shipped":
+        release = data.get("release") or {}
+        return f"{release.get('name') or release.get('version') or 'A release'}{of} shipped"
+    if event == "kpi.health_changed":
+        kpi = (data.get("kpi") or {}).get("name") or "A KPI"
+        return f"{kpi}{of}: {_words(data.get('from_health'))} → {_words(data.get('to_health'))}"
+    if event == "import.finished":
+        return f"{(data.get('import') or {}).get('filename') or 'An import'}: {_words(data.get('status'))}"
+    if event == services.TEST_EVENT:
+        return f"Test event{' sent by ' + data['sent_by'] if data.get('sent_by') else ''}"
+    return ""
+
+
 def _delivery_rows(deliveries, webhook: Webhook) -> list[WebhookDelivery]:
     for delivery in deliveries:
+        delivery.about = _about(delivery.payload)
         if delivery.status == WebhookDelivery.Status.PENDING:
             held = not webhook.is_active and delivery.event != services.TEST_EVENT
             delivery.state_words = (

@@ -56,7 +56,6 @@ from products.models import (
     Portfolio,
     Product,
     Role,
-    Stage,
     StageSuggestion,
     Webhook,
     WebhookDelivery,
@@ -107,7 +106,7 @@ def admin_portfolio_ids(user) -> list[int]:
 
 def webhooks_for_user(user) -> QuerySet[Webhook]:
     """The hooks of the portfolios where `user` is an admin (other roles see none), each with its last
-    delivery (`last_status`, `last_status_code`, `last_at`, `last_event`) in the same query."""
+    delivery (`last_status`, `last_status_code`, `last_at`, `last_event`, `last_attempts`) in the same query."""
     last = WebhookDelivery.objects.filter(webhook=OuterRef("pk")).order_by("-created_at", "-id")
     return (
         Webhook.objects.filter(portfolio_id__in=admin_portfolio_ids(user))
@@ -117,6 +116,7 @@ def webhooks_for_user(user) -> QuerySet[Webhook]:
             last_status_code=Subquery(last.values("status_code")[:1]),
             last_at=Subquery(last.values("created_at")[:1]),
             last_event=Subquery(last.values("event")[:1]),
+            last_attempts=Subquery(last.values("attempts")[:1]),
         )
         .order_by("portfolio_id", "id")
     )
@@ -126,7 +126,9 @@ def webhook_for_user(user, webhook_id) -> Webhook:
     """One hook for its portfolio's admin: NotFound for a missing or foreign one, NotAllowed for any other
     member (a hook's address is a credential: members who are not admins do not read it either)."""
     try:
-        return access.object_for_user(user, Webhook.objects.select_related("portfolio"), webhook_id, action="write")
+        return access.object_for_user(
+            user, Webhook.objects.select_related("portfolio", "created_by"), webhook_id, action="write"
+        )
     except NotAllowed:
         raise NotAllowed(ONLY_ADMINS) from None
 
@@ -673,6 +675,16 @@ def _outcome_record(*, delivery_id: int, attempt: int, outcome: webhook_delivery
     return delivery
 
 
+def webhook_disable(*, webhook_id: int, reason: str) -> Webhook:
+    """Disable a hook for repeated failure (the system's act, as the worker's), telling its admins.
+    A person pauses a hook with `webhook_update(is_active=False)` instead. Raises NotFound."""
+    with transaction.atomic():
+        webhook = _locked(webhook_id)
+        if webhook.is_active:
+            _disable(webhook, timezone.now(), reason)
+    return webhook
+
+
 def _disable(webhook: Webhook, now, reason: str) -> None:
     """Stop a hook after repeated failure and tell its admins (in the caller's transaction)."""
     from products.services.notifications import notify
@@ -723,7 +735,3 @@ def deliveries_send_due(*, limit: int = 500) -> int:
     or to flush). Returns how many tries were made."""
     ids = list(deliveries_due().values_list("id", flat=True)[:limit])
     return sum(1 for delivery_id in ids if delivery_attempt(delivery_id=delivery_id) is not None)
-
-
-def stage_label(stage) -> str:
-    return Stage(stage).label if stage in Stage.values else str(stage or "")
