@@ -33,6 +33,7 @@ from kpis.launch_figures import (
 )
 from kpis.launch_panels import figure_cells, money, quantity, ratio, shown
 from kpis.models import KPI, Health
+from kpis.signal_panels import plan_panel
 from pmflow.access import object_for_user
 from pmflow.forms import csv_download
 from products.pages import page, portfolio_context
@@ -361,6 +362,7 @@ def launch_kpis(request, plan_id: int):
         can_write=can_write,
         new_kpi_url=new_kpi,
         csv_url=f"?weeks={window.weeks}&format=csv",
+        signals=plan_panel(plan, request),  # cross-functional signals of the launch and its campaigns
     )
     return render(request, "kpis/launch_kpis.html", context)
 

@@ -16,11 +16,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kpis import signal_conditions  # noqa: F401  (registers the signal_open rule condition)
+from kpis.models import Signal
 from pmflow.celery import enqueue
 from products.events import register_handler
 from products.pages import Fragment, register_fragment
 
 DASHBOARD_LINES = 6
+DASHBOARD_READ = 100  # counted up to 99; more reads “99+”
 PANEL_RESOLVED_DAYS = 30
 
 
@@ -37,25 +39,29 @@ def _items(signals, portfolio_id: int) -> list[dict]:
 
 
 def dashboard_panel(portfolio, request) -> dict:
-    """The portfolio's open signals, newest first, one line each: two queries (the count, the lines)."""
+    """The portfolio's open signals, newest first, one line each: one query (at most DASHBOARD_READ rows)."""
     from kpis.signal_views import KIND_CSS
 
-    open_signals = _queryset().filter(portfolio=portfolio, resolved_at__isnull=True)
-    count = open_signals.count()
-    shown = list(open_signals.order_by("-opened_at", "-id")[:DASHBOARD_LINES]) if count else []
+    rows = list(
+        _queryset()
+        .filter(portfolio=portfolio, resolved_at__isnull=True)
+        .order_by("-opened_at", "-id")
+        .values_list("id", "kind", "product__name", "message")[:DASHBOARD_READ]
+    )
+    labels = dict(Signal.Kind.choices)
     return {
         "items": [
             {
-                "url": reverse("signal-page", args=[signal.id]),
-                "kind_label": signal.get_kind_display(),
-                "kind_css": KIND_CSS.get(signal.kind, "other"),
-                "product": signal.product.name,
-                "message": signal.message,
+                "url": reverse("signal-page", args=[signal_id]),
+                "kind_label": labels.get(kind, kind),
+                "kind_css": KIND_CSS.get(kind, "other"),
+                "product": product_name,
+                "message": message,
             }
-            for signal in shown
+            for signal_id, kind, product_name, message in rows[:DASHBOARD_LINES]
         ],
-        "count": count,
-        "more": max(0, count - DASHBOARD_LINES),
+        "count": f"{DASHBOARD_READ - 1}+" if len(rows) == DASHBOARD_READ else len(rows),
+        "more": max(0, min(len(rows), DASHBOARD_READ - 1) - DASHBOARD_LINES),
         "list_url": reverse("signal-list", args=[portfolio.id]),
     }
 

@@ -333,7 +333,7 @@ def test_the_view_costs_the_same_queries_at_10x(crowds, django_assert_max_num_qu
         url = f"/launches/{plan.id}/kpis/"
         client.get(url)  # the session's first write
         counts.append(_count(lambda url=url, client=client: client.get(url)))
-        with django_assert_max_num_queries(12):
+        with django_assert_max_num_queries(13):  # 12, and the launch's signals (kpis.signal_panels)
             assert client.get(url).status_code == 200
     assert counts[0] == counts[1]
 
