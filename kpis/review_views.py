@@ -339,7 +339,7 @@ def _quarter_svg(series, size, *, kind: str, title: str) -> str:
 
 def _status(result: figures.ReviewResult) -> dict:
     if result.status == figures.WAITING:
-        return {"css": "waiting", "label": f"Waiting until {_day(result.windows.last_day)}"}
+        return {"css": "waiting", "label": "Waiting", "note": f"until {_day(result.windows.last_day)}"}
     held = result.held
     if held is None:
         return {"css": "none", "label": "No expectation" if not result.expected else "Not enough data"}
@@ -352,7 +352,7 @@ def _headline(entry) -> dict | None:
     if entry.change_pct is not None:
         change = pct(entry.change_pct)
     else:
-        change = "when the window closes" if entry.waiting and entry.after is not None else "no data"
+        change = "pending" if entry.waiting and entry.after is not None else "no data"
     return {"name": entry.name, "change": change}
 
 

@@ -47,7 +47,7 @@ def test_the_list_shows_every_launch_and_how_often_estimates_held(
     assert LaunchReview.objects.filter(launch_plan=waiting).exists()
     for review in (held, missed):
         assert f'href="/launch-reviews/{review.id}/"' in text
-    assert "Quasar launch" in text and "Waiting until" in text
+    assert "Quasar launch" in text and 'Waiting</span> <span class="muted small nowrap">until' in text
     assert "Expectations held in 1 of 2 judged launches (50 %)" in text
     assert 'class="chart-frame accuracy-chart"' in text
     assert 'aria-current="page">Launch reviews</a>' in text
