@@ -202,7 +202,7 @@ def suggestion_accept(request, suggestion_id: int):
         f"{suggestion.product.name} moved from {Stage(move.from_stage).label} to {Stage(move.to_stage).label}: "
         "the move names the suggestion in the stage history.",
     )
-    return redirect(reverse("product-page", args=[suggestion.product_id]) + "#stage-history")
+    return redirect("product-page", product_id=suggestion.product_id)
 
 
 @page

@@ -213,13 +213,20 @@ def _locked(suggestion_id: int) -> StageSuggestion:
     return suggestion
 
 
+def _accepted_reason(suggestion: StageSuggestion, note: str) -> str:
+    """The accepted move's reason: the rule's name (as an automatic move's), that a person accepted it,
+    and their note: "Growth slows below 5 % a month — suggestion accepted: budget moves to retention"."""
+    name = suggestion.rule.name if suggestion.rule_id else (suggestion.evidence or {}).get("rule") or suggestion.reason
+    return f"{name} — suggestion accepted{': ' + note if note else ''}"
+
+
 def suggestion_accept(*, suggestion_id: int, actor, reason: str = "") -> StageTransition:
     """Accept a pending suggestion: the product moves as the rule said, with `actor` as the mover (not
     gated: accepting is the rule's move), `rule` the suggestion's rule and the evidence the suggestion's
     plus `{"suggestion": id}`. `reason` is an optional note kept as the decision's reason and added to
-    the move's. Raises Conflict (409) when the suggestion is not pending (accepted twice, dismissed,
-    expired) or the product is no longer in its from-stage; InvalidInput for a bad note.
-    Returns the transition.
+    the move's (the rule's name, "suggestion accepted", the note). Raises Conflict (409) when the
+    suggestion is not pending (accepted twice, dismissed, expired) or the product is no longer in its
+    from-stage; InvalidInput for a bad note. Returns the transition.
     """
     note = _reason_clean(reason, required=False)
     with transaction.atomic():
@@ -239,7 +246,7 @@ def suggestion_accept(*, suggestion_id: int, actor, reason: str = "") -> StageTr
         move = product_transition(
             product_id=product.id,
             to_stage=suggestion.to_stage,
-            reason=f"{suggestion.reason} (suggestion accepted{': ' + note if note else ''})",
+            reason=_accepted_reason(suggestion, note),
             actor=actor,
             expected_stage=suggestion.from_stage,
             evidence={**(suggestion.evidence or {}), "suggestion": suggestion.id},

@@ -66,7 +66,7 @@ def test_a_product_manager_accepts_a_suggestion_from_the_dashboard(page, live_se
     with tab.expect_navigation():
         tab.get_by_role("button", name="Accept: move to Growth").click()
 
-    assert tab.url == f"{live_server.url}/products/{product.id}/#stage-history"
+    assert tab.url == f"{live_server.url}/products/{product.id}/"
     expect(tab.locator(".messages")).to_contain_text("Pulse Alerts moved from Launch to Growth")
     expect(tab.locator("h1 .stage-badge")).to_have_text("Growth")
     latest = tab.locator("#stage-history .timeline li").first

@@ -160,7 +160,7 @@ def test_release_evidence_links_the_release(client, portfolio, pm):
 
 def test_accepting_moves_the_product_and_its_history_names_the_suggestion(client, pm, fired):
     response = client.post(f"/suggestions/{fired.id}/accept/", {"reason": "Finance agrees"})
-    assert response.status_code == 302 and response["Location"] == f"/products/{fired.product_id}/#stage-history"
+    assert response.status_code == 302 and response["Location"] == f"/products/{fired.product_id}/"
     assert Product.objects.get(pk=fired.product_id).stage == Stage.GROWTH
     page = _page(client, f"/products/{fired.product_id}/")
     assert "moved from Launch to Growth" in page

@@ -252,7 +252,7 @@ def test_accepting_keeps_the_note_as_the_decision_and_in_the_move(django_capture
     move = suggestion_accept(suggestion_id=suggestion.id, actor=UserFactory(), reason="  Sales agree  ")
     suggestion.refresh_from_db()
     assert suggestion.decision_reason == "Sales agree"
-    assert move.reason.startswith("Revenue holds: ") and move.reason.endswith("(suggestion accepted: Sales agree)")
+    assert move.reason == "Revenue holds — suggestion accepted: Sales agree"
 
 
 def test_accepting_is_not_gated(django_capture_on_commit_callbacks):
@@ -279,6 +279,12 @@ def test_accepting_expires_the_products_other_pending_suggestions(django_capture
     suggestion_accept(suggestion_id=first.id, actor=UserFactory())
     second.refresh_from_db()
     assert second.status == "expired"
+
+
+def test_accepted_move_without_a_note_says_the_rule_and_that_it_was_accepted(django_capture_on_commit_callbacks):
+    suggestion = _pending(django_capture_on_commit_callbacks)
+    move = suggestion_accept(suggestion_id=suggestion.id, actor=UserFactory())
+    assert move.reason == "Revenue holds — suggestion accepted"
 
 
 def test_accepting_records_an_event(django_capture_on_commit_callbacks):
