@@ -229,6 +229,17 @@ def test_dismiss_without_a_reason_is_a_400_and_changes_nothing(portfolio, sugges
     assert suggestion.status == "pending" and not DomainEvent.objects.exists()
 
 
+@pytest.mark.parametrize("action", ["accept", "dismiss"])
+def test_a_lone_surrogate_in_the_reason_is_a_400(portfolio, suggestion, action):
+    client, _ = client_for(portfolio, Role.ADMIN)
+    response = client.post(
+        f"{URL}{suggestion.id}/{action}/", '{"reason": "bad \\ud800 text"}', content_type="application/json"
+    )
+    assert response.status_code == 400
+    suggestion.refresh_from_db()
+    assert suggestion.status == "pending"
+
+
 def test_dismissing_a_dismissed_suggestion_is_a_409(portfolio, suggestion):
     client, _ = client_for(portfolio, Role.ADMIN)
     client.post(f"{URL}{suggestion.id}/dismiss/", {"reason": "No"}, format="json")
