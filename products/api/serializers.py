@@ -275,7 +275,7 @@ class LifecycleRuleSerializer(InPortfolio):
         }
 
     def get_description(self, rule) -> str:
-        """The condition in plain words, e.g. “weekly active users stay above its target for 4 weeks in a row”."""
+        """The condition in plain words, e.g. “weekly active users stay above their target for 4 weeks in a row”."""
         kind = condition_types.get(rule.condition_type)
         return kind.describe(rule.params) if kind else ""
 
