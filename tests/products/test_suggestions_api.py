@@ -235,7 +235,7 @@ def test_a_lone_surrogate_in_the_reason_is_a_400(portfolio, suggestion, action):
     response = client.post(
         f"{URL}{suggestion.id}/{action}/", '{"reason": "bad \\ud800 text"}', content_type="application/json"
     )
-    assert response.status_code == 400
+    assert response.status_code == 400 and "surrogate" in response.json()["detail"]  # the JSON parser's
     suggestion.refresh_from_db()
     assert suggestion.status == "pending"
 
