@@ -2,8 +2,9 @@
 
 - page fragments: the open signals above the dashboard's board ("dashboard.panels", one line each), and the
   signals of a launch plan and its campaigns ("launch_plan.panels"; also on the shared launch view,
-  kpis.launch_views), of a campaign ("campaign.panels") and of a product ("product.panels", only when it has
-  open ones). Each costs at most two queries whatever the number of signals;
+  kpis.launch_views), of a campaign ("campaign.panels") and the open ones of a product ("product.panels", one
+  line each as on the dashboard; nothing when it has none). Each costs at most two queries whatever the number
+  of signals;
 - domain event handlers: a `signal.opened` event tells the portfolio's people (notify, once per signal and
   person); a change to a campaign, a competitor move or a launch plan asks for the portfolio's signals to be
   refreshed (a worker task; lost when the broker is down, the hourly beat does it then).
@@ -38,16 +39,10 @@ def _items(signals, portfolio_id: int) -> list[dict]:
     return signal_items(signals, portfolio_id)
 
 
-def dashboard_panel(portfolio, request) -> dict:
-    """The portfolio's open signals, newest first, one line each: one query (at most DASHBOARD_READ rows)."""
+def _lines(rows, list_url: str, list_label: str) -> dict:
+    """Signals as one line each: rows of (id, kind, product name, message), at most DASHBOARD_READ of them."""
     from kpis.signal_views import KIND_CSS
 
-    rows = list(
-        _queryset()
-        .filter(portfolio=portfolio, resolved_at__isnull=True)
-        .order_by("-opened_at", "-id")
-        .values_list("id", "kind", "product__name", "message")[:DASHBOARD_READ]
-    )
     labels = dict(Signal.Kind.choices)
     return {
         "items": [
@@ -62,8 +57,20 @@ def dashboard_panel(portfolio, request) -> dict:
         ],
         "count": f"{DASHBOARD_READ - 1}+" if len(rows) == DASHBOARD_READ else len(rows),
         "more": max(0, min(len(rows), DASHBOARD_READ - 1) - DASHBOARD_LINES),
-        "list_url": reverse("signal-list", args=[portfolio.id]),
+        "list_url": list_url,
+        "list_label": list_label,
     }
+
+
+def dashboard_panel(portfolio, request) -> dict:
+    """The portfolio's open signals, newest first, one line each: one query (at most DASHBOARD_READ rows)."""
+    rows = list(
+        _queryset()
+        .filter(portfolio=portfolio, resolved_at__isnull=True)
+        .order_by("-opened_at", "-id")
+        .values_list("id", "kind", "product__name", "message")[:DASHBOARD_READ]
+    )
+    return _lines(rows, reverse("signal-list", args=[portfolio.id]), "All signals and how they are found")
 
 
 def _recent(signals):
@@ -105,16 +112,15 @@ def campaign_panel(campaign, request) -> dict:
 
 
 def product_panel(product, request) -> dict:
-    """The product's open signals only (nothing when it has none)."""
-    signals = _queryset().filter(product=product, resolved_at__isnull=True).order_by("-opened_at", "-id")
-    items = _items(signals, product.portfolio_id)
-    return {
-        "key": "product",
-        "items": items,
-        "open_count": len(items),
-        "explain": "",
-        "list_url": reverse("signal-list", args=[product.portfolio_id]) + f"?product={product.id}",
-    }
+    """The product's open signals, one line each as on the dashboard (nothing when it has none): one query."""
+    rows = list(
+        _queryset()
+        .filter(product=product, resolved_at__isnull=True)
+        .order_by("-opened_at", "-id")
+        .values_list("id", "kind", "product__name", "message")[:DASHBOARD_READ]
+    )
+    url = reverse("signal-list", args=[product.portfolio_id]) + f"?product={product.id}"
+    return _lines(rows, url, f"All signals of {product.name}")
 
 
 register_fragment(
@@ -131,7 +137,7 @@ register_fragment(
 )
 register_fragment(
     "product.panels",
-    Fragment(key="kpis.signals", template="kpis/signals/_panel.html", context=product_panel, order=15),
+    Fragment(key="kpis.signals", template="kpis/signals/_dashboard_panel.html", context=product_panel, order=15),
 )
 
 

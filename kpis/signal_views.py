@@ -71,8 +71,9 @@ def _series(entry: dict, kpi_urls: dict[int, str]) -> dict:
         rows.append(
             {
                 "period_start": _day(row.get("period_start")),
-                "value": quantity(value, unit) if value is not None else "—",
-                "target": quantity(target, unit) if target is not None else "—",
+                # The unit is in the table's caption: the numbers stay narrow enough for a phone.
+                "value": quantity(value) if value is not None else "—",
+                "target": quantity(target) if target is not None else "—",
                 "health": row.get("health") or "",
                 "health_label": HEALTH_LABELS.get(row.get("health"), row.get("health") or ""),
             }

@@ -41,7 +41,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, DecimalField, Q, Sum, Value
 from django.db.models.functions import Coalesce
@@ -169,6 +169,11 @@ def series_facts(kpi: KPI, granularity: str, rows: list[dict]) -> dict:
     return {"kpi": kpi_facts(kpi), "granularity": granularity, "rows": [row_facts(row) for row in rows]}
 
 
+def _rounded(value: Decimal) -> Decimal:
+    """A mean as people say it: whole from 10 up (54, not 54.33), one decimal below."""
+    return value.quantize(Decimal(1) if abs(value) >= 10 else Decimal("0.1"), ROUND_HALF_UP)
+
+
 def _day(day: date) -> str:
     return f"{day.day} {day:%b} {day.year}"
 
@@ -272,7 +277,7 @@ def _campaign_findings(portfolio: Portfolio, today: date, product_ids) -> list[F
         if traffic_mean <= 0 or not enough:
             continue
         latest = run[-1]
-        brings = quantity(traffic_mean, traffic.unit or traffic.name.lower())
+        brings = quantity(_rounded(traffic_mean), traffic.unit or traffic.name.lower())
         aim = f", target {quantity(traffic_target, traffic.unit)}" if traffic_target is not None else ""
         message = (
             f"“{campaign.name}” brings traffic ({brings} a week on average{aim}) but {conversion.name.lower()} "

@@ -85,7 +85,7 @@ def test_the_page_shows_open_signals_with_their_evidence_and_links(world):
     assert "Traffic without conversions" in html and f'id="signal-{open_signal.id}"' in html
     assert f'href="/kpis/{conversion.id}/"' in html  # the KPI behind it
     assert f'href="/campaigns/{campaign.id}/"' in html and f'href="/launches/{plan.id}/"' in html
-    assert "3.2 %" in html and "Off track" in html
+    assert "<td class=\"num\">3.2</td>" in html and "Off track" in html and "(%)" in html
     assert 'aria-current="page">Signals</a>' in html  # the Lifecycle tab
 
 
@@ -161,7 +161,7 @@ def test_one_signals_page_opens_its_evidence(world):
     response = reader(portfolio).get(f"/signals/{open_signal.id}/")
     html = response.content.decode()
     assert response.status_code == 200
-    assert '<details class="signal-evidence" open>' in html and "3.1 %" in html
+    assert '<details class="signal-evidence" open>' in html and "<td class=\"num\">3.1</td>" in html
     assert "Open</span>" in html
 
 
@@ -228,12 +228,13 @@ def test_the_campaign_page_shows_its_signals(world):
 def test_the_product_page_shows_open_signals_only(world):
     portfolio, product, *_, open_signal, resolved = world
     html = reader(portfolio).get(f"/products/{product.id}/").content.decode()
-    assert f'id="signal-{open_signal.id}"' in html and f'id="signal-{resolved.id}"' not in html
+    assert f'href="/signals/{open_signal.id}/"' in html and f'href="/signals/{resolved.id}/"' not in html
+    assert f"All signals of {product.name}" in html
 
 
 def test_a_product_without_open_signals_has_no_panel():
     product = ProductFactory()
-    assert "signal-panel" not in reader(product.portfolio).get(f"/products/{product.id}/").content.decode()
+    assert "signal-dashboard" not in reader(product.portfolio).get(f"/products/{product.id}/").content.decode()
 
 
 # --- queries ----------------------------------------------------------------------------------------------
