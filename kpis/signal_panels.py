@@ -6,8 +6,9 @@
   line each as on the dashboard; nothing when it has none). Each costs at most two queries whatever the number
   of signals;
 - domain event handlers: a `signal.opened` event tells the portfolio's people (notify, once per signal and
-  person); a change to a campaign, a competitor move or a launch plan asks for the portfolio's signals to be
-  refreshed (a worker task; lost when the broker is down, the hourly beat does it then).
+  person) and has the product's lifecycle rules evaluated (a `signal_open` rule may hold now); a change to a
+  campaign, a competitor move or a launch plan asks for the portfolio's signals to be refreshed (a worker task;
+  lost when the broker is down, the hourly beat does it then).
 """
 
 from datetime import timedelta
@@ -144,10 +145,16 @@ register_fragment(
 # --- domain events ------------------------------------------------------------------------------------------
 
 
-def notify_opened(event) -> None:
+def after_opened(event) -> None:
+    """Tell the people (once per signal and person), and let rules on `signal_open` see it now rather than at
+    the next periodic evaluation."""
     from kpis.services.signals import signal_notify
+    from products.tasks import lifecycle_rules_evaluate_products
 
     signal_notify(event=event)
+    product_id = (event.data or {}).get("product")
+    if product_id:
+        enqueue(lifecycle_rules_evaluate_products, [product_id])
 
 
 def refresh_after_change(event) -> None:
@@ -157,6 +164,6 @@ def refresh_after_change(event) -> None:
     enqueue(signals_detect_portfolio, event.portfolio_id)
 
 
-register_handler("signal.opened", notify_opened)
+register_handler("signal.opened", after_opened)
 for _verb in ("campaign.", "competitor_move.", "launch_plan.launched", "launch_plan.updated", "launch_plan.cancelled"):
     register_handler(_verb, refresh_after_change)

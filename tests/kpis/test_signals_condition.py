@@ -139,3 +139,16 @@ def test_the_evidence_template_shows_the_signal_and_its_rows():
     html = render_to_string("kpis/signals/_condition_evidence.html", {"evidence": evidence})
     assert "Conversions stay low" in html and f"/signals/{signal.id}/" in html
     assert "Off track" in html and "2026-03-09" in html
+
+
+def test_a_signal_opening_has_the_products_rules_evaluated_at_once(django_capture_on_commit_callbacks):
+    from kpis.services.signals import signals_refresh
+    from tests.kpis.signals_data import campaign_case
+
+    product = ProductFactory(stage="growth")
+    campaign_case(product=product)
+    _rule(product, to_stage="maturity", kind="campaign_low_conversion")
+    with django_capture_on_commit_callbacks(execute=True):
+        signals_refresh(portfolio_id=product.portfolio_id, today=TODAY)
+    move = StageTransition.objects.get(product=product, rule__isnull=False)
+    assert move.to_stage == "maturity" and move.evidence["signal"]["kind"] == "campaign_low_conversion"
