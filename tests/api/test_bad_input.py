@@ -35,11 +35,15 @@ from tests.factories import (
     GoalFactory,
     IdeaFactory,
     KeyResultFactory,
+    LaunchReviewFactory,
     MarketInsightFactory,
     PersonaFactory,
     RoadmapItemFactory,
     SegmentFactory,
+    StageGateFactory,
+    StageSuggestionFactory,
     StatusBookEntryFactory,
+    WebhookFactory,
     member,
 )
 
@@ -311,6 +315,7 @@ def _base_bodies(world, colleague):
     return {
         **gtm,
         **strategy,
+        **_automation_bodies(world),
         "POST /api/v1/roadmap-items/": ("/api/v1/roadmap-items/", roadmap_item),
         "PUT /api/v1/roadmap-items/{id}/": (f"/api/v1/roadmap-items/{item.id}/", roadmap_item),
         "PATCH /api/v1/roadmap-items/{id}/": (f"/api/v1/roadmap-items/{item.id}/", roadmap_item),
@@ -526,6 +531,48 @@ def _strategy_bodies(world, segment, persona):
     )
     bodies["POST /api/v1/ideas/{id}/reject/"] = (f"/api/v1/ideas/{idea.id}/reject/", {"reason": "Too niche"})
     return bodies
+
+
+def _automation_bodies(world):
+    """Lifecycle automation: stage gates, suggestions, webhooks, notification settings, launch reviews."""
+    gate = StageGateFactory(portfolio=world.portfolio, stage="research")
+    gate_body = {
+        "portfolio": world.portfolio.id,
+        "stage": "planning",
+        "criteria": [{"type": "has_description"}, {"type": "has_roadmap_items", "params": {"min": 3}}],
+    }
+    suggestion = StageSuggestionFactory(product=world.product, to_stage="planning")
+    hook = WebhookFactory(portfolio=world.portfolio, url="https://93.184.216.34/pmflow")
+    # An address literal: a host name would be resolved by the address guard (no DNS in tests).
+    hook_body = {
+        "portfolio": world.portfolio.id,
+        "url": "https://93.184.216.34/hooks/pmflow",
+        "events": ["product.stage_changed", "launch_plan.launched"],
+        "description": "CRM sync",
+    }
+    review = LaunchReviewFactory(launch_plan__product=world.product)
+    return {
+        "POST /api/v1/stage-gates/": ("/api/v1/stage-gates/", gate_body),
+        "PUT /api/v1/stage-gates/{id}/": (f"/api/v1/stage-gates/{gate.id}/", {**gate_body, "stage": "research"}),
+        "PATCH /api/v1/stage-gates/{id}/": (f"/api/v1/stage-gates/{gate.id}/", {**gate_body, "stage": "research"}),
+        "POST /api/v1/stage-suggestions/{id}/accept/": (
+            f"/api/v1/stage-suggestions/{suggestion.id}/accept/",
+            {"reason": "Research is done"},
+        ),
+        "POST /api/v1/stage-suggestions/{id}/dismiss/": (
+            f"/api/v1/stage-suggestions/{suggestion.id}/dismiss/",
+            {"reason": "Not yet"},
+        ),
+        "POST /api/v1/webhooks/": ("/api/v1/webhooks/", hook_body),
+        "PUT /api/v1/webhooks/{id}/": (f"/api/v1/webhooks/{hook.id}/", hook_body),
+        "PATCH /api/v1/webhooks/{id}/": (f"/api/v1/webhooks/{hook.id}/", hook_body),
+        "POST /api/v1/notification-settings/": (
+            "/api/v1/notification-settings/",
+            {"portfolio": world.portfolio.id, "kind": "mention", "in_app": True, "email": False, "digest": True},
+        ),
+        "PUT /api/v1/launch-reviews/{id}/": (f"/api/v1/launch-reviews/{review.id}/", {"window_days": 60}),
+        "PATCH /api/v1/launch-reviews/{id}/": (f"/api/v1/launch-reviews/{review.id}/", {"window_days": 45}),
+    }
 
 
 APPS = ("products", "roadmap", "gtm", "kpis")
