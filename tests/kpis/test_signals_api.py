@@ -137,10 +137,11 @@ def test_one_signal_with_its_etag(api_client, world):
 
 
 @pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
-def test_nobody_writes_signals(api_client, world, method):
+@pytest.mark.parametrize("query", ["", "?format=csv"])
+def test_nobody_writes_signals(api_client, world, method, query):
     product, _, _, open_signal, _ = world
     client = client_for(api_client, product.portfolio, Role.ADMIN)
-    url = "/api/v1/signals/" if method == "post" else f"/api/v1/signals/{open_signal.id}/"
+    url = ("/api/v1/signals/" if method == "post" else f"/api/v1/signals/{open_signal.id}/") + query
     response = getattr(client, method)(url, {"message": "mine"}, format="json")
     assert response.status_code == 405
     open_signal.refresh_from_db()
