@@ -85,7 +85,7 @@ def test_the_page_shows_open_signals_with_their_evidence_and_links(world):
     assert "Traffic without conversions" in html and f'id="signal-{open_signal.id}"' in html
     assert f'href="/kpis/{conversion.id}/"' in html  # the KPI behind it
     assert f'href="/campaigns/{campaign.id}/"' in html and f'href="/launches/{plan.id}/"' in html
-    assert "<td class=\"num\">3.2</td>" in html and "Off track" in html and "(%)" in html
+    assert '<td class="num">3.2</td>' in html and "Off track" in html and "(%)" in html
     assert 'aria-current="page">Signals</a>' in html  # the Lifecycle tab
 
 
@@ -161,7 +161,7 @@ def test_one_signals_page_opens_its_evidence(world):
     response = reader(portfolio).get(f"/signals/{open_signal.id}/")
     html = response.content.decode()
     assert response.status_code == 200
-    assert '<details class="signal-evidence" open>' in html and "<td class=\"num\">3.1</td>" in html
+    assert '<details class="signal-evidence" open>' in html and '<td class="num">3.1</td>' in html
     assert "Open</span>" in html
 
 
