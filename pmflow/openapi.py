@@ -49,6 +49,11 @@ def error_response(description: str) -> OpenApiResponse:
     return OpenApiResponse(response=_ref("Error"), description=description)
 
 
+def validation_error_response(description: str) -> OpenApiResponse:
+    """A documented 400 with the `ValidationError` body (field name → messages)."""
+    return OpenApiResponse(response=_ref("ValidationError"), description=description)
+
+
 # DRF's SearchFilter refuses a NUL character in `search` with a bare list of messages.
 _MESSAGES = {"type": "array", "items": {"type": "string"}}
 

@@ -146,6 +146,10 @@ class CSVListMixin:
     csv_name = ""
 
     def get_renderers(self):
+        request = getattr(self, "request", None)
+        if request is not None and request.method.lower() not in self.http_method_names:
+            # A method the view never takes is a 405 whatever format it asks for, not a 404 for `?format=csv`.
+            return [renderer() for renderer in self.renderer_classes]
         renderers = super().get_renderers()
         if self.action is None or self.action == "list":
             return renderers

@@ -144,13 +144,6 @@ class SignalViewSet(CSVListMixin, PortfolioScopedViewSet):
     def get_queryset(self):
         return access.queryset_for_user(self.request.user, signals_queryset())
 
-    def get_renderers(self):
-        # A write (never allowed here) is a 405 whatever format it asks for, not a 404 for `?format=csv`.
-        request = getattr(self, "request", None)
-        if request is not None and request.method.lower() not in self.http_method_names:
-            return [renderer() for renderer in self.renderer_classes]
-        return super().get_renderers()
-
     def csv_rows(self, queryset):
         return CSV_COLUMNS, signal_csv_rows(queryset.iterator(chunk_size=500))
 

@@ -20,7 +20,7 @@ from rest_framework.exceptions import NotFound
 
 from pmflow import access
 from pmflow.fields import MAX_ID
-from pmflow.openapi import error_response
+from pmflow.openapi import error_response, validation_error_response
 from products.events import object_type_of
 from products.models import DomainEvent
 
@@ -117,7 +117,7 @@ class AuditViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         ],
         responses={
             200: AuditEventSerializer(many=True),
-            400: error_response("`object_type` unknown or `object_id` not an id."),
+            400: validation_error_response("`object_type` unknown or `object_id` not an id."),
             404: error_response("No such object in your portfolios (nor a deleted one's history)."),
         },
     )

@@ -32,7 +32,7 @@ from rest_framework.response import Response
 from pmflow.access import object_for_user, queryset_for_user
 from pmflow.api import ConditionalRequestsSchema, PortfolioScopedViewSet
 from pmflow.fields import StrictCharField
-from pmflow.openapi import enum_parameter, error_response
+from pmflow.openapi import enum_parameter, validation_error_response
 from products.api.filters import IdFilter, StrictFilterSet
 from products.api.market import CSVListMixin
 from products.api.serializers import TransitionSerializer
@@ -235,7 +235,7 @@ class StageSuggestionViewSet(CSVListMixin, mixins.ListModelMixin, mixins.Retriev
         request=SuggestionDismissInput,
         responses={
             200: StageSuggestionSerializer,
-            400: error_response("No reason given (`reason`)."),
+            400: validation_error_response("No reason given (`reason`)."),
             409: NOT_PENDING,
         },
     )

@@ -57,6 +57,7 @@ class WebhookSerializer(serializers.ModelSerializer):
     events = serializers.ListField(
         child=serializers.ChoiceField(choices=EVENT_CHOICES),
         allow_empty=False,
+        min_length=1,
         max_length=len(EVENT_CHOICES),
         help_text="The events to send, at least one.",
     )

@@ -62,10 +62,16 @@ from tests.factories import (  # noqa: E402
     GoalFactory,
     IdeaFactory,
     KeyResultFactory,
+    LaunchReviewFactory,
     MarketInsightFactory,
+    NotificationFactory,
     PersonaFactory,
     SegmentFactory,
+    StageGateFactory,
+    StageSuggestionFactory,
     StatusBookEntryFactory,
+    WebhookDeliveryFactory,
+    WebhookFactory,
     member,
 )
 
@@ -261,6 +267,19 @@ FACTS = [
     # Text of nothing but whitespace (" ", "\u0085") is blank once trimmed: the schema's minLength counts
     # the characters, not what they say (schemathesis's workflows sent a portfolio a time zone of NEL).
     (_ANY, _ANY, re.compile(r"This field may not be blank\.")),
+    # A webhook's address: whether it is http(s) and what its host resolves to are the address's facts.
+    (
+        {"POST /api/v1/webhooks/", "PUT /api/v1/webhooks/{id}/", "PATCH /api/v1/webhooks/{id}/"},
+        {"url"},
+        re.compile(r".+"),
+    ),
+    # Stage gates: a criterion type once per gate, one gate per stage (rules across items and rows).
+    (
+        _ANY,
+        {"criteria"},
+        re.compile(r"criteria\[\d+\]\.type: \w+ is criteria\[\d+\] already: each type once per gate\."),
+    ),
+    (_ANY, {"stage"}, re.compile(r"This portfolio has a gate for .+ already: change that one\.")),
     # Credentials: a well-formed username and password that do not match an account.
     ({f"POST {TOKEN_PATH}"}, {"password"}, re.compile(r"Wrong username or password\.")),
 ]
@@ -476,7 +495,26 @@ def seeded(world):
     budget_plan = BudgetPlanFactory(product=world.product, year=2026)
     document = document_services.document_create(product=world.product, kind="prd", title="Orion PRD", body="# Why")
     comment = DocumentCommentFactory(document=document)
+    # Lifecycle automation: a gate, a pending suggestion, a webhook with a delivery, the admin's own
+    # notification, a launched plan's review.
+    gate = StageGateFactory(portfolio=world.portfolio, stage="research")
+    suggestion = StageSuggestionFactory(product=world.product, to_stage="planning")
+    hook = WebhookFactory(portfolio=world.portfolio, url="https://93.184.216.34/pmflow")
+    WebhookDeliveryFactory(webhook=hook)
+    notification = NotificationFactory(user=admin, portfolio=world.portfolio)
+    review = LaunchReviewFactory(launch_plan__product=world.product)
     _seeded["ids"] = {
+        "/api/v1/stage-gates/{id}/": gate.id,
+        "/api/v1/stage-suggestions/{id}/": suggestion.id,
+        "/api/v1/stage-suggestions/{id}/accept/": suggestion.id,
+        "/api/v1/stage-suggestions/{id}/dismiss/": suggestion.id,
+        "/api/v1/webhooks/{id}/": hook.id,
+        "/api/v1/webhooks/{id}/deliveries/": hook.id,
+        "/api/v1/webhooks/{id}/test/": hook.id,
+        "/api/v1/webhooks/{id}/rotate-secret/": hook.id,
+        "/api/v1/notifications/{id}/": notification.id,
+        "/api/v1/notifications/{id}/read/": notification.id,
+        "/api/v1/launch-reviews/{id}/": review.id,
         "/api/v1/launch-templates/{id}/": template.id,
         "/api/v1/launch-plans/{id}/": plan.id,
         "/api/v1/launch-plans/{id}/launch/": plan.id,
@@ -543,7 +581,7 @@ def seeded(world):
         "goal": goal.id,
         "competitor": competitor.id,
     }
-    _seeded["query"] = {**references, "key": world.kpi.key}
+    _seeded["query"] = {**references, "key": world.kpi.key, "object_type": "product", "object_id": world.product.id}
     _seeded["body"] = {
         **references,
         "key": "signups",
