@@ -11,7 +11,7 @@ from django.utils.safestring import SafeString
 
 register = template.Library()
 
-WIDTH, HEIGHT, PAD = 240, 72, 4
+WIDTH, HEIGHT, PAD = 240, 96, 16  # PAD leaves room for the labels above and below the bars
 UP, DOWN, RULE_LINE = "#1a7f37", "#c62828", "#5d6778"
 
 
@@ -35,7 +35,8 @@ def growth_chart(evidence: dict) -> SafeString | str:
     zero = y(0.0)
     bars = format_html_join(
         "",
-        '<rect x="{}" y="{}" width="{}" height="{}" fill="{}"><title>{}: {} %</title></rect>',
+        '<rect x="{}" y="{}" width="{}" height="{}" fill="{}"><title>{}: {} %</title></rect>'
+        '<text x="{}" y="{}" text-anchor="middle" font-size="10" fill="{}">{} %</text>',
         (
             (
                 f"{PAD + i * slot + (slot - bar) / 2:.1f}",
@@ -44,7 +45,12 @@ def growth_chart(evidence: dict) -> SafeString | str:
                 f"{max(abs(y(change) - zero), 1):.1f}",
                 UP if change >= 0 else DOWN,
                 row["period_start"],
-                f"{change:+g}",
+                f"{change:+.1f}",
+                f"{PAD + i * slot + slot / 2:.1f}",
+                # Above a rise, below a fall: the label sits outside its bar.
+                f"{(min(y(change), zero) - 4) if change >= 0 else (max(y(change), zero) + 12):.1f}",
+                RULE_LINE,
+                f"{change:+.1f}",
             )
             for i, (row, change) in enumerate(zip(rows, changes, strict=True))
         ),

@@ -7,6 +7,7 @@ from datetime import datetime, time, timedelta
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.test.utils import override_settings
 from django.utils import timezone
 
 from gtm.demo import seed_gtm
@@ -14,12 +15,19 @@ from kpis.demo_analysis import seed_analysis
 from kpis.demo_budget import seed_budget
 from kpis.demo_goals import seed_goals
 from kpis.demo_gtm import seed_gtm_kpis
+from kpis.demo_reviews import seed_reviews
+from kpis.demo_signals import seed_signals
 from kpis.services import import_create, kpi_save, measurements_ingest
 from products import services
 from products.demo_audience import seed_audience
 from products.demo_feedback import seed_feedback
+from products.demo_gates import seed_gates
 from products.demo_market import seed_market
+from products.demo_notifications import seed_notifications
+from products.demo_rules import seed_rules
 from products.demo_status_book import seed_status_book
+from products.demo_suggestions import seed_suggestions
+from products.demo_webhooks import seed_webhooks
 from products.models import Portfolio, Role, Stage
 from roadmap.demo import seed_roadmap
 from roadmap.demo_documents import seed_documents
@@ -111,6 +119,9 @@ class Command(BaseCommand):
         self._gtm(user)
         self._strategy(user)
         self._desk(user)
+        # The demo's history is not mailed while it loads (the console backend would print every e-mail).
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+            self._automation(user)
         # Every run prints the login, whether it loaded the data or found it (scripts/run starts with this).
         self.stdout.write(self.style.SUCCESS(self._login_line(user, viewer, password, url)))
 
@@ -178,6 +189,25 @@ class Command(BaseCommand):
                 ("marketing plans", seed_budget),
                 ("portfolio analysis", seed_analysis),
                 ("documents", seed_documents),
+            ),
+        )
+
+    def _automation(self, user):
+        """Lifecycle automation last, on every run (each writes nothing once it has its data): the default
+        and demo rules (a composite suggest rule), the stage gates (a recorded override), the post-launch
+        reviews, the cross-functional signals, the pending and dismissed suggestions, webhooks with their
+        delivery log, and the notifications the handlers write from all of the above."""
+        self._seed_parts(
+            user,
+            "Loaded lifecycle automation",
+            (
+                ("rules", seed_rules),
+                ("stage gates", seed_gates),
+                ("launch reviews", seed_reviews),
+                ("signals", seed_signals),
+                ("suggestions", seed_suggestions),
+                ("webhooks", seed_webhooks),
+                ("notifications", seed_notifications),
             ),
         )
 
@@ -278,21 +308,7 @@ class Command(BaseCommand):
                     product_id=product.id, to_stage=step, reason=REASONS[step], actor=user, at=at
                 )
             self._measure(product, start, days, revenue, wau, growth, rng)
-        services.lifecycle_rule_save(
-            portfolio=portfolio,
-            actor=user,
-            name="Adoption proves the launch",
-            from_stage=Stage.LAUNCH,
-            to_stage=Stage.GROWTH,
-            condition_type="kpi_threshold",
-            params={
-                "key": "weekly_active_users",
-                "granularity": "week",
-                "comparator": "gte",
-                "value": 1500,
-                "periods": 4,
-            },
-        )
+        # The default rules (portfolio_create) move Pulse Alerts on when its active users hold their target.
         services.lifecycle_rule_save(
             portfolio=portfolio,
             actor=user,
