@@ -253,7 +253,14 @@ def _plan_page(request, plan: LaunchPlan, *, failed=None, launch_form=None, refu
         assets=list(plan.assets.order_by("kind", "title", "id")),
         press_items=list(plan.press_items.select_related("owner")),
         panels=pages.panels_for(plan, request, slot="launch_plan.panels"),
-        history=object_history("launch_plan", plan.id, limit=20, zone=portfolio.zone),
+        # The plan's changes and its tasks' (a task has no page of its own).
+        history=object_history(
+            "launch_plan",
+            plan.id,
+            limit=30,
+            zone=portfolio.zone,
+            children=("launch_task", plan.tasks.values("id")),  # a subquery: no query of its own
+        ),
         **live,
     )
     return render(request, "gtm/launch_plan.html", context, status=status)

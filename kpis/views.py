@@ -9,6 +9,7 @@ from kpis.models import Granularity, Health
 from kpis.selectors import kpi_for_user, rollup_series
 from pmflow.errors import NotFound
 from products.pages import portfolio_context
+from products.selectors import object_history
 
 CHART_LIMIT = {"day": 90, "week": 52, "month": 24, "quarter": 12, "year": 10}
 
@@ -55,6 +56,7 @@ def kpi_page(request, kpi_id: int):
                 }
                 for row in reversed(rows)
             ],
+            history=object_history("kpi", kpi.id, limit=20, zone=kpi.product.portfolio.zone),
             has_in_progress=Health.IN_PROGRESS in healths,
             has_partial=Health.PARTIAL in healths,
             limit=CHART_LIMIT[granularity],

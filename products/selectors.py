@@ -83,16 +83,21 @@ def products_by_stage(
     return board
 
 
-def object_history(object_type: str, object_id: int, limit: int = 50, zone=None) -> list[DomainEvent]:
+def object_history(
+    object_type: str, object_id: int, limit: int = 50, zone=None, *, children: tuple[str, object] | None = None
+) -> list[DomainEvent]:
     """The object's domain events, newest first, each with its changes in words (times in `zone`, the
-    portfolio's): the page's history."""
-    history = list(
-        DomainEvent.objects.filter(object_type=object_type, object_id=object_id)
-        .select_related("actor")
-        .order_by("-at", "-id")[:limit]
-    )
+    portfolio's): the page's history. `children` = (object type, ids) adds the events of the objects the
+    page also shows (a launch plan's tasks; the ids a list or a `values("id")` subquery), each labelled with
+    the object's name."""
+    wanted = Q(object_type=object_type, object_id=object_id)
+    if children is not None:
+        wanted |= Q(object_type=children[0], object_id__in=children[1])
+    history = list(DomainEvent.objects.filter(wanted).select_related("actor").order_by("-at", "-id")[:limit])
     for event in history:
         event.readable = events.readable_changes(event, zone)
+        if event.object_type != object_type:
+            event.label = f"{event.object_repr or event.object_type}: {event.action_label.lower()}"
     return history
 
 
