@@ -112,8 +112,8 @@ def suggestion_created(event: DomainEvent) -> None:
             f"Suggested: move {product.name} from {_stage_label(suggestion.from_stage)} "
             f"to {_stage_label(suggestion.to_stage)}"
         ),
-        body=_sentence(_excerpt(suggestion.reason)) + " Accept or dismiss it on the product's page.",
-        url=_url("product-page", product.id),
+        body=_sentence(_excerpt(suggestion.reason)) + " See its evidence, then accept or dismiss it.",
+        url=_url("suggestion-page", suggestion.id),
         roles=MANAGERS,
         event=event,
         dedupe_key=f"suggestion:{suggestion.id}",

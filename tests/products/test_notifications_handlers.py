@@ -96,7 +96,7 @@ def test_a_suggestion_tells_admins_and_product_managers_once(team, django_captur
     assert set(told) == _ids(team, Role.ADMIN, Role.PRODUCT_MANAGER) and set(told.values()) == {1}
     row = Notification.objects.filter(kind=Kind.SUGGESTION).first()
     assert row.title == "Suggested: move Widget from Research to Planning"
-    assert row.url == f"/products/{team.product.id}/"
+    assert row.url == f"/suggestions/{Notification.objects.get(pk=row.pk).event.object_id}/"  # its evidence
 
 
 def test_a_suggestion_decided_before_the_handler_ran_tells_nobody(team, django_capture_on_commit_callbacks):
