@@ -37,6 +37,8 @@ COLUMNS = [
     "depends_on",
     "regulatory",
     "regulation",
+    "expected_kpi_key",
+    "expected_change_pct",
     "description",
 ]
 
@@ -80,6 +82,8 @@ def item_row(item) -> list:
         " ".join(str(d.depends_on_id) for d in item.dependencies.all()),
         "yes" if item.regulatory else "",
         item.regulation,
+        item.expected_kpi_key,
+        item.expected_change_pct,
         item.description,
     ]
 
