@@ -16,4 +16,4 @@ def test_the_roadmap_csv_has_the_expected_kpi_and_change(api_client):
     api_client.force_authenticate(member(item.product.portfolio, "viewer"))
     response = api_client.get(f"/api/v1/roadmap-items/?product={item.product_id}&format=csv")
     rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
-    assert (rows[0]["expected_kpi_key"], rows[0]["expected_change_pct"]) == ("revenue", "12.50")
+    assert rows[0]["expected_kpi_key"] == "revenue" and Decimal(rows[0]["expected_change_pct"]) == Decimal("12.5")
