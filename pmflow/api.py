@@ -93,6 +93,21 @@ class ConditionalRequestsSchema(AutoSchema):
         return responses
 
 
+class ListOnlyCSV:
+    """`?format=csv` is the list's download only: on any other action it is a 404, as any unknown format
+    is; a method the view never takes stays a 405 whatever format it asks for. Mixed into the viewsets'
+    CSV list mixins (products.api.market, kpis.api.goals)."""
+
+    def get_renderers(self):
+        request = getattr(self, "request", None)
+        if request is not None and request.method.lower() not in self.http_method_names:
+            return [renderer() for renderer in self.renderer_classes]
+        renderers = super().get_renderers()
+        if self.action is None or self.action == "list":  # None: a method no action takes, a 405 to render
+            return renderers
+        return [r for r in renderers if r.format != "csv"]
+
+
 class PortfolioScopedViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,

@@ -25,6 +25,9 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[DomainEvent], None]
 _handlers: list[tuple[str, Handler]] = []
+# Handlers that take every matching event of one dispatch at once (a list): a batch of 200 KPIs whose
+# health changed costs them a fixed number of queries, not one per event.
+_batch_handlers: list[tuple[str, Callable[[list[DomainEvent]], None]]] = []
 
 
 def object_type_of(model_or_obj) -> str:
@@ -126,7 +129,7 @@ def record_many(entries: list[dict], *, actor=None, at=None) -> list[int]:
 
 
 def has_handler(verb: str) -> bool:
-    return any(verb.startswith(prefix) for prefix, _ in _handlers)
+    return any(verb.startswith(prefix) for prefix, _ in [*_handlers, *_batch_handlers])
 
 
 def save_changes(obj: Model, values: dict, *, portfolio_id: int, actor, verb: str, data=None) -> dict:
@@ -152,6 +155,14 @@ def register_handler(verb_prefix: str, handler: Handler) -> None:
         _handlers.append((verb_prefix, handler))
 
 
+def register_batch_handler(verb_prefix: str, handler: Callable[[list[DomainEvent]], None]) -> None:
+    """Call `handler(events)` after commit with all the events of one dispatch whose verb starts with
+    `verb_prefix` (a list, in id order). If it raises, every one of them stays undispatched for the relay,
+    so it must be idempotent like any handler."""
+    if (verb_prefix, handler) not in _batch_handlers:
+        _batch_handlers.append((verb_prefix, handler))
+
+
 def dispatch(event_id: int) -> bool:
     """Run the handlers of one committed event; mark it dispatched when all of them succeeded."""
     return dispatch_many([event_id]) == 1
@@ -161,7 +172,20 @@ def dispatch_many(event_ids: list[int]) -> int:
     """`dispatch` for several committed events: one read, the handlers, one update. Returns how many
     went through; a failed one stays undispatched for the relay."""
     done = []
-    for event in DomainEvent.objects.filter(pk__in=event_ids, dispatched_at__isnull=True).order_by("id"):
+    pending = list(DomainEvent.objects.filter(pk__in=event_ids, dispatched_at__isnull=True).order_by("id"))
+    failed_ids: set[int] = set()
+    for prefix, handler in _batch_handlers:
+        matching = [event for event in pending if event.verb.startswith(prefix)]
+        if not matching:
+            continue
+        try:
+            handler(matching)
+        except Exception:
+            log.exception("events %s…: batch handler %s failed; the sweep retries them", matching[0].id, handler)
+            failed_ids.update(event.id for event in matching)
+    for event in pending:
+        if event.id in failed_ids:
+            continue  # the relay runs all of its handlers again
         failed = False
         for prefix, handler in _handlers:
             if event.verb.startswith(prefix):

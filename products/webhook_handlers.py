@@ -4,8 +4,8 @@ The handler writes the deliveries (one per subscribed active hook, unique per ho
 may run it twice) and hands them to the worker after commit; products.services.webhooks explains the rest.
 """
 
-from products.events import register_handler
-from products.services.webhooks import EVENTS, deliveries_for_event
+from products.events import register_batch_handler
+from products.services.webhooks import EVENTS, deliveries_for_events
 
 for _verb in EVENTS:
-    register_handler(_verb, deliveries_for_event)
+    register_batch_handler(_verb, deliveries_for_events)

@@ -16,7 +16,7 @@ from gtm import budget
 from gtm.models import Campaign, LaunchPlan
 from gtm.services import campaigns as services
 from pmflow.access import queryset_for_user, require
-from pmflow.api import PortfolioScopedViewSet, csv_list_response
+from pmflow.api import ListOnlyCSV, PortfolioScopedViewSet, csv_list_response
 from pmflow.fields import MAX_ID, BoundedDecimalField, StrictStrings
 from products.api.filters import IdFilter, StrictFilterSet
 from products.api.serializers import ScopedPrimaryKeyField
@@ -159,7 +159,7 @@ class CampaignFilter(StrictFilterSet):
         responses={(200, "application/json"): CampaignSerializer(many=True), (200, "text/csv"): OpenApiTypes.STR},
     )
 )
-class CampaignViewSet(PortfolioScopedViewSet):
+class CampaignViewSet(ListOnlyCSV, PortfolioScopedViewSet):
     """Campaigns of a product (optionally of one of its launch plans) with budget and spend. Spend above
     budget is allowed and flagged (`over_budget`)."""
 
@@ -181,13 +181,6 @@ class CampaignViewSet(PortfolioScopedViewSet):
     def locked_object(self):
         lock_product_first(self)
         return super().locked_object()
-
-    def get_renderers(self):
-        # CSV is the list's download only: `?format=csv` elsewhere is a 404, as any unknown format is.
-        renderers = super().get_renderers()
-        if self.action is None or self.action == "list":
-            return renderers
-        return [r for r in renderers if r.format != "csv"]
 
     def list(self, request, *args, **kwargs):
         if request.query_params.get("format", None) == "":

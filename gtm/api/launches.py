@@ -35,7 +35,7 @@ from gtm.selectors import (
 )
 from gtm.services import launches as services
 from pmflow.access import require
-from pmflow.api import PortfolioScopedViewSet, csv_list_response, representation_etag
+from pmflow.api import ListOnlyCSV, PortfolioScopedViewSet, csv_list_response, representation_etag
 from pmflow.openapi import enum_parameter, error_response
 from roadmap.api.views import RoadmapCSVRenderer, lock_product_first
 from roadmap.services import owner_by_username
@@ -214,7 +214,7 @@ def lock_plan_first(viewset) -> None:
         responses={(200, "application/json"): LaunchTaskSerializer(many=True), (200, "text/csv"): OpenApiTypes.STR},
     )
 )
-class LaunchTaskViewSet(PortfolioScopedViewSet):
+class LaunchTaskViewSet(ListOnlyCSV, PortfolioScopedViewSet):
     """The checklist of launch plans: who does what by when, by function. A required task's status moves
     its plan's readiness; `blocked` needs a `blocked_reason`."""
 
@@ -234,13 +234,6 @@ class LaunchTaskViewSet(PortfolioScopedViewSet):
     def locked_object(self):
         lock_plan_first(self)
         return super().locked_object()
-
-    def get_renderers(self):
-        # CSV is the list's download only: `?format=csv` on a task is a 404, as any unknown format is.
-        renderers = super().get_renderers()
-        if self.action is None or self.action == "list":
-            return renderers
-        return [r for r in renderers if r.format != "csv"]
 
     def list(self, request, *args, **kwargs):
         if request.query_params.get("format", None) == "":

@@ -17,7 +17,7 @@
 from django.db import transaction
 from django.urls import path
 from django.utils.http import parse_etags
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status, views
 from rest_framework.response import Response
 
@@ -34,6 +34,8 @@ from products.services import analysis_settings as settings_services
 EMPTY_VALUE = "Give a value, or leave the parameter out."
 ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 SCOPE_MESSAGE = "Give exactly one of portfolio and product_line."
+
+NOT_MODIFIED = OpenApiResponse(description="Not modified: the ETag in If-None-Match is current (no body).")
 
 
 STALE = error_response("The thresholds changed since you read them (stale `If-Match`); nothing written.")
@@ -163,7 +165,7 @@ class PortfolioAnalysisView(views.APIView):
                 description="The ETag you hold: 304 with no body while the analysis is unchanged.",
             ),
         ],
-        responses={200: PortfolioAnalysisSerializer},
+        responses={200: PortfolioAnalysisSerializer, 304: NOT_MODIFIED},
         description="Revenue from the `revenue` KPI's quarter rollups over the last 4 complete quarters in the "
         "portfolio's time zone. Retire: stage decline, revenue fell in each of the last N complete quarters "
         "(N = retire_falling_quarters) and no goal of the product runs today. Extend: a segment with growth and "
@@ -250,7 +252,7 @@ class AnalysisSettingsView(views.APIView):
                 description="The ETag you hold: 304 with no body while the thresholds are unchanged.",
             ),
         ],
-        responses={200: AnalysisSettingsSerializer},
+        responses={200: AnalysisSettingsSerializer, 304: NOT_MODIFIED},
         description="The thresholds (the defaults until an admin changes them).",
     )
     def get(self, request, id):

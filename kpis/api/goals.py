@@ -27,7 +27,7 @@ from kpis.models import Health
 from kpis.selectors import kpi_list_for_user
 from kpis.services import key_results as links
 from pmflow.access import object_for_user, queryset_for_user, require, roles_by_portfolio
-from pmflow.api import PortfolioScopedViewSet, csv_list_response
+from pmflow.api import ListOnlyCSV, PortfolioScopedViewSet, csv_list_response
 from pmflow.fields import BoundedDecimalField, StrictStrings
 from products.api.filters import BooleanFilter, IdFilter, StrictFilterSet
 from products.api.serializers import ScopedPrimaryKeyField
@@ -139,21 +139,11 @@ class GoalFilter(StrictFilterSet):
         return queryset.filter(values.period_condition(value, _period_zones(self.request.user)))
 
 
-class CSVListMixin:
+class CSVListMixin(ListOnlyCSV):
     """`?format=csv` on the list only (every matching row, no pages); elsewhere it is a 404."""
 
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer, RoadmapCSVRenderer]
     csv_name = ""
-
-    def get_renderers(self):
-        request = getattr(self, "request", None)
-        if request is not None and request.method.lower() not in self.http_method_names:
-            # A method the view never takes is a 405 whatever format it asks for, not a 404 for `?format=csv`.
-            return [renderer() for renderer in self.renderer_classes]
-        renderers = super().get_renderers()
-        if self.action is None or self.action == "list":
-            return renderers
-        return [r for r in renderers if r.format != "csv"]
 
     def csv_lines(self, rows):
         raise NotImplementedError

@@ -24,7 +24,7 @@ from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework_csv.renderers import CSVRenderer
 
 from pmflow.access import queryset_for_user, require
-from pmflow.api import PortfolioScopedViewSet, csv_list_response
+from pmflow.api import ListOnlyCSV, PortfolioScopedViewSet, csv_list_response
 from pmflow.fields import BoundedDecimalField, BoundedIntegerField, StrictCharField, StrictStrings
 from products.api.filters import BooleanFilter, IdFilter, StrictFilterSet
 from products.api.serializers import InPortfolio, ScopedPrimaryKeyField
@@ -215,7 +215,7 @@ class SegmentFilter(StrictFilterSet):
         responses={(200, "application/json"): SegmentSerializer(many=True), (200, "text/csv"): OpenApiTypes.STR},
     )
 )
-class SegmentViewSet(PortfolioScopedViewSet):
+class SegmentViewSet(ListOnlyCSV, PortfolioScopedViewSet):
     """Market segments of a portfolio: size, growth and priority, and the products that serve each."""
 
     serializer_class = SegmentSerializer
@@ -232,13 +232,6 @@ class SegmentViewSet(PortfolioScopedViewSet):
     def get_object(self):
         write = self.request.method not in permissions.SAFE_METHODS
         return services.segment_for_user(self.request.user, self.kwargs["pk"], write=write)
-
-    def get_renderers(self):
-        # CSV is the list's download only: `?format=csv` elsewhere is a 404, as any unknown format is.
-        renderers = super().get_renderers()
-        if self.action is None or self.action == "list":
-            return renderers
-        return [r for r in renderers if r.format != "csv"]
 
     def list(self, request, *args, **kwargs):
         if request.query_params.get("format", None) == "":

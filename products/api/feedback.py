@@ -32,7 +32,7 @@ from rest_framework_csv.renderers import CSVRenderer
 
 from pmflow import access
 from pmflow.access import queryset_for_user, require
-from pmflow.api import PortfolioScopedViewSet, csv_list_response
+from pmflow.api import ListOnlyCSV, PortfolioScopedViewSet, csv_list_response
 from pmflow.errors import InvalidInput, NotAllowed
 from pmflow.errors import NotFound as DomainNotFound
 from pmflow.fields import MAX_ID, BoundedDecimalField, BoundedIntegerField, StrictStrings
@@ -174,7 +174,7 @@ FeedbackFilter.base_filters["to"] = django_filters.DateFilter(
         responses={(200, "application/json"): FeedbackSerializer(many=True), (200, "text/csv"): OpenApiTypes.STR},
     )
 )
-class FeedbackViewSet(PortfolioScopedViewSet):
+class FeedbackViewSet(ListOnlyCSV, PortfolioScopedViewSet):
     """Customer feedback from interviews, surveys, support, sales, betas and reviews, with its importance,
     the deal value sales attached, and the ideas and roadmap items it feeds."""
 
@@ -192,13 +192,6 @@ class FeedbackViewSet(PortfolioScopedViewSet):
         return services.feedback_for_user(
             self.request.user, self.kwargs["pk"], write=self.request.method not in permissions.SAFE_METHODS
         )
-
-    def get_renderers(self):
-        # CSV is the list's download only: `?format=csv` elsewhere is a 404, as any unknown format is.
-        renderers = super().get_renderers()
-        if self.action is None or self.action == "list":
-            return renderers
-        return [r for r in renderers if r.format != "csv"]
 
     def list(self, request, *args, **kwargs):
         if request.query_params.get("format", None) == "":

@@ -27,7 +27,7 @@ from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework_csv.renderers import CSVRenderer
 
 from pmflow.access import queryset_for_user, require
-from pmflow.api import PortfolioScopedViewSet, csv_list_response
+from pmflow.api import ListOnlyCSV, PortfolioScopedViewSet, csv_list_response
 from pmflow.fields import StrictCharField, StrictStrings
 from pmflow.forms import csv_cell
 from pmflow.openapi import enum_parameter
@@ -98,7 +98,7 @@ def csv_lines(header: list[str], rows):
     yield buffer.getvalue()
 
 
-class CSVListMixin:
+class CSVListMixin(ListOnlyCSV):
     """`?format=csv` on the list: every matching row, no pages (elsewhere a 404, as any unknown format)."""
 
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer, MarketCSVRenderer]
@@ -106,12 +106,6 @@ class CSVListMixin:
 
     def csv_rows(self, queryset):
         raise NotImplementedError
-
-    def get_renderers(self):
-        renderers = super().get_renderers()
-        if self.action is None or self.action == "list":
-            return renderers
-        return [r for r in renderers if r.format != "csv"]
 
     def list(self, request, *args, **kwargs):
         if request.query_params.get("format", None) == "":

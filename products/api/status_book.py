@@ -33,7 +33,7 @@ from rest_framework.response import Response
 
 from pmflow import access
 from pmflow.access import queryset_for_user, require
-from pmflow.api import PortfolioScopedViewSet, csv_list_response
+from pmflow.api import ListOnlyCSV, PortfolioScopedViewSet, csv_list_response
 from pmflow.fields import MAX_ID, BoundedIntegerField, StrictStrings
 from pmflow.forms import csv_cell
 from pmflow.openapi import enum_parameter
@@ -193,7 +193,7 @@ StatusBookBalanceSerializer._declared_fields["from"] = serializers.DateField(hel
         },
     )
 )
-class StatusBookViewSet(PortfolioScopedViewSet):
+class StatusBookViewSet(ListOnlyCSV, PortfolioScopedViewSet):
     """The product status book: what a product manager worked on, for which product, how long, and whether
     it was daily business, short-term or long-term work. Only its author or an admin changes an entry."""
 
@@ -211,13 +211,6 @@ class StatusBookViewSet(PortfolioScopedViewSet):
         return services.entry_for_user(
             self.request.user, self.kwargs["pk"], write=self.request.method not in permissions.SAFE_METHODS
         )
-
-    def get_renderers(self):
-        # CSV is the list's download only: `?format=csv` elsewhere is a 404, as any unknown format is.
-        renderers = super().get_renderers()
-        if self.action is None or self.action == "list":
-            return renderers
-        return [r for r in renderers if r.format != "csv"]
 
     def list(self, request, *args, **kwargs):
         if request.query_params.get("format", None) == "":

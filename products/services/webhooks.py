@@ -8,7 +8,7 @@ generated when not given and shown once. Every change records a domain event (`w
 hook by its description or its host: a hook's path and query often hold the receiver's token, and the
 secret never appears anywhere but the creating (or rotating) answer.
 
-**Deliveries.** `deliveries_for_event` (the domain-event handler, products.webhook_handlers) writes one
+**Deliveries.** `deliveries_for_events` (the domain-event batch handler, products.webhook_handlers) writes one
 `WebhookDelivery` per active hook of the event's portfolio subscribed to its verb, the payload built
 once: `{"event", "id", "created_at", "portfolio", "data"}` where `id` is the domain event's id (the
 same for every hook and every try: receivers de-duplicate on it). Unique per hook and domain event, so
@@ -505,38 +505,49 @@ def payload_for(event: DomainEvent) -> dict:
 
 
 def deliveries_for_event(event: DomainEvent) -> int:
-    """The handler: one pending delivery per active hook of the event's portfolio subscribed to its verb,
-    handed to the worker after commit. Running it twice writes nothing more. Returns how many it wrote."""
-    if event.verb not in EVENTS:
+    """`deliveries_for_events` for one event."""
+    return deliveries_for_events([event])
+
+
+def deliveries_for_events(events: list[DomainEvent]) -> int:
+    """The handler (a batch one: every event of one dispatch at once): one pending delivery per active hook
+    of each event's portfolio subscribed to its verb, handed to the worker after commit. A fixed number of
+    queries for any number of events; running it twice writes nothing more. Returns how many it wrote."""
+    events = [event for event in events if event.verb in EVENTS]
+    if not events:
         return 0
-    hooks = [
-        hook_id
-        for hook_id, chosen in Webhook.objects.filter(portfolio_id=event.portfolio_id, is_active=True).values_list(
-            "id", "events"
-        )
-        if event.verb in (chosen or [])
+    hooks_by_portfolio: dict[int, list[tuple[int, list]]] = {}
+    for hook_id, portfolio_id, chosen in Webhook.objects.filter(
+        portfolio_id__in={event.portfolio_id for event in events}, is_active=True
+    ).values_list("id", "portfolio_id", "events"):
+        hooks_by_portfolio.setdefault(portfolio_id, []).append((hook_id, chosen or []))
+    wanted = [
+        (event, hook_id)
+        for event in events
+        for hook_id, chosen in hooks_by_portfolio.get(event.portfolio_id, [])
+        if event.verb in chosen
     ]
-    if not hooks:
+    if not wanted:
         return 0
-    payload = payload_for(event)
     now = timezone.now()
     with transaction.atomic():
         known = set(
-            WebhookDelivery.objects.filter(domain_event=event, webhook_id__in=hooks).values_list(
-                "webhook_id", flat=True
-            )
+            WebhookDelivery.objects.filter(
+                domain_event__in=[event.id for event, _ in wanted], webhook_id__in={hook for _, hook in wanted}
+            ).values_list("domain_event_id", "webhook_id")
         )
+        missing = [(event, hook_id) for event, hook_id in wanted if (event.id, hook_id) not in known]
+        payloads = {event.id: payload_for(event) for event, _ in missing}  # built once per event
         rows = [
             WebhookDelivery(
                 webhook_id=hook_id,
                 event=event.verb,
                 domain_event=event,
-                payload=payload,
+                payload=payloads[event.id],
                 created_at=now,
                 next_attempt_at=now,
             )
-            for hook_id in hooks
-            if hook_id not in known
+            for event, hook_id in missing
         ]
         if not rows:
             return 0
@@ -544,7 +555,10 @@ def deliveries_for_event(event: DomainEvent) -> int:
         WebhookDelivery.objects.bulk_create(rows, ignore_conflicts=True)
         ids = list(
             WebhookDelivery.objects.filter(
-                domain_event=event, webhook_id__in=[row.webhook_id for row in rows], attempts=0, status=Status.PENDING
+                domain_event__in={row.domain_event_id for row in rows},
+                webhook_id__in={row.webhook_id for row in rows},
+                attempts=0,
+                status=Status.PENDING,
             ).values_list("id", flat=True)
         )
         transaction.on_commit(lambda: hand_over(ids))

@@ -37,7 +37,7 @@ from rest_framework.response import Response
 
 from pmflow import access
 from pmflow.access import queryset_for_user, require
-from pmflow.api import PortfolioScopedViewSet, csv_list_response
+from pmflow.api import ListOnlyCSV, PortfolioScopedViewSet, csv_list_response
 from pmflow.errors import InvalidInput
 from pmflow.fields import MAX_ID, StrictCharField, StrictStrings
 from pmflow.openapi import enum_parameter
@@ -226,7 +226,7 @@ def _version_parameter(name: str, description: str) -> OpenApiParameter:
     update=extend_schema(responses={200: DocumentSerializer, 409: ARCHIVED}),
     partial_update=extend_schema(responses={200: DocumentSerializer, 409: ARCHIVED}),
 )
-class DocumentViewSet(PortfolioScopedViewSet):
+class DocumentViewSet(ListOnlyCSV, PortfolioScopedViewSet):
     """Research and planning documents of a product (interviews, research notes, concept designs, PRD, MRD,
     beta-test reports) in Markdown, with every version kept, review comments and the ideas, feedback and
     roadmap items they relate to."""
@@ -246,13 +246,6 @@ class DocumentViewSet(PortfolioScopedViewSet):
         return selectors.document_for_user(
             self.request.user, self.kwargs["pk"], write=self.request.method not in permissions.SAFE_METHODS
         )
-
-    def get_renderers(self):
-        # CSV is the list's download only: `?format=csv` elsewhere is a 404, as any unknown format is.
-        renderers = super().get_renderers()
-        if self.action is None or self.action == "list":
-            return renderers
-        return [r for r in renderers if r.format != "csv"]
 
     def list(self, request, *args, **kwargs):
         if request.query_params.get("format", None) == "":

@@ -29,7 +29,7 @@ from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 
 from pmflow.access import queryset_for_user, require
-from pmflow.api import PortfolioScopedViewSet, csv_list_response, representation_etag
+from pmflow.api import ListOnlyCSV, PortfolioScopedViewSet, csv_list_response, representation_etag
 from pmflow.fields import StrictCharField, StrictStrings
 from pmflow.openapi import enum_parameter
 from products.api.filters import IdFilter, StrictFilterSet
@@ -191,7 +191,7 @@ class IdeaOrdering(drf_filters.OrderingFilter):
         responses={(200, "application/json"): IdeaSerializer(many=True), (200, "text/csv"): OpenApiTypes.STR},
     )
 )
-class IdeaViewSet(PortfolioScopedViewSet):
+class IdeaViewSet(ListOnlyCSV, PortfolioScopedViewSet):
     """Ideas for a product, with the market insights and customer feedback behind them and the demand that
     feedback adds up to; evaluate, accept (a roadmap item that links back) or reject (with a reason)."""
 
@@ -219,13 +219,6 @@ class IdeaViewSet(PortfolioScopedViewSet):
         return selectors.idea_for_user(
             self.request.user, self.kwargs["pk"], write=self.request.method not in permissions.SAFE_METHODS
         )
-
-    def get_renderers(self):
-        # CSV is the list's download only: `?format=csv` elsewhere is a 404, as any unknown format is.
-        renderers = super().get_renderers()
-        if self.action is None or self.action == "list":
-            return renderers
-        return [r for r in renderers if r.format != "csv"]
 
     def list(self, request, *args, **kwargs):
         if request.query_params.get("format", None) == "":

@@ -14,6 +14,7 @@ from rest_framework_csv.renderers import CSVRenderer
 from pmflow.access import require, roles_by_portfolio
 from pmflow.api import (
     ConditionalRequestsSchema,
+    ListOnlyCSV,
     PortfolioScopedViewSet,
     StaleObject,
     csv_list_response,
@@ -110,7 +111,7 @@ def lock_product_first(viewset) -> None:
         responses={(200, "application/json"): RoadmapItemSerializer(many=True), (200, "text/csv"): OpenApiTypes.STR},
     )
 )
-class RoadmapItemViewSet(PortfolioScopedViewSet):
+class RoadmapItemViewSet(ListOnlyCSV, PortfolioScopedViewSet):
     """Roadmap items (initiative > feature > requirement) with their scores, computed on every read."""
 
     serializer_class = RoadmapItemSerializer
@@ -145,13 +146,6 @@ class RoadmapItemViewSet(PortfolioScopedViewSet):
     def locked_object(self):
         lock_product_first(self)
         return super().locked_object()
-
-    def get_renderers(self):
-        # CSV is the list's download only: `?format=csv` on an item is a 404, as any unknown format is.
-        renderers = super().get_renderers()
-        if self.action is None or self.action == "list":  # None: a method no action takes, a 405 to render
-            return renderers
-        return [r for r in renderers if r.format != "csv"]
 
     def list(self, request, *args, **kwargs):
         if request.query_params.get("format", None) == "":

@@ -267,6 +267,13 @@ FACTS = [
     # Text of nothing but whitespace (" ", "\u0085") is blank once trimmed: the schema's minLength counts
     # the characters, not what they say (schemathesis's workflows sent a portfolio a time zone of NEL).
     (_ANY, _ANY, re.compile(r"This field may not be blank\.")),
+    # A roadmap item's expected change: its key is one of the product's KPIs (the database's), and the key
+    # and the change come together (a rule across fields).
+    (
+        _ANY,
+        {"expected_kpi_key", "expected_change_pct"},
+        re.compile(r".+ is not a KPI of .+|.+ has no KPI yet: .+|Say by how much .+|Name the KPI the change .+"),
+    ),
     # A webhook's address: whether it is http(s) and what its host resolves to are the address's facts.
     (
         {"POST /api/v1/webhooks/", "PUT /api/v1/webhooks/{id}/", "PATCH /api/v1/webhooks/{id}/"},

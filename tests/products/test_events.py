@@ -146,3 +146,35 @@ def test_a_change_of_a_reverse_relation_reads_with_the_related_models_name():
         changes={"feedback": [[], [3]]},
     )
     assert events.readable_changes(event)[0][0] == "Feedback"
+
+
+def test_a_batch_handler_gets_the_matching_events_of_a_dispatch_at_once(django_capture_on_commit_callbacks):
+    product = ProductFactory()
+    seen = []
+    events.register_batch_handler("batch_test.", lambda batch: seen.append([e.verb for e in batch]))
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            events.record_many(
+                [
+                    {"portfolio_id": product.portfolio_id, "verb": "batch_test.one", "obj": product},
+                    {"portfolio_id": product.portfolio_id, "verb": "batch_test.two", "obj": product},
+                ]
+            )
+    finally:
+        events._batch_handlers[:] = [h for h in events._batch_handlers if not h[0].startswith("batch_test.")]
+    assert seen == [["batch_test.one", "batch_test.two"]]
+
+
+def test_a_failing_batch_handler_leaves_its_events_for_the_relay(django_capture_on_commit_callbacks):
+    product = ProductFactory()
+
+    def broken(batch):
+        raise RuntimeError("receiver down")
+
+    events.register_batch_handler("batch_fail.", broken)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            ids = events.record_many([{"portfolio_id": product.portfolio_id, "verb": "batch_fail.x", "obj": product}])
+    finally:
+        events._batch_handlers[:] = [h for h in events._batch_handlers if not h[0].startswith("batch_fail.")]
+    assert DomainEvent.objects.get(pk=ids[0]).dispatched_at is None
