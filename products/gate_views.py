@@ -94,7 +94,7 @@ def stage_gates(request, portfolio_id: int):
     context = portfolio_context(
         request,
         portfolio,
-        crumbs=[("Lifecycle rules", reverse("rule-list", args=[portfolio.id])), ("Stage gates", None)],
+        crumbs=[("Lifecycle", reverse("rule-list", args=[portfolio.id])), ("Stage gates", None)],
         section="rules",
         model=StageGate,
         rows=rows,
@@ -138,7 +138,7 @@ def stage_gate_edit(request, portfolio_id: int, stage: str):
         request,
         portfolio,
         crumbs=[
-            ("Lifecycle rules", reverse("rule-list", args=[portfolio.id])),
+            ("Lifecycle", reverse("rule-list", args=[portfolio.id])),
             ("Stage gates", list_url),
             (f"Leaving {Stage(stage).label}", None),
         ],
