@@ -70,7 +70,21 @@ def bounded_decimal(raw, *, max_digits: int, decimal_places: int, round_places: 
         raise ValueError(out_of_range) from None
     if rounded and rounded.adjusted() >= whole_digits:  # 99999999999999.9999999 → 100000000000000.000000
         raise ValueError(out_of_range)
+    if max_digits > FLOAT_DIGITS and abs(rounded) > largest_safe(max_digits, decimal_places):
+        raise ValueError(f"Out of range: at most {largest_safe(max_digits, decimal_places):,} either way.")
     return rounded
+
+
+# SQLite keeps decimals as 8-byte floats and reads them back at 15 significant digits: a (20, 6) value
+# such as 99999999999999.98 would come back as 100000000000000, which no longer fits its column (an
+# error on every later read). Columns wider than that stop one below the next power of ten.
+FLOAT_DIGITS = 15
+
+
+def largest_safe(max_digits: int, decimal_places: int) -> Decimal:
+    """The largest magnitude a (max_digits, decimal_places) value may have on every database."""
+    whole = Decimal(10) ** (max_digits - decimal_places)
+    return whole - 1 if max_digits > FLOAT_DIGITS else whole - Decimal(10) ** -decimal_places
 
 
 class BoundedDecimalField(serializers.DecimalField):
@@ -79,7 +93,10 @@ class BoundedDecimalField(serializers.DecimalField):
     def __init__(self, max_digits, decimal_places, *, round_places: bool = False, **kwargs):
         self.round_places = round_places
         largest = Decimal(10) ** (max_digits - decimal_places) - Decimal(10) ** -decimal_places
-        if round_places and float(largest) != float(largest + Decimal(10) ** -decimal_places):
+        if max_digits > FLOAT_DIGITS:  # the bound every database can read back (largest_safe), in the schema
+            kwargs.setdefault("max_value", largest_safe(max_digits, decimal_places))
+            kwargs.setdefault("min_value", -largest_safe(max_digits, decimal_places))
+        elif round_places and float(largest) != float(largest + Decimal(10) ** -decimal_places):
             # The largest value that still fits once rounded, stated as the schema's bound: "below 10**k"
             # let 999.995 through the schema, and rounded to 1000.00 it no longer fits (a 400). (Where a
             # JSON number cannot tell the two apart, DRF's exclusive bound says it better.)
