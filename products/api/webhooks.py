@@ -17,6 +17,7 @@ The viewset translates; the rules are products.services.webhooks'.
 """
 
 import django_filters
+from django.core.validators import RegexValidator
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers, status
@@ -66,6 +67,8 @@ class WebhookSerializer(serializers.ModelSerializer):
         required=False,
         min_length=services.SECRET_MIN,
         max_length=services.SECRET_MAX,
+        # The service's rule, stated in the schema: printable ASCII without spaces.
+        validators=[RegexValidator(r"^[!-~]+$", "A secret is printable ASCII without spaces (letters, digits, -_.~).")],
         help_text="The HMAC key of `X-Pmflow-Signature`. Generated when not given and returned once, in the "
         "creating answer; never shown again (rotate it with `rotate-secret/`).",
     )
