@@ -3,6 +3,7 @@ errors), the permission-checked download, delete confirmations, buttons by role 
 
 import datetime
 import re
+import zoneinfo
 from decimal import Decimal
 from pathlib import Path
 
@@ -27,6 +28,8 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
+BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
+
 
 @pytest.fixture(autouse=True)
 def media(settings, tmp_path) -> Path:
@@ -36,7 +39,7 @@ def media(settings, tmp_path) -> Path:
 
 @pytest.fixture
 def portfolio():
-    return PortfolioFactory(name="Acme", timezone="Europe/Berlin")
+    return PortfolioFactory(name="Acme", timezone=BERLIN.key)
 
 
 @pytest.fixture
@@ -67,8 +70,13 @@ def stored_files(media: Path) -> list[Path]:
     return [p for p in media.rglob("*") if p.is_file()] if media.exists() else []
 
 
+def berlin_today() -> datetime.date:
+    """Today where the portfolio is: from 23:00 UTC it is already tomorrow in Berlin."""
+    return timezone.localdate(timezone=BERLIN)
+
+
 def days(n: int) -> datetime.date:
-    return timezone.localdate() + datetime.timedelta(days=n)
+    return berlin_today() + datetime.timedelta(days=n)
 
 
 ASSET_FORM = {"title": "Deck", "kind": "pitch_deck", "audience": "sales", "version": "1"}
@@ -387,7 +395,7 @@ def test_a_viewer_sees_no_event_buttons(client, portfolio):
 
 
 def test_the_press_plan_groups_by_month_undated_last_and_folds_earlier_months(client, portfolio, product, marketer):
-    today = timezone.localdate()
+    today = berlin_today()
     first = today.replace(day=1)
     PressItemFactory(product=product, title="Launch release", publish_date=first + datetime.timedelta(days=40))
     PressItemFactory(product=product, title="Teaser post", publish_date=first + datetime.timedelta(days=2))
@@ -408,7 +416,7 @@ def test_the_press_plan_shows_status_channel_owner_and_marks_a_late_item(client,
         status="scheduled",
         channel="Business Wire",
         owner=owner,
-        publish_date=timezone.localdate(),
+        publish_date=berlin_today(),
     )
     PressItemFactory(product=product, title="Overdue", status="draft", publish_date=days(-1))
     page = text(client.get(f"/portfolios/{portfolio.id}/press/"))
@@ -466,7 +474,7 @@ def test_a_press_item_of_another_portfolio_is_a_404_on_its_pages(client, product
 
 def _fill(portfolio, n: int) -> None:
     owner = member(portfolio, Role.MARKETER)
-    today = timezone.localdate()
+    today = berlin_today()
     for _ in range(n):
         product = ProductFactory(portfolio=portfolio)
         plan = LaunchPlanFactory(product=product)

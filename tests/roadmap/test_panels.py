@@ -2,6 +2,7 @@
 
 import datetime
 import re
+import zoneinfo
 
 import pytest
 from django.db import connection
@@ -23,10 +24,12 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
+BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
+
 
 @pytest.fixture
 def product():
-    return ProductFactory(portfolio=PortfolioFactory(timezone="Europe/Berlin"), name="Nebula", stage="development")
+    return ProductFactory(portfolio=PortfolioFactory(timezone=BERLIN.key), name="Nebula", stage="development")
 
 
 def login(client, product, role=Role.PRODUCT_MANAGER):
@@ -35,8 +38,13 @@ def login(client, product, role=Role.PRODUCT_MANAGER):
     return user
 
 
+def berlin_today() -> datetime.date:
+    """Today where the portfolio is: from 23:00 UTC it is already tomorrow in Berlin."""
+    return timezone.localdate(timezone=BERLIN)
+
+
 def days(n: int) -> datetime.date:
-    return timezone.localdate() + datetime.timedelta(days=n)
+    return berlin_today() + datetime.timedelta(days=n)
 
 
 def panel_of(page: str) -> str:

@@ -2,6 +2,7 @@
 
 import datetime
 import re
+import zoneinfo
 
 import pytest
 from django.db import connection
@@ -15,10 +16,12 @@ from tests.factories import PortfolioFactory, ProductFactory, ReleaseFactory, Ro
 
 pytestmark = pytest.mark.django_db
 
+BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
+
 
 @pytest.fixture
 def portfolio():
-    return PortfolioFactory(name="Acme", timezone="Europe/Berlin")
+    return PortfolioFactory(name="Acme", timezone=BERLIN.key)
 
 
 @pytest.fixture
@@ -39,8 +42,13 @@ def as_role(client, portfolio, role):
     return user
 
 
+def berlin_today() -> datetime.date:
+    """Today where the portfolio is: from 23:00 UTC it is already tomorrow in Berlin."""
+    return timezone.localdate(timezone=BERLIN)
+
+
 def days(n: int) -> datetime.date:
-    return timezone.localdate() + datetime.timedelta(days=n)
+    return berlin_today() + datetime.timedelta(days=n)
 
 
 def text(response) -> str:
