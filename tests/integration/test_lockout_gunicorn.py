@@ -45,12 +45,12 @@ def gunicorn(transactional_db, tmp_path):
     with open(log, "wb") as out:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while True:
             try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/login/", timeout=2)
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/login/", timeout=5)
                 break
-            except (urllib.error.URLError, ConnectionError):
+            except OSError:  # refused before it listens; a read timeout (TimeoutError) while a busy worker loads Django
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError("gunicorn did not start:\n" + log.read_text()[-3000:]) from None
                 time.sleep(0.2)
