@@ -178,10 +178,20 @@ class PortfolioScopedViewSet(
 
     # --- writes: If-Match under the row lock ---------------------------------------------------------
 
+    def write_check(self):
+        """This write's object as the access check finds it, before anything is locked: 404 for a missing
+        or foreign one, 403 for a role that may not write it. Only its pk and the ids `lock_first` needs are
+        used, so a view whose full read is costly may answer with a lighter query that checks the same."""
+        return self.get_object()
+
+    def lock_first(self, instance) -> None:
+        """Rows to lock before the object's own, in the order the services take them (e.g. its product)."""
+
     def locked_object(self):
         """The object for this write, read again under its row lock after the access check, with a
         stale `If-Match` refused (412). Call inside the write's transaction."""
-        instance = self.get_object()  # 404 for missing or foreign, 403 for a read-only role, first
+        instance = self.write_check()  # 404 for missing or foreign, 403 for a read-only role, first
+        self.lock_first(instance)
         model = type(instance)
         list(model._default_manager.select_for_update(of=("self",)).filter(pk=instance.pk).values_list("pk"))
         instance = self.get_object()  # what the other writer committed while we waited for the lock

@@ -23,7 +23,7 @@ from products.api.serializers import ScopedPrimaryKeyField
 from products.models import Segment
 from products.selectors import product_list_for_user
 from roadmap.api.serializers import OwnerField, StaysInProduct
-from roadmap.api.views import RoadmapCSVRenderer, lock_product_first
+from roadmap.api.views import ProductLockedFirst, RoadmapCSVRenderer
 from roadmap.services.items import DATE_YEARS, owner_by_username
 
 # The years the services take (1900 to 2200), stated in the schema.
@@ -159,7 +159,7 @@ class CampaignFilter(StrictFilterSet):
         responses={(200, "application/json"): CampaignSerializer(many=True), (200, "text/csv"): OpenApiTypes.STR},
     )
 )
-class CampaignViewSet(ListOnlyCSV, PortfolioScopedViewSet):
+class CampaignViewSet(ProductLockedFirst, ListOnlyCSV, PortfolioScopedViewSet):
     """Campaigns of a product (optionally of one of its launch plans) with budget and spend. Spend above
     budget is allowed and flagged (`over_budget`)."""
 
@@ -177,10 +177,6 @@ class CampaignViewSet(ListOnlyCSV, PortfolioScopedViewSet):
         return budget.campaign_for_user(
             self.request.user, self.kwargs["pk"], write=self.request.method not in permissions.SAFE_METHODS
         )
-
-    def locked_object(self):
-        lock_product_first(self)
-        return super().locked_object()
 
     def list(self, request, *args, **kwargs):
         if request.query_params.get("format", None) == "":

@@ -37,7 +37,7 @@ from gtm.services import launches as services
 from pmflow.access import require
 from pmflow.api import ListOnlyCSV, PortfolioScopedViewSet, csv_list_response, representation_etag
 from pmflow.openapi import enum_parameter, error_response
-from roadmap.api.views import RoadmapCSVRenderer, lock_product_first
+from roadmap.api.views import ProductLockedFirst, RoadmapCSVRenderer
 from roadmap.services import owner_by_username
 
 
@@ -106,7 +106,7 @@ def _asks_override(data) -> bool:
     update=extend_schema(request=LaunchPlanUpdateSerializer, responses={200: LaunchPlanSerializer}),
     partial_update=extend_schema(request=LaunchPlanUpdateSerializer, responses={200: LaunchPlanSerializer}),
 )
-class LaunchPlanViewSet(PortfolioScopedViewSet):
+class LaunchPlanViewSet(ProductLockedFirst, PortfolioScopedViewSet):
     """Launch plans of a product: launch date, tier, owner, and a readiness computed from the required
     tasks of their checklist (`status` is `ready` exactly while it is 100)."""
 
@@ -126,10 +126,6 @@ class LaunchPlanViewSet(PortfolioScopedViewSet):
 
     def get_object(self):
         return launch_plan_for_user(self.request.user, self.kwargs["pk"], write=_write(self.request))
-
-    def locked_object(self):
-        lock_product_first(self)
-        return super().locked_object()
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
@@ -196,12 +192,13 @@ class LaunchPlanViewSet(PortfolioScopedViewSet):
 # --- tasks ---------------------------------------------------------------------------------------------
 
 
-def lock_plan_first(viewset) -> None:
+class PlanLockedFirst:
     """Task writes lock their plan before the task (lock order: product → plan → its tasks): the base
     class locks the task for the If-Match check, the service then the plan, while a launch-date move
     holds the plan and rewrites its tasks' due dates."""
-    instance = viewset.get_object()
-    list(LaunchPlan.objects.select_for_update().filter(pk=instance.launch_plan_id).values_list("pk"))
+
+    def lock_first(self, instance) -> None:
+        list(LaunchPlan.objects.select_for_update().filter(pk=instance.launch_plan_id).values_list("pk"))
 
 
 @extend_schema_view(
@@ -214,7 +211,7 @@ def lock_plan_first(viewset) -> None:
         responses={(200, "application/json"): LaunchTaskSerializer(many=True), (200, "text/csv"): OpenApiTypes.STR},
     )
 )
-class LaunchTaskViewSet(ListOnlyCSV, PortfolioScopedViewSet):
+class LaunchTaskViewSet(PlanLockedFirst, ListOnlyCSV, PortfolioScopedViewSet):
     """The checklist of launch plans: who does what by when, by function. A required task's status moves
     its plan's readiness; `blocked` needs a `blocked_reason`."""
 
@@ -230,10 +227,6 @@ class LaunchTaskViewSet(ListOnlyCSV, PortfolioScopedViewSet):
 
     def get_object(self):
         return launch_task_for_user(self.request.user, self.kwargs["pk"], write=_write(self.request))
-
-    def locked_object(self):
-        lock_plan_first(self)
-        return super().locked_object()
 
     def list(self, request, *args, **kwargs):
         if request.query_params.get("format", None) == "":

@@ -34,6 +34,7 @@ from products.api.serializers import ScopedPrimaryKeyField
 from products.models import Persona, Product, Segment
 from products.selectors import product_list_for_user
 from roadmap.api.serializers import StaysInProduct
+from roadmap.api.views import ProductLockedFirst
 
 # As pmflow.openapi states text fields: no NUL, and (required) not blank once trimmed.
 NO_NUL = "^[^\\x00]*$"
@@ -257,7 +258,7 @@ def _conflict(description: str) -> OpenApiResponse:
     ),
     destroy=extend_schema(responses={204: None, 409: _conflict("The version is approved (frozen).")}),
 )
-class MessagingViewSet(PortfolioScopedViewSet):
+class MessagingViewSet(ProductLockedFirst, PortfolioScopedViewSet):
     """Messaging and positioning of a product (or one of its launches), in versions: a line's versions
     share `origin`. A draft is submitted for review, approved by an admin or a product manager and then
     frozen; `revise` makes the next version. Editing a version in review sends it back to draft.
@@ -277,10 +278,7 @@ class MessagingViewSet(PortfolioScopedViewSet):
         )
 
     def locked_object(self):
-        # Lock order: the product before the version (the services take them in that order too).
-        instance = self.get_object()
-        list(Product.objects.select_for_update().filter(pk=instance.product_id).values_list("pk"))
-        instance = super().locked_object()
+        instance = super().locked_object()  # the product locked first: the services take them in that order
         if instance.status == Messaging.Status.APPROVED:  # a 409 whatever the body says
             raise services.frozen(instance)
         return instance
