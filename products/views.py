@@ -143,6 +143,15 @@ def _product_page(request, product, form=None, status=200, unmet=None):
         form = TransitionForm(product=product, refused=refused)
     form.fields["to_stage"].choices = choices
     next_stage = Stage.values[stage_index + 1] if stage_index + 1 < len(Stage.values) else None
+    # The first stage ahead whose move the portfolio's gates refuse for want of a description, if any.
+    description_needed_for = next(
+        (
+            Stage(stage).label
+            for stage in Stage.values[stage_index + 1 :]
+            if any(u["type"] == "has_description" for u in refused.get(stage, []))
+        ),
+        None,
+    )
     transitions = list(product.transitions.all())
     for move in transitions:
         move.evidence_template = _evidence_template(move)
@@ -174,6 +183,7 @@ def _product_page(request, product, form=None, status=200, unmet=None):
         can_edit=access.can(request.user, Product, product.portfolio_id),
         form=form,
         unmet=unmet or [],
+        description_needed_for=description_needed_for,
         next_stage=next_stage
         and {"value": next_stage, "label": Stage(next_stage).label, "unmet": refused.get(next_stage, [])},
         refused=[(Stage(stage).label, gates.unmet_messages(unmet)) for stage, unmet in refused.items()],

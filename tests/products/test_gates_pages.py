@@ -234,6 +234,27 @@ def test_the_move_preview_shows_the_portfolios_own_gate(client, portfolio, admin
     assert f'href="{gates_url(portfolio)}#gate-development"' in page
 
 
+def test_a_missing_description_names_the_first_move_the_default_gates_refuse_for_it(client, portfolio, admin):
+    product = ProductFactory(portfolio=portfolio, stage="ideation", description="")
+    page = client.get(f"/products/{product.id}/").content.decode()
+    assert "say what problem it solves</a> (a move to Planning needs one)." in page
+
+
+def test_a_missing_description_names_the_portfolios_own_gate_that_asks_for_it(client, portfolio, admin):
+    product = ProductFactory(portfolio=portfolio, stage="ideation", description="")
+    StageGateFactory(portfolio=portfolio, stage="ideation", criteria=[{"type": "has_description", "params": {}}])
+    page = client.get(f"/products/{product.id}/").content.decode()
+    assert "say what problem it solves</a> (a move to Research needs one)." in page
+
+
+def test_a_missing_description_names_no_move_when_no_gate_asks_for_one(client, portfolio, admin):
+    product = ProductFactory(portfolio=portfolio, stage="ideation", description="")
+    for stage in Stage.values:
+        StageGateFactory(portfolio=portfolio, stage=stage, criteria=[])
+    page = client.get(f"/products/{product.id}/").content.decode()
+    assert "say what problem it solves</a>.</p>" in page
+
+
 def test_a_refused_move_lists_the_unmet_criteria_and_says_how_to_override(client, portfolio, admin):
     product = ProductFactory(portfolio=portfolio, stage="development")
     StageGateFactory(portfolio=portfolio, stage="development", criteria=[{"type": "has_goal", "params": {}}])
