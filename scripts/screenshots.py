@@ -11,7 +11,11 @@ Logs in (demo / pmflow-demo by default) and writes full-page PNGs of every page 
 (also with a refused paste), every create/edit/delete form, product lines, rules, members, settings,
 the roadmap (boards, items, an item and its form, timeline, matrix, releases, a release, the scoring
 weights), launches (board, open tasks, templates and a template's form, a plan, its forms, a refused
-launch), the 404 page and the API docs. Needs Chromium (/usr/bin/chromium or PMFLOW_CHROMIUM).
+launch), the calendar, messaging, campaigns, assets, events and press; the strategy (goals, insights,
+competitors, segments and their matrix, personas, ideas, feedback, a product's strategy); the desk (status
+book and balance, marketing plans, the portfolio analysis, documents); lifecycle automation (suggestions,
+gates and a gate's form, launch reviews, signals, webhooks, notifications and their settings), each list
+with the first object it links to; the 404 page and the API docs. Needs Chromium (/usr/bin/chromium or PMFLOW_CHROMIUM).
 """
 
 import argparse
@@ -245,6 +249,50 @@ def take_all(shots: Shooter, page: Page, args: argparse.Namespace) -> None:
             shots.shot("48-launch-refused-1440")
     else:
         print("  (no launch plan in planning: skipped the plan pages)")
+
+    # The rest of go-to-market, the strategy (issue 11), the desk (issue 12) and lifecycle automation
+    # (issue 13): each list, and the first object a list links to. Read-only.
+    p = f"/portfolios/{portfolio_id}"
+    for name, path, detail in [
+        ("49-launch-calendar", f"{p}/calendar/", None),
+        ("50-messaging", f"{p}/messaging/", "/messaging/"),
+        ("51-campaigns", f"{p}/campaigns/", "/campaigns/"),
+        ("52-assets", f"{p}/assets/", None),
+        ("53-events", f"{p}/events/", None),
+        ("54-press", f"{p}/press/", None),
+        ("60-goals", f"{p}/goals/", None),
+        ("61-insights", f"{p}/insights/", "/insights/"),
+        ("62-competitors", f"{p}/competitors/", "/competitors/"),
+        ("63-segments", f"{p}/segments/", None),
+        ("64-segment-matrix", f"{p}/segments/matrix/", None),
+        ("65-personas", f"{p}/personas/", "/personas/"),
+        ("66-ideas", f"{p}/ideas/", "/ideas/"),
+        ("67-feedback", f"{p}/feedback/", "/feedback/"),
+        ("68-product-strategy", f"/products/{product_id}/strategy/", None),
+        ("70-status-book", f"{p}/status-book/", None),
+        ("71-status-book-balance", f"{p}/status-book/balance/", None),
+        ("72-budget-plans", f"{p}/budget-plans/", "/budget-plans/"),
+        ("73-analysis", f"{p}/analysis/", None),
+        ("74-analysis-settings", f"{p}/analysis/settings/", None),
+        ("75-documents", f"{p}/documents/", "/documents/"),
+        ("80-suggestions", f"{p}/suggestions/", "/suggestions/"),
+        ("81-gates", f"{p}/gates/", None),
+        ("82-gate-edit", f"{p}/gates/development/", None),
+        ("83-launch-reviews", f"{p}/launch-reviews/", "/launch-reviews/"),
+        ("84-signals", f"{p}/signals/", "/signals/"),
+        ("85-webhooks", f"{p}/webhooks/", "/webhooks/"),
+        ("86-notifications", "/notifications/", None),
+        ("87-notification-settings", "/notifications/settings/", None),
+    ]:
+        shots.go(path)
+        shoot_widths(shots, page, name)
+        if detail:
+            link = page.locator(f"main a[href^='{detail}'][href$='/']:not([href$='/new/']):not([href$='/edit/'])")
+            if link.count():
+                shots.go(link.first.get_attribute("href"))
+                shoot_widths(shots, page, f"{name}-one")
+            else:
+                print(f"  ({path} links to no {detail}…: skipped its page)")
 
     page.goto(shots.base + "/products/999999999/")
     shoot_widths(shots, page, "22-not-found")
