@@ -255,6 +255,13 @@ def gate_preview(product: Product) -> dict[str, list[dict]]:
     return preview
 
 
+def first_move_refused_for(product: Product, preview: dict[str, list[dict]], criterion_type: str) -> str | None:
+    """The first stage ahead of `product` whose move `preview` (from `gate_preview`) refuses for want of
+    `criterion_type`, e.g. the move a description is needed for; None when no gate asks for it."""
+    ahead = Stage.values[Stage.order(product.stage) + 1 :]
+    return next((s for s in ahead if any(u["type"] == criterion_type for u in preview.get(s, []))), None)
+
+
 def unmet_messages(unmet) -> list[str]:
     """The messages of a recorded unmet list (older transitions recorded bare strings)."""
     return [item.get("message", "") if isinstance(item, dict) else str(item) for item in unmet or []]

@@ -143,15 +143,8 @@ def _product_page(request, product, form=None, status=200, unmet=None):
         form = TransitionForm(product=product, refused=refused)
     form.fields["to_stage"].choices = choices
     next_stage = Stage.values[stage_index + 1] if stage_index + 1 < len(Stage.values) else None
-    # The first stage ahead whose move the portfolio's gates refuse for want of a description, if any.
-    description_needed_for = next(
-        (
-            Stage(stage).label
-            for stage in Stage.values[stage_index + 1 :]
-            if any(u["type"] == "has_description" for u in refused.get(stage, []))
-        ),
-        None,
-    )
+    described_for = gates.first_move_refused_for(product, refused, "has_description")
+    description_needed_for = Stage(described_for).label if described_for else None
     transitions = list(product.transitions.all())
     for move in transitions:
         move.evidence_template = _evidence_template(move)
